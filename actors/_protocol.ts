@@ -1,0 +1,90 @@
+/**
+ * The protocol between the root supervisor (on the main thread) and the worker host of every
+ * actor, plus the envelope of mailbox messages. One union per direction; both sides `switch`
+ * on `type` with a `never` default, so a missing case is a type error.
+ *
+ * Every actor's worker is created by the root supervisor, nested actors included: a parent
+ * that is itself a worker asks the root to spawn its child, which is what lets the root reap
+ * every exit and end whole subtrees. Mail does not go through the root: each parent-child link
+ * is a MessagePort pair created by the parent.
+ *
+ * @module
+ */
+import type { MessagePort } from "node:worker_threads";
+import type { SerializedError } from "./_serialized_error.ts";
+
+/** Where a worker finds a function or class: a registered task, or a module export. */
+export interface TargetRef {
+  /** URL of the module that defines it. */
+  module: string;
+  /** The task name (the function's name) or the export name. */
+  name: string;
+  /** `task`: registered with `task(import.meta, fn)`; `export`: exported by the module. */
+  via: "task" | "export";
+}
+
+/** How the supervisor ended an actor: Python's SIGTERM and SIGKILL. */
+export type StopSignal = "terminate" | "kill";
+
+/** Everything a worker host needs to become an actor. The `pid` is the request id. */
+export interface ActorSpec {
+  pid: number;
+  name: string;
+  /** Python's `_identity`: the child indexes from the main process down, `[1, 2]` for `Process-1:2`. */
+  identity: number[];
+  daemon: boolean;
+  parentPid: number;
+  parentName: string;
+  /** The program's main module, where exported targets are looked up. */
+  mainModule: string;
+  /** A `Process` subclass to instantiate, or null for `Process` itself. */
+  processClass: TargetRef | null;
+  /** The function `run()` calls, or null when a subclass overrides `run()`. */
+  target: TargetRef | null;
+  args: unknown[];
+  /** Own fields of a subclass instance, copied onto the worker's instance. */
+  fields: Record<string, unknown>;
+  /** Int32Array [state, exitcode] of this actor, written by the supervisor. */
+  status: SharedArrayBuffer;
+  /** The parent's status words, so the child can see whether its parent is alive. */
+  parentStatus: SharedArrayBuffer;
+  /** Shared pid counter: every actor allocates pids without a round trip. */
+  pidCounter: SharedArrayBuffer;
+  /** This actor's end of the mail link with its parent. */
+  mailPort: MessagePort;
+}
+
+/** Root supervisor -> worker host. */
+export type HostCommand =
+  | { type: "init"; spec: ActorSpec }
+  | { type: "childStarted"; pid: number }
+  | { type: "childStartFailed"; pid: number; error: SerializedError }
+  | { type: "childExited"; pid: number; exitcode: number; error: SerializedError | null };
+
+/** Worker host -> root supervisor. */
+export type HostReport =
+  | { type: "started" }
+  | { type: "startFailed"; error: SerializedError }
+  | { type: "exit"; code: number; error: SerializedError | null }
+  | { type: "spawn"; spec: ActorSpec }
+  | { type: "signal"; pid: number; signal: StopSignal };
+
+/** A message on a mail link between two actors. */
+export type MailEnvelope = { type: "mail"; from: number; body: unknown };
+
+/** Layout of an actor's shared status words. */
+export const STATUS_STATE = 0;
+/** Index of the exit code in the status words, valid once the state is `EXITED`. */
+export const STATUS_EXITCODE = 1;
+/** The worker is being created or is importing its target's module. */
+export const STARTING = 0;
+/** The target is running. */
+export const RUNNING = 1;
+/** The supervisor has reaped the actor; the exit code is final. */
+export const EXITED = 2;
+
+/** The root supervisor's own pid: the main program is an actor too, pid 1, like init. */
+export const MAIN_PID = 1;
+
+/** Exit codes Python gives to processes ended by SIGTERM and SIGKILL. */
+export const SIGNAL_EXITCODES: Readonly<Record<StopSignal, number>> = { terminate: -15, kill: -9 };

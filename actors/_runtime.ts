@@ -1,0 +1,331 @@
+/**
+ * The actor runtime of the current thread: who this actor is, its mailbox, its children and
+ * how it reaches the root supervisor. The main thread is actor 1; a worker becomes an actor when
+ * its host receives the `init` command and calls {@linkcode Runtime.configureWorker}.
+ *
+ * @module
+ */
+import { isMainThread, MessageChannel, type MessagePort } from "node:worker_threads";
+import { assertCloneable } from "./_clone.ts";
+import { Mailbox } from "./_mailbox.ts";
+import {
+  type ActorSpec,
+  EXITED,
+  type HostCommand,
+  type MailEnvelope,
+  MAIN_PID,
+  RUNNING,
+  STATUS_EXITCODE,
+  STATUS_STATE,
+  type StopSignal,
+  type TargetRef,
+} from "./_protocol.ts";
+import { deserializeError } from "./_serialized_error.ts";
+import type { RootSupervisor } from "./_root_supervisor.ts";
+
+/** How this thread reaches the root supervisor: a direct call on the main thread, a message in a worker. */
+export interface SupervisorLink {
+  spawn(spec: ActorSpec): void;
+  signal(pid: number, signal: StopSignal): void;
+}
+
+/** The parent's view of a child it started. */
+export interface ChildRecord {
+  readonly pid: number;
+  readonly name: string;
+  readonly identity: number[];
+  readonly daemon: boolean;
+  /** Int32Array [state, exitcode], written by the supervisor, read without a message. */
+  readonly status: Int32Array;
+  /** The parent's end of the mail link. */
+  readonly port: MessagePort;
+  readonly started: PromiseWithResolvers<void>;
+  readonly exited: PromiseWithResolvers<void>;
+  error: Error | null;
+  /** The `Process` object that represents the child, for `activeChildren()`. */
+  readonly handle: object;
+}
+
+/** The parent as a child sees it. */
+export interface ParentLink {
+  readonly pid: number;
+  readonly name: string;
+  readonly status: Int32Array;
+  readonly port: MessagePort;
+}
+
+/** What the worker needs to find and call the target, resolved asynchronously at start. */
+export interface LaunchPayload {
+  processClass: TargetRef | null;
+  target: TargetRef | null;
+  args: unknown[];
+  fields: Record<string, unknown>;
+}
+
+const KEEPALIVE_PERIOD_MS = 2 ** 30;
+
+/** Status words for an actor: `[state, exitcode]` on shared memory. */
+export function newStatus(state: number): Int32Array {
+  const status = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+  status[STATUS_STATE] = state;
+  return status;
+}
+
+/** The current thread's actor. */
+export class Runtime {
+  pid: number = MAIN_PID;
+  name = "MainProcess";
+  identity: readonly number[] = [];
+  daemon = false;
+  mainModule: string = Deno.mainModule;
+  parent: ParentLink | null = null;
+  status: Int32Array = newStatus(RUNNING);
+  /** True while a worker imports its target's module: starting a process then is a mistake. */
+  bootstrapping = false;
+  /** The `Process` object `currentProcess()` returns. */
+  selfHandle: object | null = null;
+  readonly mailbox: Mailbox<unknown> = new Mailbox();
+
+  #pidCounter = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  #childIndex = 0;
+  #children = new Map<number, ChildRecord>();
+  #link: SupervisorLink | null = null;
+  #selfBinding = false;
+  #pendingWaits = 0;
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
+  #exitHookInstalled = false;
+
+  constructor() {
+    this.#pidCounter[0] = MAIN_PID;
+  }
+
+  /** Turns this worker thread into the actor described by `spec`. */
+  configureWorker(spec: ActorSpec, link: SupervisorLink): void {
+    this.pid = spec.pid;
+    this.name = spec.name;
+    this.identity = spec.identity;
+    this.daemon = spec.daemon;
+    this.mainModule = spec.mainModule;
+    this.status = new Int32Array(spec.status);
+    this.#pidCounter = new Int32Array(spec.pidCounter);
+    this.parent = {
+      pid: spec.parentPid,
+      name: spec.parentName,
+      status: new Int32Array(spec.parentStatus),
+      port: spec.mailPort,
+    };
+    this.#link = link;
+    this.#listen(spec.mailPort);
+  }
+
+  /** Python's `_identity` of the next child this actor creates: `[...mine, n]`. */
+  nextChildIdentity(): number[] {
+    return [...this.identity, ++this.#childIndex];
+  }
+
+  /** Marks the next `Process` construction as the worker's view of itself. */
+  constructSelf<T extends object>(construct: () => T): T {
+    this.#selfBinding = true;
+    try {
+      return construct();
+    } finally {
+      this.#selfBinding = false;
+    }
+  }
+
+  /** True exactly once, inside {@linkcode constructSelf}. */
+  takeSelfBinding(): boolean {
+    const binding = this.#selfBinding;
+    this.#selfBinding = false;
+    return binding;
+  }
+
+  /** The children that have not been reaped yet, oldest first. */
+  liveChildren(): ChildRecord[] {
+    return [...this.#children.values()];
+  }
+
+  /** Registers a child and its mail link; `launch` then sends it to the supervisor. */
+  addChild(
+    init: { name: string; identity: number[]; daemon: boolean; handle: object },
+  ): ChildRecord {
+    const { port1, port2 } = new MessageChannel();
+    const child: ChildRecord = {
+      ...init,
+      pid: Atomics.add(this.#pidCounter, 0, 1) + 1,
+      status: newStatus(0),
+      port: port1,
+      started: Promise.withResolvers(),
+      exited: Promise.withResolvers(),
+      error: null,
+    };
+    child.started.promise.catch(() => {});
+    this.#children.set(child.pid, child);
+    this.#listen(port1);
+    this.#installExitHook();
+    childPorts.set(child, port2);
+    return child;
+  }
+
+  /** Sends the spawn request; resolves when the child runs, rejects if it cannot start. */
+  launch(child: ChildRecord, payload: LaunchPayload): Promise<void> {
+    const mailPort = childPorts.get(child)!;
+    childPorts.delete(child);
+    this.#supervisor().spawn({
+      ...payload,
+      pid: child.pid,
+      name: child.name,
+      identity: child.identity,
+      daemon: child.daemon,
+      parentPid: this.pid,
+      parentName: this.name,
+      mainModule: this.mainModule,
+      status: child.status.buffer as SharedArrayBuffer,
+      parentStatus: this.status.buffer as SharedArrayBuffer,
+      pidCounter: this.#pidCounter.buffer as SharedArrayBuffer,
+      mailPort,
+    });
+    return this.waitFor(child.started.promise);
+  }
+
+  /** Asks the supervisor to end `child` and its whole subtree. */
+  signal(child: ChildRecord, signal: StopSignal): Promise<void> {
+    this.#supervisor().signal(child.pid, signal);
+    return this.waitFor(child.exited.promise);
+  }
+
+  /**
+   * Awaits `promise` while keeping the main thread's event loop alive, as long as a live child
+   * could still settle it. With no live child left, nothing can, and the program may end.
+   */
+  waitFor<T>(promise: Promise<T>): Promise<T> {
+    this.#pendingWaits++;
+    this.#updateKeepAlive();
+    return promise.finally(() => {
+      this.#pendingWaits--;
+      this.#updateKeepAlive();
+    });
+  }
+
+  /** Python's exit handler: terminate daemonic children, then wait for the others. */
+  async endChildren(): Promise<void> {
+    const children = this.liveChildren();
+    for (const child of children) if (child.daemon) void this.signal(child, "terminate");
+    await this.waitFor(Promise.all(children.map((child) => child.exited.promise)));
+  }
+
+  /** Posts `body` to the actor at the other end of `port`. */
+  sendMail(port: MessagePort, body: unknown): void {
+    assertCloneable(body, "message", "send message");
+    const envelope: MailEnvelope = { type: "mail", from: this.pid, body };
+    port.postMessage(envelope);
+  }
+
+  /** Applies a command from the root supervisor about one of this actor's children. */
+  dispatch(command: Exclude<HostCommand, { type: "init" }>): void {
+    const child = this.#children.get(command.pid);
+    if (child === undefined) return;
+    switch (command.type) {
+      case "childStarted":
+        child.started.resolve();
+        return;
+      case "childStartFailed":
+        this.#settleChild(child, 1, deserializeError(command.error), true);
+        return;
+      case "childExited":
+        this.#settleChild(
+          child,
+          command.exitcode,
+          command.error === null ? null : deserializeError(command.error),
+          false,
+        );
+        return;
+      default: {
+        const unknown: never = command;
+        throw new TypeError(`Unknown supervisor command ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  #settleChild(
+    child: ChildRecord,
+    exitcode: number,
+    error: Error | null,
+    startFailed: boolean,
+  ): void {
+    if (Atomics.load(child.status, STATUS_STATE) !== EXITED) {
+      Atomics.store(child.status, STATUS_EXITCODE, exitcode);
+      Atomics.store(child.status, STATUS_STATE, EXITED);
+    }
+    child.error = error;
+    if (startFailed && error !== null) child.started.reject(error);
+    child.started.resolve();
+    child.port.close();
+    this.#children.delete(child.pid);
+    child.exited.resolve();
+    this.#updateKeepAlive();
+  }
+
+  #listen(port: MessagePort): void {
+    port.on("message", (envelope: MailEnvelope) => this.mailbox.deliver(envelope.body));
+    port.unref();
+  }
+
+  #supervisor(): SupervisorLink {
+    this.#link ??= new RootLink(this);
+    return this.#link;
+  }
+
+  #updateKeepAlive(): void {
+    if (!isMainThread) return;
+    const needed = this.#pendingWaits > 0 && this.#children.size > 0;
+    if (needed && this.#keepAlive === undefined) {
+      this.#keepAlive = setInterval(() => {}, KEEPALIVE_PERIOD_MS);
+    } else if (!needed && this.#keepAlive !== undefined) {
+      clearInterval(this.#keepAlive);
+      this.#keepAlive = undefined;
+    }
+  }
+
+  #installExitHook(): void {
+    if (!isMainThread || this.#exitHookInstalled) return;
+    this.#exitHookInstalled = true;
+    // The event loop has nothing left but our unreferenced workers: the main program's code is
+    // done. End daemons and keep the program alive for the other children, as Python does.
+    globalThis.addEventListener("beforeunload", () => {
+      if (this.#children.size > 0) void this.endChildren();
+    });
+  }
+}
+
+/** The child's end of each mail link, until the spawn request carries it away. */
+const childPorts = new WeakMap<ChildRecord, MessagePort>();
+
+/** The main thread's link: the root supervisor is loaded on first use, in order. */
+class RootLink implements SupervisorLink {
+  #root: Promise<RootSupervisor>;
+
+  constructor(runtime: Runtime) {
+    this.#root = import("./_root_supervisor.ts").then((module) =>
+      new module.RootSupervisor(runtime)
+    );
+  }
+
+  spawn(spec: ActorSpec): void {
+    void this.#root.then((root) => root.spawn(spec));
+  }
+
+  signal(pid: number, signal: StopSignal): void {
+    void this.#root.then((root) => root.signal(pid, signal));
+  }
+}
+
+/** This thread's actor. */
+export const runtime: Runtime = new Runtime();
+
+/** Reads `[state, exitcode]`: the exit code once exited, else null. */
+export function exitcodeOf(status: Int32Array): number | null {
+  return Atomics.load(status, STATUS_STATE) === EXITED
+    ? Atomics.load(status, STATUS_EXITCODE)
+    : null;
+}

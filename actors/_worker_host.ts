@@ -1,0 +1,121 @@
+/**
+ * The entry module of every actor's worker. It waits for the `init` command, becomes the actor
+ * (imports the target's module, builds the process object), runs it, ends its children the way
+ * Python's exit handler does, and reports the exit code. It never exits on its own: the
+ * supervisor terminates the worker after reading the report, so the report is never lost.
+ *
+ * @module
+ */
+import { parentPort, type Transferable } from "node:worker_threads";
+import type { ActorSpec, HostCommand, HostReport } from "./_protocol.ts";
+import { runtime, type SupervisorLink } from "./_runtime.ts";
+import { serializeError } from "./_serialized_error.ts";
+import { loadRef } from "./_target.ts";
+import { SystemExit, TargetNotFoundError } from "./errors.ts";
+import { Process } from "./process.ts";
+
+const control = parentPort!;
+
+function report(message: HostReport, transfer: Transferable[] = []): void {
+  control.postMessage(message, transfer);
+}
+
+const link: SupervisorLink = {
+  spawn(spec) {
+    report({ type: "spawn", spec }, [spec.mailPort]);
+  },
+  signal(pid, signal) {
+    report({ type: "signal", pid, signal });
+  },
+};
+
+control.on("message", (command: HostCommand) => {
+  switch (command.type) {
+    case "init":
+      void become(command.spec);
+      return;
+    case "childStarted":
+    case "childStartFailed":
+    case "childExited":
+      runtime.dispatch(command);
+      return;
+    default: {
+      const unknown: never = command;
+      throw new TypeError(`Unknown supervisor command ${JSON.stringify(unknown)}`);
+    }
+  }
+});
+
+async function become(spec: ActorSpec): Promise<void> {
+  runtime.configureWorker(spec, link);
+  globalThis.addEventListener("error", (event) => {
+    event.preventDefault();
+    void finish({ thrown: event.error });
+  });
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    void finish({ thrown: event.reason });
+  });
+  let self: Process;
+  try {
+    self = await instantiate(spec);
+  } catch (error) {
+    report({ type: "startFailed", error: serializeError(error) });
+    return;
+  }
+  report({ type: "started" });
+  try {
+    await self.run();
+  } catch (thrown) {
+    return finish({ thrown });
+  }
+  return finish(null);
+}
+
+async function instantiate(spec: ActorSpec): Promise<Process> {
+  runtime.bootstrapping = true;
+  try {
+    const processClass = spec.processClass === null ? Process : await loadRef(spec.processClass);
+    if (processClass !== Process && !(processClass.prototype instanceof Process)) {
+      throw new TargetNotFoundError(
+        `Cannot start process "${spec.name}": ${processClass.name} is not a Process subclass`,
+      );
+    }
+    const target = spec.target === null ? undefined : await loadRef(spec.target);
+    const self = runtime.constructSelf(() =>
+      Reflect.construct(Process, [{ target, args: spec.args }], processClass) as Process
+    );
+    Object.assign(self, spec.fields);
+    runtime.selfHandle = self;
+    return self;
+  } finally {
+    runtime.bootstrapping = false;
+  }
+}
+
+let finishing = false;
+
+/** Ends the actor once, whichever of return, throw, `exit()` or an uncaught error came first. */
+async function finish(outcome: { thrown: unknown } | null): Promise<void> {
+  if (finishing) return;
+  finishing = true;
+  let code = 0;
+  let error = null;
+  if (outcome !== null && outcome.thrown instanceof SystemExit) {
+    code = outcome.thrown.code;
+  } else if (outcome !== null) {
+    code = 1;
+    error = serializeError(outcome.thrown);
+    console.error(
+      `Process ${runtime.name} (pid ${runtime.pid}) failed:\n${describe(outcome.thrown)}`,
+    );
+  }
+  await runtime.endChildren();
+  report({ type: "exit", code, error });
+}
+
+function describe(thrown: unknown): string {
+  return thrown instanceof Error
+    ? thrown.stack ?? `${thrown.name}: ${thrown.message}`
+    : String(thrown);
+}

@@ -1,0 +1,139 @@
+/**
+ * Named errors raised by processes and the supervisor. Each class sets `name`, so callers can
+ * branch on `error instanceof ProcessStateError` in the actor that threw it, or on
+ * `error.name === "ProcessStateError"` for an error that crossed from another actor.
+ *
+ * @module
+ */
+
+/**
+ * A {@linkcode Process} method was called in a state that does not allow it: starting twice,
+ * joining a process that was never started, setting `daemon` after start, using a closed
+ * process. Python raises `AssertionError` or `ValueError` in these places.
+ *
+ * @example Catching a second start
+ * ```ts
+ * import { ProcessStateError } from "./errors.ts";
+ *
+ * const error = new ProcessStateError('Cannot start process "Process-1": it was already started');
+ * console.assert(error.name === "ProcessStateError");
+ * ```
+ */
+export class ProcessStateError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What was attempted, on which process, and how to fix it.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ProcessStateError";
+  }
+}
+
+/**
+ * A process target (a function or a `Process` subclass) cannot be found by the worker that must
+ * run it. Targets must be exported from the program's main module, or registered with
+ * {@linkcode task} in the module that defines them.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import { TargetNotFoundError } from "./errors.ts";
+ *
+ * const error = new TargetNotFoundError('Cannot start process "Process-1": target "work" ...');
+ * console.assert(error.name === "TargetNotFoundError");
+ * ```
+ */
+export class TargetNotFoundError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message Which target was missing and how to make it findable.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TargetNotFoundError";
+  }
+}
+
+/**
+ * A value cannot cross from one actor to another: it holds a function, a symbol, a class
+ * instance, or another value that structured clone cannot copy faithfully. The message names the
+ * path to the value and its type; nothing was sent.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import { CloneError } from "./errors.ts";
+ *
+ * const error = new CloneError("Cannot send message: message.callback is a function");
+ * console.assert(error.name === "CloneError");
+ * ```
+ */
+export class CloneError extends TypeError {
+  /**
+   * Creates the error.
+   *
+   * @param message Which value cannot cross and why.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "CloneError";
+  }
+}
+
+/**
+ * A wait with a timeout (`receive({ timeout })`, and later `AsyncResult.get(timeout)`) ran out
+ * of time before it was satisfied.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import { TimeoutError } from "./errors.ts";
+ *
+ * const error = new TimeoutError("No message arrived within 100 ms");
+ * console.assert(error.name === "TimeoutError");
+ * ```
+ */
+export class TimeoutError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What timed out and after how long.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TimeoutError";
+  }
+}
+
+/**
+ * Thrown by {@linkcode exit} to end the current actor with an exit code, like Python's
+ * `SystemExit`. The worker host turns it into the process's `exitcode`; it is never reported as
+ * a failure. Catching it (and not rethrowing) cancels the exit, as in Python.
+ *
+ * @example Reading the code
+ * ```ts
+ * import { SystemExit } from "./errors.ts";
+ *
+ * const signal = new SystemExit(3);
+ * console.assert(signal.code === 3);
+ * ```
+ */
+export class SystemExit extends Error {
+  /** The exit code the actor ends with. */
+  readonly code: number;
+
+  /**
+   * Creates the exit signal.
+   *
+   * @param code The exit code, an integer from 0 to 255.
+   */
+  constructor(code: number) {
+    super(`Actor exited with code ${code}`);
+    this.name = "SystemExit";
+    this.code = code;
+  }
+}

@@ -1,0 +1,63 @@
+import type { MessagePredicate, ReceiveOptions } from "./_mailbox.ts";
+import { runtime } from "./_runtime.ts";
+
+export type { MessagePredicate, ReceiveOptions };
+
+/**
+ * Takes the next message from the current actor's mailbox, waiting for one if it is empty.
+ * With a predicate, takes the oldest message it accepts (selective receive, as in Erlang):
+ * the others stay in the mailbox, in order.
+ *
+ * In a child, messages come from the parent's `p.send(msg)`; in a parent, from its children's
+ * `parentProcess().send(msg)`.
+ *
+ * @typeParam T The type of message expected; not checked at run time.
+ * @param options `timeout` in milliseconds and an abort `signal`.
+ * @returns The message.
+ * @throws {TimeoutError} If no message arrives within `timeout`.
+ *
+ * @example Wait for a message, or give up
+ * ```ts
+ * import { receive, TimeoutError } from "../mod.ts";
+ *
+ * try {
+ *   await receive({ timeout: 10 });
+ * } catch (error) {
+ *   console.assert(error instanceof TimeoutError);
+ * }
+ * ```
+ */
+export function receive<T = unknown>(options?: ReceiveOptions): Promise<T>;
+/**
+ * Takes the oldest message that `predicate` accepts, leaving the others in the mailbox.
+ *
+ * @typeParam T The type the predicate narrows to.
+ * @param predicate Selects the message to take.
+ * @param options `timeout` in milliseconds and an abort `signal`.
+ * @returns The message.
+ * @throws {TimeoutError} If no accepted message arrives within `timeout`.
+ *
+ * @example Take replies before other messages
+ * ```ts
+ * import { currentProcess, receive } from "../mod.ts";
+ *
+ * currentProcess().send({ kind: "log" });
+ * currentProcess().send({ kind: "reply", value: 42 });
+ * const reply = await receive((m: unknown) => (m as { kind: string }).kind === "reply");
+ * console.assert((reply as { value: number }).value === 42);
+ * await receive(); // the log message is still there
+ * ```
+ */
+export function receive<T = unknown>(
+  predicate: MessagePredicate<unknown>,
+  options?: ReceiveOptions,
+): Promise<T>;
+export function receive<T>(
+  predicateOrOptions?: MessagePredicate<unknown> | ReceiveOptions,
+  options?: ReceiveOptions,
+): Promise<T> {
+  const selective = typeof predicateOrOptions === "function";
+  const predicate = selective ? predicateOrOptions : undefined;
+  const waitOptions = selective ? options : predicateOrOptions;
+  return runtime.waitFor(runtime.mailbox.receive(predicate, waitOptions)) as Promise<T>;
+}

@@ -1,0 +1,35 @@
+import { registerTarget } from "./_target.ts";
+
+/**
+ * Registers a function or a {@linkcode Process} subclass as something a worker may run, and
+ * returns it unchanged. Call it at the top level of the module that defines the target: the
+ * worker imports that module (`import.meta.url`) and finds the target by its name.
+ *
+ * Targets exported from the program's main module need no registration, as in Python where a
+ * target must be importable from `__main__`.
+ *
+ * @typeParam T The function or class type, kept as is so arguments stay typed.
+ * @param meta The defining module's `import.meta`.
+ * @param target A named function (sync or async) or a `Process` subclass.
+ * @returns `target` itself.
+ * @throws {TypeError} If `target` is not a function, has no name, or its name is taken by
+ * another task of the same module.
+ *
+ * @example Register a target defined in a library module
+ * ```ts
+ * import { Process, task } from "../mod.ts";
+ *
+ * export const square = task(import.meta, function square(x: number) {
+ *   console.log(x * x);
+ * });
+ *
+ * const p = new Process({ target: square, args: [12] });
+ * await p.start();
+ * await p.join();
+ * ```
+ */
+// deno-lint-ignore ban-types
+export function task<T extends Function>(meta: ImportMeta, target: T): T {
+  registerTarget(meta.url, target);
+  return target;
+}

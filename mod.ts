@@ -1,0 +1,31 @@
+/**
+ * Python's `multiprocessing`, rebuilt for Deno on the actor model. Every process is an actor
+ * running in its own Worker, with a mailbox; a supervisor on the main thread reaps every exit,
+ * so there are no zombies and no orphans.
+ *
+ * @example Start ten processes, then join them all
+ * ```ts
+ * import { Process, task } from "./mod.ts";
+ *
+ * const sendMail = task(import.meta, async function sendMail(index: number) {
+ *   await new Promise((resolve) => setTimeout(resolve, 10));
+ *   console.log(`mail ${index} sent`);
+ * });
+ *
+ * const processes = Array.from({ length: 10 }, (_, i) => new Process({ target: sendMail, args: [i] }));
+ * for (const p of processes) p.start();
+ * for (const p of processes) await p.join();
+ * console.log("all 10 mails sent");
+ * ```
+ *
+ * @module
+ */
+export * from "./actors/active_children.ts";
+export * from "./actors/cpu_count.ts";
+export * from "./actors/current_process.ts";
+export * from "./actors/errors.ts";
+export * from "./actors/exit.ts";
+export * from "./actors/parent_process.ts";
+export * from "./actors/process.ts";
+export * from "./actors/receive.ts";
+export * from "./actors/task.ts";
