@@ -1,3 +1,4 @@
+import { isPortable } from "./_portable.ts";
 import { CloneError } from "./errors.ts";
 
 /**
@@ -44,16 +45,6 @@ const faithfulPrototypes: ReadonlySet<object | null> = new Set<object | null>([
   ].map((ctor) => ctor.prototype),
 ]);
 
-const extraPrototypes = new Set<object>();
-
-/**
- * Lets a module declare that its own class crosses actors faithfully (for instance a MessagePort
- * wrapper that is revived on the other side). Internal: used by channel and sync handles.
- */
-export function allowCloneOf(prototype: object): void {
-  extraPrototypes.add(prototype);
-}
-
 /**
  * Throws a {@linkcode CloneError} naming the first value under `value` that cannot cross to
  * another actor unchanged, with its path from `label`. Returns normally when everything can.
@@ -83,10 +74,10 @@ function findUncloneable(value: unknown, path: string, seen: Set<object>): strin
 }
 
 function findInObject(value: object, path: string, seen: Set<object>): string | undefined {
-  if (seen.has(value)) return undefined;
+  if (seen.has(value) || isPortable(value)) return undefined;
   seen.add(value);
   const prototype = Object.getPrototypeOf(value);
-  if (!faithfulPrototypes.has(prototype) && !extraPrototypes.has(prototype)) {
+  if (!faithfulPrototypes.has(prototype)) {
     if (ArrayBuffer.isView(value)) return undefined;
     const typeName = prototype?.constructor?.name ?? "object";
     return `${path} is an instance of ${typeName}, whose methods and private fields would be lost`;

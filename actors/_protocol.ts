@@ -11,6 +11,7 @@
  * @module
  */
 import type { MessagePort } from "node:worker_threads";
+import type { HandleDescription } from "./_portable.ts";
 import type { SerializedError } from "./_serialized_error.ts";
 
 /** Where a worker finds a function or class: a registered task, or a module export. */
@@ -67,7 +68,8 @@ export type HostReport =
   | { type: "startFailed"; error: SerializedError }
   | { type: "exit"; code: number; error: SerializedError | null }
   | { type: "spawn"; spec: ActorSpec }
-  | { type: "signal"; pid: number; signal: StopSignal };
+  | { type: "signal"; pid: number; signal: StopSignal }
+  | { type: "adopt"; handle: HandleDescription };
 
 /** A message on a mail link between two actors. */
 export type MailEnvelope = { type: "mail"; from: number; body: unknown };

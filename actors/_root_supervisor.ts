@@ -20,6 +20,7 @@ import {
   STATUS_STATE,
   type StopSignal,
 } from "./_protocol.ts";
+import { type Repairable, repairHandle, reviveHandle } from "./_portable.ts";
 import type { Runtime } from "./_runtime.ts";
 import type { SerializedError } from "./_serialized_error.ts";
 import { serializeError } from "./_serialized_error.ts";
@@ -53,6 +54,7 @@ export class RootSupervisor {
   readonly #actors = new Map<number, ActorRecord>();
   readonly #runtime: Runtime;
   readonly #exitListeners = new Set<ExitListener>();
+  readonly #adopted = new Set<Repairable>();
   readonly #hostUrl = hostUrl();
 
   constructor(runtime: Runtime) {
@@ -70,6 +72,18 @@ export class RootSupervisor {
     this.#exitListeners.add(listener);
     return () => this.#exitListeners.delete(listener);
   }
+
+  /**
+   * Takes `handle` into care: after every exit, its repair hook releases what dead actors held.
+   * It is repaired once now too, in case its holder died before the adoption arrived.
+   */
+  adopt(handle: Repairable): void {
+    this.#adopted.add(handle);
+    handle[repairHandle](this.#isDead);
+  }
+
+  /** True for a pid that is not the main program and no longer alive. */
+  readonly #isDead = (pid: number): boolean => pid !== MAIN_PID && !this.#actors.has(pid);
 
   /** Creates the worker for `spec` and sends it the `init` command. */
   spawn(spec: ActorSpec): void {
@@ -125,6 +139,11 @@ export class RootSupervisor {
       case "spawn":
         if (report.spec.parentPid === record.pid) this.spawn(report.spec);
         return;
+      case "adopt":
+        void import(report.handle.module).then(() =>
+          this.adopt(reviveHandle(report.handle) as Repairable)
+        );
+        return;
       case "signal":
         if (this.#actors.get(report.pid)?.parentPid === record.pid) {
           this.signal(report.pid, report.signal);
@@ -157,6 +176,7 @@ export class RootSupervisor {
         ? { type: "childStartFailed", pid: record.pid, error }
         : { type: "childExited", pid: record.pid, exitcode, error },
     );
+    for (const handle of this.#adopted) handle[repairHandle](this.#isDead);
     for (const listener of this.#exitListeners) listener(record.pid, exitcode);
   }
 

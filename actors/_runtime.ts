@@ -8,6 +8,7 @@
 import { isMainThread, MessageChannel, type MessagePort } from "node:worker_threads";
 import { assertCloneable } from "./_clone.ts";
 import { Mailbox } from "./_mailbox.ts";
+import type { Portable, Repairable } from "./_portable.ts";
 import {
   type ActorSpec,
   EXITED,
@@ -27,6 +28,7 @@ import type { RootSupervisor } from "./_root_supervisor.ts";
 export interface SupervisorLink {
   spawn(spec: ActorSpec): void;
   signal(pid: number, signal: StopSignal): void;
+  adopt(handle: Portable & Repairable): void;
 }
 
 /** The parent's view of a child it started. */
@@ -214,6 +216,14 @@ export class Runtime {
     await this.waitFor(Promise.all(children.map((child) => child.exited.promise)));
   }
 
+  /**
+   * Hands a handle with holdable state to the root supervisor, which repairs it after every
+   * exit. Call it once, where the handle is created.
+   */
+  adopt(handle: Portable & Repairable): void {
+    this.#supervisor().adopt(handle);
+  }
+
   /** Posts `body` to the actor at the other end of `port`. */
   sendMail(port: MessagePort, body: unknown): void {
     assertCloneable(body, "message", "send message");
@@ -317,6 +327,10 @@ class RootLink implements SupervisorLink {
 
   signal(pid: number, signal: StopSignal): void {
     void this.#root.then((root) => root.signal(pid, signal));
+  }
+
+  adopt(handle: Portable & Repairable): void {
+    void this.#root.then((root) => root.adopt(handle));
   }
 }
 

@@ -7,6 +7,7 @@
  * @module
  */
 import { parentPort, type Transferable } from "node:worker_threads";
+import { describeHandle, reviveHandles } from "./_portable.ts";
 import type { ActorSpec, HostCommand, HostReport } from "./_protocol.ts";
 import { runtime, type SupervisorLink } from "./_runtime.ts";
 import { serializeError } from "./_serialized_error.ts";
@@ -26,6 +27,9 @@ const link: SupervisorLink = {
   },
   signal(pid, signal) {
     report({ type: "signal", pid, signal });
+  },
+  adopt(handle) {
+    report({ type: "adopt", handle: handle[describeHandle]() });
   },
 };
 
@@ -82,10 +86,11 @@ async function instantiate(spec: ActorSpec): Promise<Process> {
       );
     }
     const target = spec.target === null ? undefined : await loadRef(spec.target);
+    const args = await reviveHandles(spec.args);
     const self = runtime.constructSelf(() =>
-      Reflect.construct(Process, [{ target, args: spec.args }], processClass) as Process
+      Reflect.construct(Process, [{ target, args }], processClass) as Process
     );
-    Object.assign(self, spec.fields);
+    Object.assign(self, await reviveHandles(spec.fields));
     runtime.selfHandle = self;
     return self;
   } finally {

@@ -1,4 +1,5 @@
 import { assertCloneable } from "./_clone.ts";
+import { encodeHandles } from "./_portable.ts";
 import { type ChildRecord, exitcodeOf, type LaunchPayload, runtime } from "./_runtime.ts";
 import { refFor } from "./_target.ts";
 import { ProcessStateError } from "./errors.ts";
@@ -211,8 +212,8 @@ export class Process<A extends unknown[] = unknown[]> {
       target: this.#target === undefined
         ? null
         : refFor(this.#target, runtime.mainModule, `process "${this.#name}"`),
-      args: this.#args,
-      fields,
+      args: encodeHandles(this.#args),
+      fields: encodeHandles(fields),
     };
     this.#child = runtime.addChild({
       name: this.#name,

@@ -1,0 +1,120 @@
+/**
+ * Handles that cross between actors: queues, pipe ends, locks, events, shared values, proxies.
+ * A handle is not copied; it is described (`{ module, kind, data }`, where `data` is plain data
+ * and SharedArrayBuffers) and revived on the other side by the module that defines it, so both
+ * actors use the same shared state. Handles may be passed as Process arguments, as subclass
+ * fields, and inside arrays and plain objects of those.
+ *
+ * A handle whose state an actor can hold (a lock's owner, a permit) is also adopted by the root
+ * supervisor, which calls its repair hook after every exit, so nothing stays held by the dead.
+ *
+ * @module
+ */
+
+/** Method that describes a handle for another actor. */
+export const describeHandle: unique symbol = Symbol.for("multiprocessing.describeHandle");
+/** Method the supervisor calls after an actor exits, to release what the dead held. */
+export const repairHandle: unique symbol = Symbol.for("multiprocessing.repairHandle");
+
+/** How another actor rebuilds a handle: the defining module, a kind registered there, its data. */
+export interface HandleDescription {
+  module: string;
+  kind: string;
+  /** Plain data and SharedArrayBuffers only: nothing that must be transferred. */
+  data: unknown;
+}
+
+/** A value that crosses actors as a description of shared state. */
+export interface Portable {
+  [describeHandle](): HandleDescription;
+}
+
+/** A handle with state an actor can hold; `isDead(pid)` tells which holders are gone. */
+export interface Repairable {
+  [repairHandle](isDead: (pid: number) => boolean): void;
+}
+
+type Reviver = (data: unknown) => unknown;
+
+const revivers = new Map<string, Reviver>();
+const MARKER = "\u0000handle";
+
+const reviverKey = (module: string, kind: string) => `${module}#${kind}`;
+
+/**
+ * Registers how to revive handles of `kind` described by the module at `meta.url`. Call it at
+ * the top level of the module that defines the handle, which every reviving actor imports.
+ */
+export function registerHandleKind(meta: ImportMeta, kind: string, revive: Reviver): void {
+  revivers.set(reviverKey(meta.url, kind), revive);
+}
+
+/** True for an object that describes itself as a handle. */
+export function isPortable(value: unknown): value is Portable {
+  return typeof value === "object" && value !== null && describeHandle in value;
+}
+
+/** Replaces handles (at any depth of arrays and plain objects) with their descriptions. */
+export function encodeHandles<T>(value: T): T {
+  return mapTree(value, (handle) => ({ [MARKER]: handle[describeHandle]() })) as T;
+}
+
+/** Rebuilds the handles that {@linkcode encodeHandles} described, importing their modules. */
+export async function reviveHandles<T>(value: T): Promise<T> {
+  const descriptions: HandleDescription[] = [];
+  collectDescriptions(value, descriptions);
+  await Promise.all(descriptions.map((description) => import(description.module)));
+  return reviveTree(value) as T;
+}
+
+/** Rebuilds one described handle; its module must be imported already. */
+export function reviveHandle(description: HandleDescription): unknown {
+  const revive = revivers.get(reviverKey(description.module, description.kind));
+  if (revive === undefined) {
+    throw new TypeError(
+      `Cannot revive a ${description.kind} handle: ${description.module} did not register the ` +
+        "kind with registerHandleKind() at its top level",
+    );
+  }
+  return revive(description.data);
+}
+
+function isPlainContainer(value: unknown): value is Record<string, unknown> | unknown[] {
+  if (typeof value !== "object" || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === Array.prototype || prototype === null;
+}
+
+function mapTree(value: unknown, encode: (handle: Portable) => unknown): unknown {
+  if (isPortable(value)) return encode(value);
+  if (!isPlainContainer(value)) return value;
+  if (Array.isArray(value)) return value.map((item) => mapTree(item, encode));
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) copy[key] = mapTree(value[key], encode);
+  return copy;
+}
+
+function descriptionIn(value: unknown): HandleDescription | undefined {
+  return isPlainContainer(value) && !Array.isArray(value) && MARKER in value
+    ? value[MARKER] as HandleDescription
+    : undefined;
+}
+
+function collectDescriptions(value: unknown, into: HandleDescription[]): void {
+  const description = descriptionIn(value);
+  if (description !== undefined) {
+    into.push(description);
+  } else if (isPlainContainer(value)) {
+    for (const item of Object.values(value)) collectDescriptions(item, into);
+  }
+}
+
+function reviveTree(value: unknown): unknown {
+  const description = descriptionIn(value);
+  if (description !== undefined) return reviveHandle(description);
+  if (!isPlainContainer(value)) return value;
+  if (Array.isArray(value)) return value.map(reviveTree);
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) copy[key] = reviveTree(value[key]);
+  return copy;
+}
