@@ -5,12 +5,8 @@
  *
  * @example Start ten processes, then join them all
  * ```ts
- * import { Process, task } from "./mod.ts";
- *
- * const sendMail = task(import.meta, async function sendMail(index: number) {
- *   await new Promise((resolve) => setTimeout(resolve, 10));
- *   console.log(`mail ${index} sent`);
- * });
+ * import { Process } from "./mod.ts";
+ * import { sendMail } from "./examples/doc_targets.ts";
  *
  * const processes = Array.from({ length: 10 }, (_, i) => new Process({ target: sendMail, args: [i] }));
  * for (const p of processes) p.start();

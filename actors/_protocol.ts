@@ -60,7 +60,14 @@ export type HostCommand =
   | { type: "init"; spec: ActorSpec }
   | { type: "childStarted"; pid: number }
   | { type: "childStartFailed"; pid: number; error: SerializedError }
-  | { type: "childExited"; pid: number; exitcode: number; error: SerializedError | null };
+  | {
+    type: "childExited";
+    pid: number;
+    exitcode: number;
+    error: SerializedError | null;
+    /** The host ended normally, so an `end` marker closes its mail link after its last message. */
+    mailEnds: boolean;
+  };
 
 /** Worker host -> root supervisor. */
 export type HostReport =
@@ -71,8 +78,11 @@ export type HostReport =
   | { type: "signal"; pid: number; signal: StopSignal }
   | { type: "adopt"; handle: HandleDescription };
 
-/** A message on a mail link between two actors. */
-export type MailEnvelope = { type: "mail"; from: number; body: unknown };
+/**
+ * A message on a mail link between two actors. A child's host sends `end` as its last message
+ * before reporting its exit, so the parent can close the link without losing mail in flight.
+ */
+export type MailEnvelope = { type: "mail"; from: number; body: unknown } | { type: "end" };
 
 /** Layout of an actor's shared status words. */
 export const STATUS_STATE = 0;

@@ -172,9 +172,13 @@ export class RootSupervisor {
     const startFailed = !record.started && signal === null && (report?.startFailed ?? true);
     this.#notify(
       record.parentPid,
-      startFailed && error !== null
-        ? { type: "childStartFailed", pid: record.pid, error }
-        : { type: "childExited", pid: record.pid, exitcode, error },
+      startFailed && error !== null ? { type: "childStartFailed", pid: record.pid, error } : {
+        type: "childExited",
+        pid: record.pid,
+        exitcode,
+        error,
+        mailEnds: report !== null && !report.startFailed,
+      },
     );
     for (const handle of this.#adopted) handle[repairHandle](this.#isDead);
     for (const listener of this.#exitListeners) listener(record.pid, exitcode);

@@ -43,6 +43,8 @@ export interface ChildRecord {
   readonly port: MessagePort;
   readonly started: PromiseWithResolvers<void>;
   readonly exited: PromiseWithResolvers<void>;
+  /** Resolves when the child's `end` marker arrives: all its mail has been delivered. */
+  readonly mailEnded: PromiseWithResolvers<void>;
   error: Error | null;
   /** The `Process` object that represents the child, for `activeChildren()`. */
   readonly handle: object;
@@ -65,6 +67,8 @@ export interface LaunchPayload {
 }
 
 const KEEPALIVE_PERIOD_MS = 2 ** 30;
+/** How long a parent waits for an exited child's `end` marker before closing the link anyway. */
+const MAIL_END_GRACE_MS = 2000;
 
 /** Status words for an actor: `[state, exitcode]` on shared memory. */
 export function newStatus(state: number): Int32Array {
@@ -117,7 +121,7 @@ export class Runtime {
       port: spec.mailPort,
     };
     this.#link = link;
-    this.#listen(spec.mailPort);
+    this.#listen(spec.mailPort, () => {});
   }
 
   /** Python's `_identity` of the next child this actor creates: `[...mine, n]`. */
@@ -159,11 +163,12 @@ export class Runtime {
       port: port1,
       started: Promise.withResolvers(),
       exited: Promise.withResolvers(),
+      mailEnded: Promise.withResolvers(),
       error: null,
     };
     child.started.promise.catch(() => {});
     this.#children.set(child.pid, child);
-    this.#listen(port1);
+    this.#listen(port1, child.mailEnded.resolve);
     this.#installExitHook();
     childPorts.set(child, port2);
     return child;
@@ -240,7 +245,7 @@ export class Runtime {
         child.started.resolve();
         return;
       case "childStartFailed":
-        this.#settleChild(child, 1, deserializeError(command.error), true);
+        this.#settleChild(child, 1, deserializeError(command.error), true, false);
         return;
       case "childExited":
         this.#settleChild(
@@ -248,6 +253,7 @@ export class Runtime {
           command.exitcode,
           command.error === null ? null : deserializeError(command.error),
           false,
+          command.mailEnds,
         );
         return;
       default: {
@@ -262,6 +268,7 @@ export class Runtime {
     exitcode: number,
     error: Error | null,
     startFailed: boolean,
+    mailEnds: boolean,
   ): void {
     if (Atomics.load(child.status, STATUS_STATE) !== EXITED) {
       Atomics.store(child.status, STATUS_EXITCODE, exitcode);
@@ -270,15 +277,33 @@ export class Runtime {
     child.error = error;
     if (startFailed && error !== null) child.started.reject(error);
     child.started.resolve();
-    child.port.close();
-    this.#children.delete(child.pid);
-    child.exited.resolve();
-    this.#updateKeepAlive();
+    const reap = () => {
+      child.port.close();
+      this.#children.delete(child.pid);
+      child.exited.resolve();
+      this.#updateKeepAlive();
+    };
+    if (!mailEnds) return reap();
+    // Mail the child sent before it exited may still be in flight: a join must see all of it.
+    const fallback = setTimeout(child.mailEnded.resolve, MAIL_END_GRACE_MS);
+    void child.mailEnded.promise.then(() => {
+      clearTimeout(fallback);
+      reap();
+    });
   }
 
-  #listen(port: MessagePort): void {
-    port.on("message", (envelope: MailEnvelope) => this.mailbox.deliver(envelope.body));
+  #listen(port: MessagePort, onEnd: () => void): void {
+    port.on("message", (envelope: MailEnvelope) => {
+      if (envelope.type === "mail") this.mailbox.deliver(envelope.body);
+      else onEnd();
+    });
     port.unref();
+  }
+
+  /** Tells the parent that this actor will send no more mail; the host's last act. */
+  endMail(): void {
+    const end: MailEnvelope = { type: "end" };
+    this.parent?.port.postMessage(end);
   }
 
   #supervisor(): SupervisorLink {

@@ -22,6 +22,12 @@ export function registerTarget(module: string, value: Callable): void {
         "`function work() {}` or `const work = () => {}` so workers can find it by name",
     );
   }
+  if (new URL(module).hash !== "") {
+    throw new TypeError(
+      `Cannot register task "${value.name}": its module ${module} is not a file a worker can ` +
+        "import (a documentation example or evaluated code); define the target in a module file",
+    );
+  }
   const existing = registered.get(key(module, value.name));
   if (existing !== undefined && existing !== value) {
     throw new TypeError(

@@ -116,6 +116,7 @@ async function finish(outcome: { thrown: unknown } | null): Promise<void> {
     );
   }
   await runtime.endChildren();
+  runtime.endMail();
   report({ type: "exit", code, error });
 }
 

@@ -44,11 +44,8 @@ export interface ProcessOptions<A extends unknown[]> {
  *
  * @example Start a process and wait for it
  * ```ts
- * import { Process, task } from "../mod.ts";
- *
- * const sendMail = task(import.meta, function sendMail(index: number) {
- *   console.log(`mail ${index} sent`);
- * });
+ * import { Process } from "../mod.ts";
+ * import { sendMail } from "../examples/doc_targets.ts";
  *
  * const p = new Process({ target: sendMail, args: [1] });
  * await p.start();
@@ -56,19 +53,9 @@ export interface ProcessOptions<A extends unknown[]> {
  * console.assert(p.exitcode === 0);
  * ```
  *
- * @example The subclass form
+ * @example The subclass form (`MyProcess` overrides `run()` and keeps an `index` field)
  * ```ts
- * import { currentProcess, Process, task } from "../mod.ts";
- *
- * class MyProcess extends Process {
- *   constructor(public index: number) {
- *     super();
- *   }
- *   override run() {
- *     console.log(`child ${this.index} is ${currentProcess().name}`);
- *   }
- * }
- * task(import.meta, MyProcess);
+ * import { MyProcess } from "../examples/doc_targets.ts";
  *
  * const p = new MyProcess(7);
  * await p.start();

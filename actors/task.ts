@@ -15,13 +15,12 @@ import { registerTarget } from "./_target.ts";
  * @throws {TypeError} If `target` is not a function, has no name, or its name is taken by
  * another task of the same module.
  *
- * @example Register a target defined in a library module
+ * @example Run a target registered in another module
  * ```ts
- * import { Process, task } from "../mod.ts";
- *
- * export const square = task(import.meta, function square(x: number) {
- *   console.log(x * x);
- * });
+ * import { Process } from "../mod.ts";
+ * // examples/doc_targets.ts defines it as:
+ * //   export const square = task(import.meta, function square(x: number) { ... });
+ * import { square } from "../examples/doc_targets.ts";
  *
  * const p = new Process({ target: square, args: [12] });
  * await p.start();
