@@ -38,6 +38,9 @@ interface ActorRecord {
   crash: SerializedError | null;
 }
 
+/** How long after a start the standby worker is replaced: after the child's own start-up. */
+const STANDBY_DELAY_MS = 20;
+
 /** Called after the supervisor reaps an actor. */
 export type ExitListener = (pid: number, exitcode: number) => void;
 
@@ -56,6 +59,14 @@ export class RootSupervisor {
   readonly #exitListeners = new Set<ExitListener>();
   readonly #adopted = new Set<Repairable>();
   readonly #hostUrl = hostUrl();
+  /**
+   * A worker booted ahead of need, waiting for its `init`, as Python's forkserver keeps a server
+   * ready to fork: a start then skips the worker's boot. Deno builds a Worker synchronously on
+   * the creating thread (about 27 ms here), so the replacement is built on a later turn of the
+   * event loop, after the start it would otherwise delay.
+   */
+  #standby: Worker | null = null;
+  #replenish: ReturnType<typeof setTimeout> | undefined;
 
   constructor(runtime: Runtime) {
     this.#runtime = runtime;
@@ -92,8 +103,7 @@ export class RootSupervisor {
       spec.mailPort.close();
       return;
     }
-    const worker = new Worker(this.#hostUrl, { name: spec.name });
-    worker.unref();
+    const worker = this.#takeWorker();
     const record: ActorRecord = {
       pid: spec.pid,
       parentPid: spec.parentPid,
@@ -110,6 +120,26 @@ export class RootSupervisor {
     worker.on("exit", () => this.#reap(record));
     const init: HostCommand = { type: "init", spec };
     worker.postMessage(init, [spec.mailPort]);
+  }
+
+  #takeWorker(): Worker {
+    const worker = this.#standby ?? this.#bootWorker();
+    this.#standby = null;
+    clearTimeout(this.#replenish);
+    this.#replenish = setTimeout(() => this.#standby ??= this.#bootWorker(), STANDBY_DELAY_MS);
+    Deno.unrefTimer(this.#replenish as unknown as number);
+    return worker;
+  }
+
+  #bootWorker(): Worker {
+    const worker = new Worker(this.#hostUrl);
+    worker.unref();
+    const discard = () => {
+      if (this.#standby === worker) this.#standby = null;
+    };
+    worker.once("exit", discard);
+    worker.once("error", discard);
+    return worker;
   }
 
   /** Ends the actor `pid` and, first, every actor below it. */
