@@ -16,6 +16,7 @@ import {
   type MailEnvelope,
   MAIN_PID,
   RUNNING,
+  STARTING,
   STATUS_EXITCODE,
   STATUS_STATE,
   type StopSignal,
@@ -58,7 +59,7 @@ export interface ParentLink {
   readonly port: MessagePort;
 }
 
-/** What the worker needs to find and call the target, resolved asynchronously at start. */
+/** What the worker needs to find and call the target, as `Process.start()` describes it. */
 export interface LaunchPayload {
   processClass: TargetRef | null;
   target: TargetRef | null;
@@ -151,15 +152,19 @@ export class Runtime {
     return [...this.#children.values()];
   }
 
-  /** Registers a child and its mail link; `launch` then sends it to the supervisor. */
-  addChild(
+  /**
+   * Registers a child and its mail link, and asks the supervisor to spawn it. The record's
+   * `started` promise settles when the target runs or cannot start.
+   */
+  startChild(
     init: { name: string; identity: number[]; daemon: boolean; handle: object },
+    payload: LaunchPayload,
   ): ChildRecord {
     const { port1, port2 } = new MessageChannel();
     const child: ChildRecord = {
       ...init,
       pid: Atomics.add(this.#pidCounter, 0, 1) + 1,
-      status: newStatus(0),
+      status: newStatus(STARTING),
       port: port1,
       started: Promise.withResolvers(),
       exited: Promise.withResolvers(),
@@ -170,14 +175,6 @@ export class Runtime {
     this.#children.set(child.pid, child);
     this.#listen(port1, child.mailEnded.resolve);
     this.#installExitHook();
-    childPorts.set(child, port2);
-    return child;
-  }
-
-  /** Sends the spawn request; resolves when the child runs, rejects if it cannot start. */
-  launch(child: ChildRecord, payload: LaunchPayload): Promise<void> {
-    const mailPort = childPorts.get(child)!;
-    childPorts.delete(child);
     this.#supervisor().spawn({
       ...payload,
       pid: child.pid,
@@ -190,9 +187,9 @@ export class Runtime {
       status: child.status.buffer as SharedArrayBuffer,
       parentStatus: this.status.buffer as SharedArrayBuffer,
       pidCounter: this.#pidCounter.buffer as SharedArrayBuffer,
-      mailPort,
+      mailPort: port2,
     });
-    return this.waitFor(child.started.promise);
+    return child;
   }
 
   /** Asks the supervisor to end `child` and its whole subtree. */
@@ -332,9 +329,6 @@ export class Runtime {
     });
   }
 }
-
-/** The child's end of each mail link, until the spawn request carries it away. */
-const childPorts = new WeakMap<ChildRecord, MessagePort>();
 
 /** The main thread's link: the root supervisor is loaded on first use, in order. */
 class RootLink implements SupervisorLink {

@@ -202,13 +202,11 @@ export class Process<A extends unknown[] = unknown[]> {
       args: encodeHandles(this.#args),
       fields: encodeHandles(fields),
     };
-    this.#child = runtime.addChild({
-      name: this.#name,
-      identity: this.#identity,
-      daemon: this.#daemon,
-      handle: this,
-    });
-    return runtime.launch(this.#child, payload);
+    this.#child = runtime.startChild(
+      { name: this.#name, identity: this.#identity, daemon: this.#daemon, handle: this },
+      payload,
+    );
+    return runtime.waitFor(this.#child.started.promise);
   }
 
   /**
