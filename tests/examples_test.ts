@@ -1,0 +1,90 @@
+/**
+ * Every example runs as its own program, exits by itself, and prints the lines that carry its
+ * lesson.
+ */
+import assert from "node:assert/strict";
+
+const examples = new URL("../examples/", import.meta.url);
+
+async function runExample(name: string): Promise<string> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-check", "--allow-read", new URL(`${name}.ts`, examples).pathname],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const stdout = new TextDecoder().decode(output.stdout);
+  assert.equal(output.code, 0, `${name} failed:\n${new TextDecoder().decode(output.stderr)}`);
+  return stdout;
+}
+
+function linesOf(stdout: string): string[] {
+  return stdout.trim().split("\n");
+}
+
+Deno.test("mail_join: one mail joined, then ten mails started first and joined after", async () => {
+  const lines = linesOf(await runExample("mail_join"));
+  assert.equal(lines.filter((line) => /^mail \d sent$/.test(line)).length, 11);
+  assert.ok(lines.indexOf("one mail: done") === 1);
+  assert.match(lines.at(-1)!, /^ten mails: done in \d+ ms/);
+});
+
+Deno.test("subclass: ten MyProcess children carry their index and see their parent", async () => {
+  const lines = linesOf(await runExample("subclass"));
+  const children = lines.filter((line) => line.startsWith("child "));
+  assert.equal(children.length, 10);
+  assert.deepEqual(
+    children.map((line) =>
+      Number(line.match(/^child (\d+): MyProcess-\d+, pid \d+, parent pid 1$/)?.[1])
+    ).sort((a, b) => a - b),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  );
+});
+
+Deno.test("daemon_heartbeat: daemons stop when the main code is done, normal work finishes", async () => {
+  const lines = linesOf(await runExample("daemon_heartbeat"));
+  const mainDone = lines.findIndex((line) => line.startsWith("main code done"));
+  assert.ok(mainDone > 0);
+  assert.ok(lines.slice(0, mainDone).some((line) => line === "*"));
+  assert.deepEqual(lines.slice(mainDone + 1), ["normal process ends"]);
+});
+
+Deno.test("terminate: alive right after terminate(), dead with -15 after; kill gives -9", async () => {
+  const stdout = await runExample("terminate");
+  assert.match(stdout, /isAlive\(\) right after terminate\(\): true/);
+  assert.match(stdout, /isAlive\(\) once it ended: false exitcode: -15/);
+  assert.match(stdout, /after kill\(\): exitcode -9/);
+});
+
+Deno.test("zombie_orphan: unjoined children leave nothing, a terminated subtree ends whole", async () => {
+  const stdout = await runExample("zombie_orphan");
+  assert.match(stdout, /alive now: 10/);
+  assert.match(stdout, /alive now 0/);
+  assert.match(stdout, /grandchild running/);
+  assert.match(stdout, /terminated the middle process \(exitcode -15\)/);
+  assert.match(stdout, /alive children: 0/);
+});
+
+Deno.test("memory_isolation: the child's x = 0 does not change the parent's x = 100", async () => {
+  const stdout = await runExample("memory_isolation");
+  assert.match(stdout, /child: x = 0/);
+  assert.match(stdout, /parent: x = 100/);
+});
+
+Deno.test("mailbox: selective receive first, then order, then a timeout", async () => {
+  assert.deepEqual(linesOf(await runExample("mailbox")), [
+    "handled first: the urgent one",
+    "1 squared is 1",
+    "2 squared is 4",
+    "3 squared is 9",
+    "no more mail after 50 ms",
+  ]);
+});
+
+Deno.test("demo: the tour runs to the end", async () => {
+  const stdout = await runExample("demo");
+  assert.match(stdout, /exit codes: 0, 0, 0/);
+  assert.match(stdout, /exitcode 1, p\.error: RangeError: cannot divide 1 by zero/);
+  assert.match(stdout, /exit\(3\) in the child: exitcode 3/);
+  assert.match(stdout, /active children: 0/);
+});
