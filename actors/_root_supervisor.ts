@@ -38,9 +38,6 @@ interface ActorRecord {
   crash: SerializedError | null;
 }
 
-/** How long after a start the standby worker is replaced: after the child's own start-up. */
-const STANDBY_DELAY_MS = 20;
-
 /** Called after the supervisor reaps an actor. */
 export type ExitListener = (pid: number, exitcode: number) => void;
 
@@ -62,11 +59,10 @@ export class RootSupervisor {
   /**
    * A worker booted ahead of need, waiting for its `init`, as Python's forkserver keeps a server
    * ready to fork: a start then skips the worker's boot. Deno builds a Worker synchronously on
-   * the creating thread (about 27 ms here), so the replacement is built on a later turn of the
-   * event loop, after the start it would otherwise delay.
+   * the creating thread (about 27 ms here), so the replacement is built once the child that
+   * took the standby reports it runs, never in the way of that start.
    */
   #standby: Worker | null = null;
-  #replenish: ReturnType<typeof setTimeout> | undefined;
 
   constructor(runtime: Runtime) {
     this.#runtime = runtime;
@@ -125,10 +121,13 @@ export class RootSupervisor {
   #takeWorker(): Worker {
     const worker = this.#standby ?? this.#bootWorker();
     this.#standby = null;
-    clearTimeout(this.#replenish);
-    this.#replenish = setTimeout(() => this.#standby ??= this.#bootWorker(), STANDBY_DELAY_MS);
-    Deno.unrefTimer(this.#replenish as unknown as number);
     return worker;
+  }
+
+  /** Builds the next standby after the parent has been told its child runs. */
+  #replenish(): void {
+    const timer = setTimeout(() => this.#standby ??= this.#bootWorker(), 0);
+    Deno.unrefTimer(timer as unknown as number);
   }
 
   #bootWorker(): Worker {
@@ -157,6 +156,7 @@ export class RootSupervisor {
         record.started = true;
         Atomics.store(record.status, STATUS_STATE, RUNNING);
         this.#notify(record.parentPid, { type: "childStarted", pid: record.pid });
+        this.#replenish();
         return;
       case "startFailed":
         record.report = { code: 1, error: report.error, startFailed: true };

@@ -1,0 +1,109 @@
+/**
+ * Side-by-side comparison with Python's multiprocessing: each workload runs here and in
+ * `bench/python_bench.py` (the machine's python3), with warm-up and medians, and the table
+ * prints how many times faster (or slower) this framework is.
+ *
+ * Run: deno task bench:compare
+ * Add a workload: a `Workload` entry below, and the same name(s) in python_bench.py.
+ */
+import { mailboxEcho, spawnJoin, startAfterIdle } from "./_process_workloads.ts";
+
+/** One measured quantity, lower is better (a duration per operation). */
+interface Workload {
+  /** What is measured. */
+  title: string;
+  /** The unit of both sides' numbers. */
+  unit: "ms" | "us";
+  /** Median of our side. */
+  measure(): Promise<number>;
+  /** Python workloads (from python_bench.py) to compare with, labelled. */
+  python: Record<string, string>;
+}
+
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function sample(run: () => Promise<number>, repeats: number, warmup: number) {
+  const samples: number[] = [];
+  for (let index = 0; index < warmup + repeats; index++) {
+    const value = await run();
+    if (index >= warmup) samples.push(value);
+  }
+  return median(samples);
+}
+
+const ROUND_TRIPS = 2000;
+
+const workloads: Workload[] = [
+  {
+    title: "spawn + start + join of an empty process, back to back",
+    unit: "ms",
+    measure: () => sample(spawnJoin, 15, 3),
+    python: {
+      fork: "spawn_join_fork",
+      forkserver: "spawn_join_forkserver",
+      spawn: "spawn_join_spawn",
+    },
+  },
+  {
+    title: "start() until the target runs, after idle time",
+    unit: "ms",
+    measure: () => sample(() => startAfterIdle(), 12, 2),
+    python: {
+      fork: "start_to_running_fork",
+      forkserver: "start_to_running_forkserver",
+      spawn: "start_to_running_spawn",
+    },
+  },
+  {
+    title: "message round trip parent -> child -> parent (mailbox vs Pipe)",
+    unit: "us",
+    async measure() {
+      const echo = await mailboxEcho();
+      try {
+        return await sample(
+          async () => (await echo.roundTrips(ROUND_TRIPS)) / ROUND_TRIPS * 1000,
+          5,
+          1,
+        );
+      } finally {
+        await echo.stop();
+      }
+    },
+    python: { Pipe: "pipe_round_trip" },
+  },
+];
+
+async function runPython(names: string[]): Promise<Record<string, number>> {
+  const script = new URL("./python_bench.py", import.meta.url).pathname;
+  const output = await new Deno.Command("python3", { args: [script, ...names], stderr: "inherit" })
+    .output();
+  if (!output.success) throw new Error(`python3 ${script} failed with code ${output.code}`);
+  return JSON.parse(new TextDecoder().decode(output.stdout));
+}
+
+function ratioText(ours: number, theirs: number): string {
+  return ours <= theirs
+    ? `${(theirs / ours).toFixed(2)}x faster`
+    : `${(ours / theirs).toFixed(2)}x slower`;
+}
+
+if (import.meta.main) {
+  const python = await runPython(workloads.flatMap((workload) => Object.values(workload.python)));
+  console.log("Lower is better. Ratios say how this framework compares with Python.\n");
+  for (const workload of workloads) {
+    const ours = await workload.measure();
+    console.log(`${workload.title}\n  ours: ${ours.toFixed(2)} ${workload.unit}`);
+    for (const [label, name] of Object.entries(workload.python)) {
+      const theirs = python[name];
+      console.log(
+        `  python ${label}: ${theirs.toFixed(2)} ${workload.unit}  -> ours is ${
+          ratioText(ours, theirs)
+        }`,
+      );
+    }
+    console.log();
+  }
+}
