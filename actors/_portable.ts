@@ -56,7 +56,19 @@ export function isPortable(value: unknown): value is Portable {
 
 /** Replaces handles (at any depth of arrays and plain objects) with their descriptions. */
 export function encodeHandles<T>(value: T): T {
-  return mapTree(value, (handle) => ({ [MARKER]: handle[describeHandle]() })) as T;
+  return mapTree(value, (handle) => ({ [MARKER]: describe(handle) })) as T;
+}
+
+/** Describes `handle`, with the handles its own state holds (a condition's lock) described too. */
+export function describe(handle: Portable): HandleDescription {
+  const description = handle[describeHandle]();
+  return { ...description, data: encodeHandles(description.data) };
+}
+
+/** Imports every module a description needs, then revives it. */
+export async function reviveDescription(description: HandleDescription): Promise<unknown> {
+  const [revived] = await reviveHandles([{ [MARKER]: description }]);
+  return revived;
 }
 
 /** Rebuilds the handles that {@linkcode encodeHandles} described, importing their modules. */
@@ -67,8 +79,8 @@ export async function reviveHandles<T>(value: T): Promise<T> {
   return reviveTree(value) as T;
 }
 
-/** Rebuilds one described handle; its module must be imported already. */
-export function reviveHandle(description: HandleDescription): unknown {
+/** Rebuilds one described handle, inner handles first; their modules must be imported already. */
+function reviveHandle(description: HandleDescription): unknown {
   const revive = revivers.get(reviverKey(description.module, description.kind));
   if (revive === undefined) {
     throw new TypeError(
@@ -76,7 +88,7 @@ export function reviveHandle(description: HandleDescription): unknown {
         "kind with registerHandleKind() at its top level",
     );
   }
-  return revive(description.data);
+  return revive(reviveTree(description.data));
 }
 
 function isPlainContainer(value: unknown): value is Record<string, unknown> | unknown[] {
@@ -104,6 +116,7 @@ function collectDescriptions(value: unknown, into: HandleDescription[]): void {
   const description = descriptionIn(value);
   if (description !== undefined) {
     into.push(description);
+    collectDescriptions(description.data, into);
   } else if (isPlainContainer(value)) {
     for (const item of Object.values(value)) collectDescriptions(item, into);
   }

@@ -20,7 +20,7 @@ import {
   STATUS_STATE,
   type StopSignal,
 } from "./_protocol.ts";
-import { type Repairable, repairHandle, reviveHandle } from "./_portable.ts";
+import { type Repairable, repairHandle, reviveDescription } from "./_portable.ts";
 import type { Runtime } from "./_runtime.ts";
 import type { SerializedError } from "./_serialized_error.ts";
 import { serializeError } from "./_serialized_error.ts";
@@ -170,9 +170,7 @@ export class RootSupervisor {
         if (report.spec.parentPid === record.pid) this.spawn(report.spec);
         return;
       case "adopt":
-        void import(report.handle.module).then(() =>
-          this.adopt(reviveHandle(report.handle) as Repairable)
-        );
+        void reviveDescription(report.handle).then((handle) => this.adopt(handle as Repairable));
         return;
       case "signal":
         if (this.#actors.get(report.pid)?.parentPid === record.pid) {

@@ -7,7 +7,7 @@
  * @module
  */
 import { parentPort, type Transferable } from "node:worker_threads";
-import { describeHandle, reviveHandles } from "./_portable.ts";
+import { describe, reviveHandles } from "./_portable.ts";
 import type { ActorSpec, HostCommand, HostReport } from "./_protocol.ts";
 import { runtime, type SupervisorLink } from "./_runtime.ts";
 import { serializeError } from "./_serialized_error.ts";
@@ -29,7 +29,7 @@ const link: SupervisorLink = {
     report({ type: "signal", pid, signal });
   },
   adopt(handle) {
-    report({ type: "adopt", handle: handle[describeHandle]() });
+    report({ type: "adopt", handle: describe(handle) });
   },
 };
 
@@ -112,7 +112,7 @@ async function finish(outcome: { thrown: unknown } | null): Promise<void> {
     code = 1;
     error = serializeError(outcome.thrown);
     console.error(
-      `Process ${runtime.name} (pid ${runtime.pid}) failed:\n${describe(outcome.thrown)}`,
+      `Process ${runtime.name} (pid ${runtime.pid}) failed:\n${describeThrown(outcome.thrown)}`,
     );
   }
   await runtime.endChildren();
@@ -120,7 +120,7 @@ async function finish(outcome: { thrown: unknown } | null): Promise<void> {
   report({ type: "exit", code, error });
 }
 
-function describe(thrown: unknown): string {
+function describeThrown(thrown: unknown): string {
   return thrown instanceof Error
     ? thrown.stack ?? `${thrown.name}: ${thrown.message}`
     : String(thrown);

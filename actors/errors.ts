@@ -137,3 +137,79 @@ export class SystemExit extends Error {
     this.code = code;
   }
 }
+
+/**
+ * A lock or semaphore was released more times than it was acquired: an unlocked `Lock`, an
+ * `RLock` not held by the releasing actor, a `BoundedSemaphore` above its initial value.
+ * Python raises `ValueError` or `RuntimeError` here.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import { ReleaseError } from "./errors.ts";
+ *
+ * const error = new ReleaseError("Cannot release lock: it is not locked");
+ * console.assert(error.name === "ReleaseError");
+ * ```
+ */
+export class ReleaseError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What was released and why that was wrong.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ReleaseError";
+  }
+}
+
+/**
+ * A synchronous wait (`acquireSync`, `waitSync`) was called on the main thread, where blocking
+ * would freeze the event loop and every actor waiting on it; use the async form there.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import { BlockingError } from "./errors.ts";
+ *
+ * const error = new BlockingError("Cannot acquireSync on the main thread");
+ * console.assert(error.name === "BlockingError");
+ * ```
+ */
+export class BlockingError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message Which call blocked and what to use instead.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BlockingError";
+  }
+}
+
+/**
+ * A `Barrier` is broken: it was aborted, reset while parties waited, or a wait timed out. Every
+ * party waiting on it, and every later `wait()` until `reset()`, rejects with this error.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import { BrokenBarrierError } from "./errors.ts";
+ *
+ * const error = new BrokenBarrierError("The barrier was aborted");
+ * console.assert(error.name === "BrokenBarrierError");
+ * ```
+ */
+export class BrokenBarrierError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message How the barrier broke.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BrokenBarrierError";
+  }
+}

@@ -4,7 +4,21 @@
  *
  * @module
  */
-import { currentProcess, parentProcess, Process, task } from "../mod.ts";
+import {
+  type Barrier,
+  type Condition,
+  currentProcess,
+  type Event,
+  type Lock,
+  parentProcess,
+  Process,
+  type Semaphore,
+  type SharedArray,
+  task,
+  type Value,
+} from "../mod.ts";
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The seeds' first process: pretend to send a mail. */
 export const sendMail = task(import.meta, async function sendMail(index: number) {
@@ -43,3 +57,54 @@ export class MyProcess extends Process {
   }
 }
 task(import.meta, MyProcess);
+
+/** Buys a ticket while holding `lock`: the seeds' ticket race, made safe. */
+export const buyTicket = task(import.meta, async function buyTicket(person: string, lock: Lock) {
+  await lock.withLock(async () => {
+    await delay(5);
+    console.log(`${person} holds the lock`);
+  });
+});
+
+/** Sings in one of the karaoke rooms the semaphore counts. */
+export const sing = task(import.meta, async function sing(person: string, rooms: Semaphore) {
+  await rooms.withLock(() => delay(10));
+  console.log(`${person} sang`);
+});
+
+/** Waits for the light to turn green, then drives. */
+export const car = task(import.meta, async function car(index: number, green: Event) {
+  await green.wait();
+  console.log(`car ${index} passes`);
+});
+
+/** Notifies the condition once, holding its lock. */
+export const notifyOnce = task(import.meta, async function notifyOnce(ready: Condition) {
+  await ready.acquire();
+  ready.notify();
+  ready.release();
+});
+
+/** Waits at the start line with the other runners. */
+export const runner = task(import.meta, async function runner(index: number, startLine: Barrier) {
+  await startLine.wait();
+  console.log(`runner ${index} starts`);
+});
+
+/** Adds 1 to `counter` `times` times under its lock. */
+export const incrementMany = task(
+  import.meta,
+  async function incrementMany(counter: Value<"i32">, times: number) {
+    const lock = counter.getLock();
+    for (let i = 0; i < times; i++) {
+      await lock.acquire();
+      counter.value += 1;
+      lock.release();
+    }
+  },
+);
+
+/** Squares every element of `numbers` in place. */
+export const squareAll = task(import.meta, function squareAll(numbers: SharedArray<"i32">) {
+  for (let i = 0; i < numbers.length; i++) numbers.set(i, numbers.get(i) ** 2);
+});

@@ -1,0 +1,210 @@
+/**
+ * Lock, Semaphore and BoundedSemaphore on one mechanism: each permit is one shared word that is
+ * FREE, NONE (not a permit now: room for a semaphore's value to grow) or the pid of the actor
+ * holding it. Taking, giving back and repairing are each a single compare-exchange, so an actor
+ * terminated at any instruction leaves no half-done state, and the supervisor's repair frees
+ * exactly the permits whose holder is dead.
+ *
+ * @module
+ */
+import { type AcquireOptions, sharedWords, waitUntil, waitUntilSync, wake } from "./_futex.ts";
+import { repairHandle } from "./_portable.ts";
+import { runtime } from "./_runtime.ts";
+import { SharedHandle } from "./_shared_handle.ts";
+import { ReleaseError } from "./errors.ts";
+
+export type { AcquireOptions };
+
+const SEQUENCE = 0;
+/** 1 while a permit freed from a dead holder has not been taken yet. */
+const OWNER_DIED = 1;
+const FIRST_PERMIT = 2;
+const FREE = 0;
+const NONE = -1;
+
+/** How a primitive kind behaves, read from its class. */
+export interface PermitKind {
+  /** The module that defines the class and registers its kind. */
+  readonly handleModule: string;
+  /** Whether releasing above the initial value is an error. */
+  readonly bounded: boolean;
+  /** The noun in error messages: "lock", "semaphore". */
+  readonly noun: string;
+}
+
+/** The shared machinery of permit-based primitives. */
+export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
+  #ownerDied = false;
+  readonly #kind: PermitKind;
+
+  /**
+   * Allocates `capacity` permit words of which `initial` are free, or revives described ones.
+   *
+   * @param initial The number of free permits.
+   * @param capacity The most permits there can ever be.
+   */
+  protected constructor(initial: number, capacity: number) {
+    const kind = new.target as unknown as PermitKind & { name: string };
+    super(kind.name, kind.handleModule, () => {
+      const words = sharedWords(FIRST_PERMIT + capacity);
+      words.fill(NONE, FIRST_PERMIT + initial);
+      return words;
+    });
+    this.#kind = kind;
+  }
+
+  /**
+   * True when this actor's latest successful acquire took over a permit from an actor that
+   * died holding it (terminated, killed or crashed): the data it protected may be half-updated,
+   * so check it. The supervisor released the permit; nothing deadlocks.
+   */
+  get ownerDied(): boolean {
+    return this.#ownerDied;
+  }
+
+  /**
+   * Takes a permit, waiting while there is none. Like Python's `acquire(block, timeout)`.
+   *
+   * @param options `blocking` (default true) and `timeout` in milliseconds.
+   * @returns True once taken; false if not blocking or out of time.
+   * @throws {RangeError} If the timeout is negative.
+   */
+  acquire(options: AcquireOptions = {}): Promise<boolean> {
+    return waitUntil(this.state, SEQUENCE, this.#take, options, `acquire ${this.#kind.noun}`);
+  }
+
+  /**
+   * The blocking form of {@linkcode PermitPrimitive.prototype.acquire} for workers that must
+   * not yield.
+   *
+   * @param options `blocking` (default true) and `timeout` in milliseconds.
+   * @returns True once taken; false if not blocking or out of time.
+   * @throws {BlockingError} On the main thread.
+   */
+  acquireSync(options: AcquireOptions = {}): boolean {
+    return waitUntilSync(this.state, SEQUENCE, this.#take, options, `acquire ${this.#kind.noun}`);
+  }
+
+  /**
+   * Gives a permit back: the caller's own if it holds one, else one held by another actor
+   * (Python lets any process release), else, for an unbounded semaphore, a new one.
+   *
+   * @throws {ReleaseError} If nothing can be released: an unlocked lock, a bounded semaphore
+   * at its initial value, a semaphore at its capacity.
+   */
+  release(): void {
+    const words = this.state;
+    if (
+      !this.#giveBack(runtime.pid) && !this.#giveBack(null) &&
+      (this.#kind.bounded || !this.#swapAny(NONE, FREE))
+    ) {
+      throw new ReleaseError(this.#overReleaseMessage());
+    }
+    wake(words, SEQUENCE);
+  }
+
+  /**
+   * Acquires, runs `fn`, and releases even if `fn` throws.
+   *
+   * @typeParam T What `fn` returns.
+   * @param fn The critical section.
+   * @returns What `fn` returned.
+   */
+  async withLock<T>(fn: () => T | Promise<T>): Promise<T> {
+    await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
+   * Acquires and returns a disposable that releases: `using _ = await lock.lock();`.
+   *
+   * @returns A disposable whose disposal releases the permit once.
+   */
+  async lock(): Promise<Disposable> {
+    await this.acquire();
+    let released = false;
+    return {
+      [Symbol.dispose]: () => {
+        if (!released) this.release();
+        released = true;
+      },
+    };
+  }
+
+  /** Frees permits held by dead actors and marks the next acquirer as told. */
+  [repairHandle](isDead: (pid: number) => boolean): void {
+    const words = this.state;
+    let repaired = false;
+    for (let index = FIRST_PERMIT; index < words.length; index++) {
+      const holder = Atomics.load(words, index);
+      if (
+        holder > 0 && isDead(holder) &&
+        Atomics.compareExchange(words, index, holder, FREE) === holder
+      ) {
+        repaired = true;
+      }
+    }
+    if (repaired) {
+      Atomics.store(words, OWNER_DIED, 1);
+      wake(words, SEQUENCE);
+    }
+  }
+
+  /** The number of free permits, as Python's `get_value()`. */
+  protected freePermits(): number {
+    let free = 0;
+    for (let index = FIRST_PERMIT; index < this.state.length; index++) {
+      if (Atomics.load(this.state, index) === FREE) free++;
+    }
+    return free;
+  }
+
+  readonly #take = (): boolean => {
+    if (!this.#swapAny(FREE, runtime.pid)) return false;
+    this.#ownerDied = Atomics.compareExchange(this.state, OWNER_DIED, 1, 0) === 1;
+    return true;
+  };
+
+  /** Frees a permit held by `holder`, or by anyone when `holder` is null. */
+  #giveBack(holder: number | null): boolean {
+    const words = this.state;
+    for (let index = FIRST_PERMIT; index < words.length; index++) {
+      const current = Atomics.load(words, index);
+      if (current > 0 && (holder === null || current === holder)) {
+        if (Atomics.compareExchange(words, index, current, FREE) === current) return true;
+      }
+    }
+    return false;
+  }
+
+  #swapAny(from: number, to: number): boolean {
+    const words = this.state;
+    for (let index = FIRST_PERMIT; index < words.length; index++) {
+      if (
+        Atomics.load(words, index) === from &&
+        Atomics.compareExchange(words, index, from, to) === from
+      ) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  #overReleaseMessage(): string {
+    const { noun, bounded } = this.#kind;
+    if (noun === "lock") return "Cannot release lock: it is not locked";
+    return bounded
+      ? `Cannot release ${noun}: it is back at its initial value of ${
+        this.state.length - FIRST_PERMIT
+      }; ` +
+        "release only what was acquired"
+      : `Cannot release ${noun}: its value is at its capacity of ${
+        this.state.length - FIRST_PERMIT
+      }; ` +
+        "create it with a larger `capacity`";
+  }
+}

@@ -1,0 +1,42 @@
+import { registerSharedKind } from "./_shared_handle.ts";
+import { Semaphore } from "./semaphore.ts";
+
+/**
+ * A semaphore that refuses to be released above its initial value, as Python's
+ * `multiprocessing.BoundedSemaphore`: a release without a matching acquire is a bug, reported
+ * with a `ReleaseError` instead of silently adding a permit.
+ *
+ * @example Releasing too often is an error
+ * ```ts
+ * import { BoundedSemaphore, ReleaseError } from "../mod.ts";
+ *
+ * const slots = new BoundedSemaphore(2);
+ * await slots.acquire();
+ * slots.release();
+ * try {
+ *   slots.release();
+ * } catch (error) {
+ *   console.assert(error instanceof ReleaseError);
+ * }
+ * ```
+ */
+export class BoundedSemaphore extends Semaphore {
+  /** The module that revives bounded semaphores in other actors. */
+  static override readonly handleModule: string = import.meta.url;
+  /** Releasing above the initial value is an error. */
+  static override readonly bounded: boolean = true;
+  /** The noun used in error messages. */
+  static override readonly noun: string = "bounded semaphore";
+
+  /**
+   * Creates a bounded semaphore with `value` permits, which is also its bound.
+   *
+   * @param value The initial and largest number of permits.
+   * @throws {RangeError} If `value` is not an integer >= 0.
+   */
+  constructor(value = 1) {
+    super(value, { capacity: value });
+  }
+}
+
+registerSharedKind(import.meta, "BoundedSemaphore", () => new BoundedSemaphore());

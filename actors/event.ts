@@ -1,0 +1,92 @@
+import { type AcquireOptions, sharedWords, waitUntil, waitUntilSync, wake } from "./_futex.ts";
+import { repairHandle } from "./_portable.ts";
+import { registerSharedKind, SharedHandle } from "./_shared_handle.ts";
+
+const SEQUENCE = 0;
+const FLAG = 1;
+
+/**
+ * A flag shared between actors, as Python's `multiprocessing.Event`: `wait()` blocks while it is
+ * clear, `set()` wakes every waiter, `clear()` resets it. `isSet()` is a read of shared memory.
+ *
+ * @example The seeds' traffic light
+ * ```ts
+ * import { Event, Process } from "../mod.ts";
+ * import { car } from "../examples/doc_targets.ts";
+ *
+ * const green = new Event();
+ * const cars = [1, 2].map((i) => new Process({ target: car, args: [i, green] }));
+ * for (const p of cars) await p.start();
+ * green.set();
+ * for (const p of cars) await p.join();
+ * console.assert(green.isSet());
+ * ```
+ */
+export class Event extends SharedHandle<Int32Array> {
+  /** Creates a clear event. */
+  constructor() {
+    super("Event", import.meta.url, () => sharedWords(2));
+  }
+
+  /**
+   * Whether the flag is set.
+   *
+   * @returns The flag.
+   */
+  isSet(): boolean {
+    return Atomics.load(this.state, FLAG) === 1;
+  }
+
+  /** Sets the flag and wakes every waiter. */
+  set(): void {
+    Atomics.store(this.state, FLAG, 1);
+    wake(this.state, SEQUENCE);
+  }
+
+  /** Clears the flag: later waits block again. */
+  clear(): void {
+    Atomics.store(this.state, FLAG, 0);
+  }
+
+  /**
+   * Waits until the flag is set, or until `timeoutMs` passes.
+   *
+   * @param timeoutMs The longest wait in milliseconds; forever when omitted.
+   * @returns The flag: true if it was set, false on timeout.
+   */
+  wait(timeoutMs?: number): Promise<boolean> {
+    return waitUntil(
+      this.state,
+      SEQUENCE,
+      () => this.isSet(),
+      this.#options(timeoutMs),
+      "wait for event",
+    );
+  }
+
+  /**
+   * The blocking form of {@linkcode Event.prototype.wait}, for workers.
+   *
+   * @param timeoutMs The longest wait in milliseconds; forever when omitted.
+   * @returns The flag.
+   * @throws {BlockingError} On the main thread.
+   */
+  waitSync(timeoutMs?: number): boolean {
+    return waitUntilSync(
+      this.state,
+      SEQUENCE,
+      () => this.isSet(),
+      this.#options(timeoutMs),
+      "wait for event",
+    );
+  }
+
+  /** Nothing to repair: an event is not held. */
+  [repairHandle](): void {}
+
+  #options(timeout?: number): AcquireOptions {
+    return { timeout };
+  }
+}
+
+registerSharedKind(import.meta, "Event", () => new Event());
