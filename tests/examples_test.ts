@@ -8,7 +8,13 @@ const examples = new URL("../examples/", import.meta.url);
 
 async function runExample(name: string): Promise<string> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-check", "--allow-read", new URL(`${name}.ts`, examples).pathname],
+    args: [
+      "run",
+      "--no-check",
+      "--allow-read",
+      "--allow-write",
+      new URL(`${name}.ts`, examples).pathname,
+    ],
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
@@ -87,4 +93,41 @@ Deno.test("demo: the tour runs to the end", async () => {
   assert.match(stdout, /exitcode 1, p\.error: RangeError: cannot divide 1 by zero/);
   assert.match(stdout, /exit\(3\) in the child: exitcode 3/);
   assert.match(stdout, /active children: 0/);
+});
+
+Deno.test("ticket_race: without a lock all five buy three tickets; with it exactly three", async () => {
+  const [racy, locked] = (await runExample("ticket_race")).split("== with a lock");
+  assert.equal(racy.match(/bought a ticket/g)?.length, 5);
+  assert.equal(locked.match(/bought a ticket/g)?.length, 3);
+  assert.match(locked, /tickets left in the file: 0/);
+});
+
+Deno.test("ktv_semaphore: five people sing, both rooms are free at closing", async () => {
+  const stdout = await runExample("ktv_semaphore");
+  assert.equal(stdout.match(/walks into a room/g)?.length, 5);
+  assert.match(stdout, /rooms free at closing time: 2/);
+});
+
+Deno.test("traffic_light: ten cars pass once the light is green", async () => {
+  const stdout = await runExample("traffic_light");
+  assert.equal(stdout.match(/passes/g)?.length, 10);
+  assert.match(stdout, /all ten cars passed/);
+});
+
+Deno.test("barrier_start_line: four runners start with distinct indexes", async () => {
+  const stdout = await runExample("barrier_start_line");
+  const indexes = [...stdout.matchAll(/arrival index (\d)/g)].map((match) => Number(match[1]));
+  assert.deepEqual(indexes.sort(), [0, 1, 2, 3]);
+});
+
+Deno.test("condition_buffer: everything produced is consumed", async () => {
+  const stdout = await runExample("condition_buffer");
+  assert.equal(stdout.match(/consumed \d+/g)?.length, 8);
+  assert.match(stdout, /buffer drained/);
+});
+
+Deno.test("shared_counter: the lock and the atomic add count all 40000 increments", async () => {
+  const stdout = await runExample("shared_counter");
+  assert.match(stdout, /with getLock\(\): 40000 of 40000/);
+  assert.match(stdout, /with add\(1\): {4}40000 of 40000/);
 });
