@@ -23,10 +23,21 @@ export interface AcquireOptions {
 
 const SPINS = 64;
 
-/** Bumps the sequence word at `index` and wakes every waiter on it. */
-export function wake(words: Int32Array, index: number): void {
-  Atomics.add(words, index, 1);
-  Atomics.notify(words, index);
+/** Index of the sequence word every primitive keeps first: bumped when waiters may proceed. */
+export const SEQUENCE = 0;
+/** Index of the count of actors sleeping on the sequence word. */
+export const SLEEPERS = 1;
+/** The first word a primitive may use for its own state. */
+export const FIRST_STATE_WORD = 2;
+
+/**
+ * Wakes every waiter after a state change. Free when nobody sleeps: a waiter registers in
+ * SLEEPERS before its last attempt, so either this sees it, or its attempt sees the change.
+ */
+export function wake(words: Int32Array): void {
+  if (Atomics.load(words, SLEEPERS) === 0) return;
+  Atomics.add(words, SEQUENCE, 1);
+  Atomics.notify(words, SEQUENCE);
 }
 
 function deadlineOf(options: AcquireOptions, action: string): number {
@@ -47,11 +58,10 @@ function spin(attempt: () => boolean): boolean {
 
 /**
  * Resolves to true once `attempt()` succeeds, or to false when not blocking or out of time.
- * `sequence` is the index of the word that changes whenever `attempt` might newly succeed.
+ * Whoever makes `attempt` newly succeed calls {@linkcode wake}.
  */
 export async function waitUntil(
   words: Int32Array,
-  sequence: number,
   attempt: () => boolean,
   options: AcquireOptions,
   action: string,
@@ -60,13 +70,22 @@ export async function waitUntil(
   if (attempt()) return true;
   if (options.blocking === false) return false;
   if (spin(attempt)) return true;
+  Atomics.add(words, SLEEPERS, 1);
+  try {
+    return await sleepUntil(words, attempt, deadline);
+  } finally {
+    Atomics.sub(words, SLEEPERS, 1);
+  }
+}
+
+async function sleepUntil(words: Int32Array, attempt: () => boolean, deadline: number) {
   while (true) {
-    const seen = Atomics.load(words, sequence);
+    const seen = Atomics.load(words, SEQUENCE);
     if (attempt()) return true;
     const remaining = deadline - performance.now();
     if (remaining <= 0) return false;
     const finite = Number.isFinite(remaining);
-    const result = Atomics.waitAsync(words, sequence, seen, finite ? remaining : undefined);
+    const result = Atomics.waitAsync(words, SEQUENCE, seen, finite ? remaining : undefined);
     if (!result.async) continue;
     // A pending waitAsync neither keeps the event loop alive nor reliably times out before the
     // loop drains: a timer of our own ends a timed wait.
@@ -84,30 +103,37 @@ export async function waitUntil(
   }
 }
 
-/** The blocking form of {@linkcode waitUntil}, for workers; throws on the main thread. */
+/**
+ * The blocking form of {@linkcode waitUntil}, for workers. On the main thread it succeeds when
+ * no wait is needed and throws `BlockingError` when one would be.
+ */
 export function waitUntilSync(
   words: Int32Array,
-  sequence: number,
   attempt: () => boolean,
   options: AcquireOptions,
   action: string,
 ): boolean {
-  if (runtime.parent === null) {
-    throw new BlockingError(
-      `Cannot ${action} synchronously on the main thread: it would block the event loop and ` +
-        "every actor that waits on it; use the async form (await) there",
-    );
-  }
   const deadline = deadlineOf(options, action);
   if (attempt()) return true;
   if (options.blocking === false) return false;
   if (spin(attempt)) return true;
-  while (true) {
-    const seen = Atomics.load(words, sequence);
-    if (attempt()) return true;
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) return false;
-    Atomics.wait(words, sequence, seen, remaining);
+  if (runtime.parent === null) {
+    throw new BlockingError(
+      `Cannot ${action} synchronously on the main thread: it would have to wait, blocking the ` +
+        "event loop and every actor that waits on it; use the async form (await) there",
+    );
+  }
+  Atomics.add(words, SLEEPERS, 1);
+  try {
+    while (true) {
+      const seen = Atomics.load(words, SEQUENCE);
+      if (attempt()) return true;
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) return false;
+      Atomics.wait(words, SEQUENCE, seen, remaining);
+    }
+  } finally {
+    Atomics.sub(words, SLEEPERS, 1);
   }
 }
 

@@ -7,7 +7,14 @@
  *
  * @module
  */
-import { type AcquireOptions, sharedWords, waitUntil, waitUntilSync, wake } from "./_futex.ts";
+import {
+  type AcquireOptions,
+  FIRST_STATE_WORD,
+  sharedWords,
+  waitUntil,
+  waitUntilSync,
+  wake,
+} from "./_futex.ts";
 import { repairHandle } from "./_portable.ts";
 import { runtime } from "./_runtime.ts";
 import { SharedHandle } from "./_shared_handle.ts";
@@ -15,10 +22,9 @@ import { ReleaseError } from "./errors.ts";
 
 export type { AcquireOptions };
 
-const SEQUENCE = 0;
 /** 1 while a permit freed from a dead holder has not been taken yet. */
-const OWNER_DIED = 1;
-const FIRST_PERMIT = 2;
+const OWNER_DIED = FIRST_STATE_WORD;
+const FIRST_PERMIT = FIRST_STATE_WORD + 1;
 const FREE = 0;
 const NONE = -1;
 
@@ -36,6 +42,7 @@ export interface PermitKind {
 export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
   #ownerDied = false;
   readonly #kind: PermitKind;
+  readonly #acquireAction: string;
 
   /**
    * Allocates `capacity` permit words of which `initial` are free, or revives described ones.
@@ -51,6 +58,7 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
       return words;
     });
     this.#kind = kind;
+    this.#acquireAction = `acquire ${kind.noun}`;
   }
 
   /**
@@ -70,7 +78,7 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
    * @throws {RangeError} If the timeout is negative.
    */
   acquire(options: AcquireOptions = {}): Promise<boolean> {
-    return waitUntil(this.state, SEQUENCE, this.#take, options, `acquire ${this.#kind.noun}`);
+    return waitUntil(this.state, this.#take, options, this.#acquireAction);
   }
 
   /**
@@ -79,10 +87,10 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
    *
    * @param options `blocking` (default true) and `timeout` in milliseconds.
    * @returns True once taken; false if not blocking or out of time.
-   * @throws {BlockingError} On the main thread.
+   * @throws {BlockingError} On the main thread, when it would have to wait.
    */
   acquireSync(options: AcquireOptions = {}): boolean {
-    return waitUntilSync(this.state, SEQUENCE, this.#take, options, `acquire ${this.#kind.noun}`);
+    return waitUntilSync(this.state, this.#take, options, this.#acquireAction);
   }
 
   /**
@@ -100,7 +108,7 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
     ) {
       throw new ReleaseError(this.#overReleaseMessage());
     }
-    wake(words, SEQUENCE);
+    wake(words);
   }
 
   /**
@@ -150,7 +158,7 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
     }
     if (repaired) {
       Atomics.store(words, OWNER_DIED, 1);
-      wake(words, SEQUENCE);
+      wake(words);
     }
   }
 
@@ -165,7 +173,8 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
 
   readonly #take = (): boolean => {
     if (!this.#swapAny(FREE, runtime.pid)) return false;
-    this.#ownerDied = Atomics.compareExchange(this.state, OWNER_DIED, 1, 0) === 1;
+    this.#ownerDied = Atomics.load(this.state, OWNER_DIED) === 1 &&
+      Atomics.compareExchange(this.state, OWNER_DIED, 1, 0) === 1;
     return true;
   };
 

@@ -1,4 +1,4 @@
-import { sharedWords, waitUntil, wake } from "./_futex.ts";
+import { FIRST_STATE_WORD, sharedWords, waitUntil, wake } from "./_futex.ts";
 import type { TargetRef } from "./_protocol.ts";
 import { repairHandle } from "./_portable.ts";
 import { runtime } from "./_runtime.ts";
@@ -6,12 +6,11 @@ import { registerSharedKind, SharedHandle } from "./_shared_handle.ts";
 import { loadRef, refFor } from "./_target.ts";
 import { BrokenBarrierError } from "./errors.ts";
 
-const SEQUENCE = 0;
 /** Generation in the high bits, one bit per occupied place in the low MAX_PARTIES bits. */
-const STATE = 1;
+const STATE = FIRST_STATE_WORD;
 /** The generation that broke, or -1. */
-const BROKEN_GENERATION = 2;
-const FIRST_SLOT = 3;
+const BROKEN_GENERATION = FIRST_STATE_WORD + 1;
+const FIRST_SLOT = FIRST_STATE_WORD + 2;
 const MAX_PARTIES = 16;
 const PLACES = (1 << MAX_PARTIES) - 1;
 
@@ -122,7 +121,6 @@ export class Barrier extends SharedHandle<BarrierState> {
     const timeout = timeoutMs ?? this.state.timeout ?? undefined;
     const released = await waitUntil(
       words,
-      SEQUENCE,
       () => generationOf(Atomics.load(words, STATE)) !== generation || this.#brokenIn(generation),
       { timeout },
       "wait at barrier",
@@ -151,7 +149,7 @@ export class Barrier extends SharedHandle<BarrierState> {
     if (placesOf(state) !== 0) Atomics.store(words, BROKEN_GENERATION, generation);
     this.#clearSlots();
     Atomics.store(words, STATE, this.#nextGeneration(generation));
-    wake(words, SEQUENCE);
+    wake(words);
   }
 
   /** Gives back the places of parties that died while waiting. */
@@ -167,7 +165,7 @@ export class Barrier extends SharedHandle<BarrierState> {
         state = seen;
       }
       Atomics.compareExchange(words, FIRST_SLOT + place, holder, 0);
-      wake(words, SEQUENCE);
+      wake(words);
     }
   }
 
@@ -185,7 +183,6 @@ export class Barrier extends SharedHandle<BarrierState> {
       if (places === full) {
         await waitUntil(
           words,
-          SEQUENCE,
           () => Atomics.load(words, STATE) !== state,
           {},
           "wait at barrier",
@@ -199,7 +196,7 @@ export class Barrier extends SharedHandle<BarrierState> {
         Atomics.store(words, FIRST_SLOT + place, 0);
         continue;
       }
-      wake(words, SEQUENCE);
+      wake(words);
       return { generation, place, last: claimed === (state & ~PLACES | full) };
     }
   }
@@ -215,7 +212,7 @@ export class Barrier extends SharedHandle<BarrierState> {
     }
     this.#clearSlots();
     Atomics.store(words, STATE, this.#nextGeneration(generation));
-    wake(words, SEQUENCE);
+    wake(words);
   }
 
   #nextGeneration(generation: number): number {
@@ -235,7 +232,7 @@ export class Barrier extends SharedHandle<BarrierState> {
 
   #breakGeneration(generation: number): void {
     Atomics.store(this.state.words, BROKEN_GENERATION, generation);
-    wake(this.state.words, SEQUENCE);
+    wake(this.state.words);
   }
 }
 

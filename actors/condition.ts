@@ -1,21 +1,20 @@
-import { sharedWords, waitUntil, wake } from "./_futex.ts";
+import { FIRST_STATE_WORD, sharedWords, waitUntil, wake } from "./_futex.ts";
 import { repairHandle } from "./_portable.ts";
 import { registerSharedKind, SharedHandle } from "./_shared_handle.ts";
 import { Lock } from "./lock.ts";
 import { RLock } from "./rlock.ts";
 import { ReleaseError } from "./errors.ts";
 
-const SEQUENCE = 0;
 /** The next ticket a waiter takes. */
-const NEXT_TICKET = 1;
+const NEXT_TICKET = FIRST_STATE_WORD;
 /** Every ticket below this one has been notified or skipped as cancelled. */
-const RELEASED = 2;
+const RELEASED = FIRST_STATE_WORD + 1;
 /**
  * One slot per ticket (modulo the ring): `t + 1` when waiter `t` gave up (timed out), `-(t + 1)`
  * when a notify woke it. Both sides change a slot only by compare-exchange, so a waiter that
  * times out at the moment it is notified either keeps the notification or gives it back.
  */
-const FIRST_SLOT = 3;
+const FIRST_SLOT = FIRST_STATE_WORD + 2;
 const RING = 256;
 
 interface ConditionState {
@@ -90,7 +89,6 @@ export class Condition extends SharedHandle<ConditionState> {
     const ticket = Atomics.add(words, NEXT_TICKET, 1);
     const woken = await waitUntil(
       words,
-      SEQUENCE,
       () => Atomics.load(words, RELEASED) > ticket,
       { timeout: timeoutMs },
       "wait on condition",
@@ -134,7 +132,7 @@ export class Condition extends SharedHandle<ConditionState> {
       if (this.#settle(ticket, -(ticket + 1))) woken++;
     }
     Atomics.store(words, RELEASED, ticket);
-    wake(words, SEQUENCE);
+    wake(words);
   }
 
   /**

@@ -165,8 +165,8 @@ export class ReleaseError extends Error {
 }
 
 /**
- * A synchronous wait (`acquireSync`, `waitSync`) was called on the main thread, where blocking
- * would freeze the event loop and every actor waiting on it; use the async form there.
+ * A synchronous wait (`acquireSync`, `waitSync`) would have had to block the main thread,
+ * freezing the event loop and every actor waiting on it; use the async form there.
  *
  * @example Recognising the error
  * ```ts

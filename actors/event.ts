@@ -1,9 +1,15 @@
-import { type AcquireOptions, sharedWords, waitUntil, waitUntilSync, wake } from "./_futex.ts";
+import {
+  type AcquireOptions,
+  FIRST_STATE_WORD,
+  sharedWords,
+  waitUntil,
+  waitUntilSync,
+  wake,
+} from "./_futex.ts";
 import { repairHandle } from "./_portable.ts";
 import { registerSharedKind, SharedHandle } from "./_shared_handle.ts";
 
-const SEQUENCE = 0;
-const FLAG = 1;
+const FLAG = FIRST_STATE_WORD;
 
 /**
  * A flag shared between actors, as Python's `multiprocessing.Event`: `wait()` blocks while it is
@@ -25,7 +31,7 @@ const FLAG = 1;
 export class Event extends SharedHandle<Int32Array> {
   /** Creates a clear event. */
   constructor() {
-    super("Event", import.meta.url, () => sharedWords(2));
+    super("Event", import.meta.url, () => sharedWords(FIRST_STATE_WORD + 1));
   }
 
   /**
@@ -40,7 +46,7 @@ export class Event extends SharedHandle<Int32Array> {
   /** Sets the flag and wakes every waiter. */
   set(): void {
     Atomics.store(this.state, FLAG, 1);
-    wake(this.state, SEQUENCE);
+    wake(this.state);
   }
 
   /** Clears the flag: later waits block again. */
@@ -57,7 +63,6 @@ export class Event extends SharedHandle<Int32Array> {
   wait(timeoutMs?: number): Promise<boolean> {
     return waitUntil(
       this.state,
-      SEQUENCE,
       () => this.isSet(),
       this.#options(timeoutMs),
       "wait for event",
@@ -69,12 +74,11 @@ export class Event extends SharedHandle<Int32Array> {
    *
    * @param timeoutMs The longest wait in milliseconds; forever when omitted.
    * @returns The flag.
-   * @throws {BlockingError} On the main thread.
+   * @throws {BlockingError} On the main thread, when it would have to wait.
    */
   waitSync(timeoutMs?: number): boolean {
     return waitUntilSync(
       this.state,
-      SEQUENCE,
       () => this.isSet(),
       this.#options(timeoutMs),
       "wait for event",

@@ -1,4 +1,11 @@
-import { type AcquireOptions, sharedWords, waitUntil, waitUntilSync, wake } from "./_futex.ts";
+import {
+  type AcquireOptions,
+  FIRST_STATE_WORD,
+  sharedWords,
+  waitUntil,
+  waitUntilSync,
+  wake,
+} from "./_futex.ts";
 import { repairHandle } from "./_portable.ts";
 import { runtime } from "./_runtime.ts";
 import { registerSharedKind, SharedHandle } from "./_shared_handle.ts";
@@ -6,10 +13,9 @@ import { ReleaseError } from "./errors.ts";
 
 export type { AcquireOptions };
 
-const SEQUENCE = 0;
-const OWNER = 1;
-const COUNT = 2;
-const OWNER_DIED = 3;
+const OWNER = FIRST_STATE_WORD;
+const COUNT = FIRST_STATE_WORD + 1;
+const OWNER_DIED = FIRST_STATE_WORD + 2;
 
 /**
  * A re-entrant lock, as Python's `multiprocessing.RLock`: the actor that holds it may acquire
@@ -35,7 +41,7 @@ export class RLock extends SharedHandle<Int32Array> {
 
   /** Creates an unlocked re-entrant lock. */
   constructor() {
-    super("RLock", import.meta.url, () => sharedWords(4));
+    super("RLock", import.meta.url, () => sharedWords(FIRST_STATE_WORD + 3));
   }
 
   /** True when this actor's latest first acquire took the lock over from an actor that died holding it. */
@@ -55,7 +61,7 @@ export class RLock extends SharedHandle<Int32Array> {
    * @returns True once held; false if not blocking or out of time.
    */
   acquire(options: AcquireOptions = {}): Promise<boolean> {
-    return waitUntil(this.state, SEQUENCE, this.#take, options, "acquire rlock");
+    return waitUntil(this.state, this.#take, options, "acquire rlock");
   }
 
   /**
@@ -63,10 +69,10 @@ export class RLock extends SharedHandle<Int32Array> {
    *
    * @param options `blocking` (default true) and `timeout` in milliseconds.
    * @returns True once held; false if not blocking or out of time.
-   * @throws {BlockingError} On the main thread.
+   * @throws {BlockingError} On the main thread, when it would have to wait.
    */
   acquireSync(options: AcquireOptions = {}): boolean {
-    return waitUntilSync(this.state, SEQUENCE, this.#take, options, "acquire rlock");
+    return waitUntilSync(this.state, this.#take, options, "acquire rlock");
   }
 
   /**
@@ -83,7 +89,7 @@ export class RLock extends SharedHandle<Int32Array> {
     }
     if (Atomics.sub(words, COUNT, 1) === 1) {
       Atomics.store(words, OWNER, 0);
-      wake(words, SEQUENCE);
+      wake(words);
     }
   }
 
@@ -127,7 +133,7 @@ export class RLock extends SharedHandle<Int32Array> {
     Atomics.store(words, COUNT, 0);
     if (Atomics.compareExchange(words, OWNER, owner, 0) === owner) {
       Atomics.store(words, OWNER_DIED, 1);
-      wake(words, SEQUENCE);
+      wake(words);
     }
   }
 
@@ -140,7 +146,8 @@ export class RLock extends SharedHandle<Int32Array> {
     }
     if (Atomics.compareExchange(words, OWNER, 0, me) !== 0) return false;
     Atomics.store(words, COUNT, 1);
-    this.#ownerDied = Atomics.compareExchange(words, OWNER_DIED, 1, 0) === 1;
+    this.#ownerDied = Atomics.load(words, OWNER_DIED) === 1 &&
+      Atomics.compareExchange(words, OWNER_DIED, 1, 0) === 1;
     return true;
   };
 }

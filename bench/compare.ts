@@ -7,13 +7,14 @@
  * Add a workload: a `Workload` entry below, and the same name(s) in python_bench.py.
  */
 import { mailboxEcho, spawnJoin, startAfterIdle } from "./_process_workloads.ts";
+import { contendedLockNs, eventRoundTripUs, uncontendedLockNs } from "./_sync_workloads.ts";
 
 /** One measured quantity, lower is better (a duration per operation). */
 interface Workload {
   /** What is measured. */
   title: string;
   /** The unit of both sides' numbers. */
-  unit: "ms" | "us";
+  unit: "ms" | "us" | "ns";
   /** Median of our side. */
   measure(): Promise<number>;
   /** Python workloads (from python_bench.py) to compare with, labelled. */
@@ -73,6 +74,24 @@ const workloads: Workload[] = [
       }
     },
     python: { Pipe: "pipe_round_trip" },
+  },
+  {
+    title: "Lock acquire + release, uncontended (per operation)",
+    unit: "ns",
+    measure: () => sample(() => Promise.resolve(uncontendedLockNs()), 3, 1),
+    python: { Lock: "lock_uncontended" },
+  },
+  {
+    title: "Lock acquire + release, 2 actors contending (per operation, all counted)",
+    unit: "ns",
+    measure: () => sample(() => contendedLockNs(), 3, 1),
+    python: { Lock: "lock_contended" },
+  },
+  {
+    title: "Event set -> wake round trip between two actors",
+    unit: "us",
+    measure: () => sample(() => eventRoundTripUs(), 3, 1),
+    python: { Event: "event_round_trip" },
   },
 ];
 

@@ -71,7 +71,63 @@ def pipe_round_trip_us(count=2000, repeats=5):
     return statistics.median(samples[1:])
 
 
+def lock_uncontended_ns(times=1_000_000):
+    lock = mp.Lock()
+    samples = []
+    for _ in range(3):
+        started = time.perf_counter()
+        for _ in range(times):
+            lock.acquire()
+            lock.release()
+        samples.append((time.perf_counter() - started) / times * 1e9)
+    return statistics.median(samples)
+
+
+def churn(lock, times, go):
+    go.wait()
+    for _ in range(times):
+        lock.acquire()
+        lock.release()
+
+
+def lock_contended_ns(per_process=500_000):
+    lock, go = mp.Lock(), mp.Event()
+    processes = [mp.Process(target=churn, args=(lock, per_process, go)) for _ in range(2)]
+    for p in processes:
+        p.start()
+    time.sleep(0.2)
+    started = time.perf_counter()
+    go.set()
+    for p in processes:
+        p.join()
+    return (time.perf_counter() - started) / (2 * per_process) * 1e9
+
+
+def ponger(ping, pong, rounds):
+    for _ in range(rounds):
+        ping.wait()
+        ping.clear()
+        pong.set()
+
+
+def event_round_trip_us(rounds=2000):
+    ping, pong = mp.Event(), mp.Event()
+    p = mp.Process(target=ponger, args=(ping, pong, rounds))
+    p.start()
+    started = time.perf_counter()
+    for _ in range(rounds):
+        ping.set()
+        pong.wait()
+        pong.clear()
+    elapsed = time.perf_counter() - started
+    p.join()
+    return elapsed / rounds * 1e6
+
+
 WORKLOADS = {
+    "lock_uncontended": lock_uncontended_ns,
+    "lock_contended": lock_contended_ns,
+    "event_round_trip": event_round_trip_us,
     "spawn_join_fork": lambda: spawn_join_ms("fork"),
     "spawn_join_forkserver": lambda: spawn_join_ms("forkserver"),
     "spawn_join_spawn": lambda: spawn_join_ms("spawn"),

@@ -123,6 +123,10 @@ Deno.test("using and withLock release on scope exit and on throw", async () => {
   assert.equal(lock.locked(), false);
 });
 
-Deno.test("acquireSync on the main thread throws BlockingError", () => {
-  assert.throws(() => new Lock().acquireSync(), BlockingError);
+Deno.test("acquireSync on the main thread works uncontended and throws rather than block", () => {
+  const lock = new Lock();
+  assert.equal(lock.acquireSync(), true);
+  assert.equal(lock.acquireSync({ blocking: false }), false);
+  assert.throws(() => lock.acquireSync(), BlockingError);
+  lock.release();
 });

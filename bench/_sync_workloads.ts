@@ -1,0 +1,63 @@
+/** Lock and Event workloads shared by the deno bench file and the comparison with Python. */
+import { Event, Lock, Process, task } from "../mod.ts";
+
+/** Acquires and releases `lock` `times` times, blocking, after `go` is set. */
+export const churn = task(import.meta, async function churn(lock: Lock, times: number, go: Event) {
+  await go.wait();
+  for (let i = 0; i < times; i++) {
+    lock.acquireSync();
+    lock.release();
+  }
+});
+
+/** Answers every ping (set `ping`) with a pong (set `pong`), `rounds` times. */
+export const ponger = task(
+  import.meta,
+  function ponger(ping: Event, pong: Event, rounds: number) {
+    for (let round = 0; round < rounds; round++) {
+      ping.waitSync();
+      ping.clear();
+      pong.set();
+    }
+  },
+);
+
+/** Nanoseconds per uncontended acquireSync + release on this thread. */
+export function uncontendedLockNs(times = 1_000_000): number {
+  const lock = new Lock();
+  const started = performance.now();
+  for (let i = 0; i < times; i++) {
+    lock.acquireSync();
+    lock.release();
+  }
+  return (performance.now() - started) / times * 1e6;
+}
+
+/** Nanoseconds per acquire + release with two actors contending for one lock, all counted. */
+export async function contendedLockNs(perActor = 500_000): Promise<number> {
+  const lock = new Lock();
+  const go = new Event();
+  const actors = [0, 1].map(() => new Process({ target: churn, args: [lock, perActor, go] }));
+  for (const p of actors) await p.start();
+  const started = performance.now();
+  go.set();
+  for (const p of actors) await p.join();
+  return (performance.now() - started) / (2 * perActor) * 1e6;
+}
+
+/** Microseconds per Event round trip: set here, woken there, set there, woken here. */
+export async function eventRoundTripUs(rounds = 2000): Promise<number> {
+  const ping = new Event();
+  const pong = new Event();
+  const p = new Process({ target: ponger, args: [ping, pong, rounds] });
+  await p.start();
+  const started = performance.now();
+  for (let round = 0; round < rounds; round++) {
+    ping.set();
+    await pong.wait();
+    pong.clear();
+  }
+  const elapsed = performance.now() - started;
+  await p.join();
+  return elapsed / rounds * 1000;
+}
