@@ -9,7 +9,11 @@ import { Condition, Process, SharedArray } from "../mod.ts";
 
 const CAPACITY = 3;
 
-export async function consumer(changed: Condition, buffer: SharedArray<"i32">, count: number) {
+export async function consumer(
+  changed: Condition,
+  buffer: SharedArray<"i32">,
+  count: number,
+): Promise<void> {
   for (let taken = 0; taken < count; taken++) {
     await changed.acquire();
     await changed.waitFor(() => buffer.get(0) > 0);

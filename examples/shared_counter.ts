@@ -7,7 +7,12 @@
  */
 import { Event, Process, Value } from "../mod.ts";
 
-export async function addMany(counter: Value<"i32">, times: number, mode: string, go: Event) {
+export async function addMany(
+  counter: Value<"i32">,
+  times: number,
+  mode: string,
+  go: Event,
+): Promise<void> {
   await go.wait(); // all four start together, so their increments overlap
   for (let i = 0; i < times; i++) {
     if (mode === "atomic") {

@@ -9,7 +9,12 @@ import { Event, Lock, Process } from "../mod.ts";
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function ticket(file: string, person: string, lock: Lock | null, go: Event) {
+export async function ticket(
+  file: string,
+  person: string,
+  lock: Lock | null,
+  go: Event,
+): Promise<void> {
   await go.wait(); // everyone rushes in at once, as in the seeds
   const { count } = JSON.parse(await Deno.readTextFile(file));
   console.log(`${person} sees ${count} tickets left`);
