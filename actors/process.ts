@@ -64,8 +64,9 @@ export interface ProcessOptions<A extends unknown[]> {
  * ```
  */
 export class Process<A extends unknown[] = unknown[]> {
-  #target: ((...args: A) => unknown) | undefined;
-  #args: A;
+  // Kept without `A` so that every Process<A> is a Process: A only types the options.
+  #target: ((...args: unknown[]) => unknown) | undefined;
+  #args: unknown[];
   #name: string;
   #daemon: boolean;
   #identity: number[];
@@ -89,7 +90,7 @@ export class Process<A extends unknown[] = unknown[]> {
         `Cannot create process: args must be an array of the target's arguments, got ${typeof args}`,
       );
     }
-    this.#target = target;
+    this.#target = target as ((...args: unknown[]) => unknown) | undefined;
     this.#args = args;
     this.#isSelf = runtime.takeSelfBinding();
     if (this.#isSelf) {

@@ -306,3 +306,11 @@ Deno.test("after join(), every message the child sent before exiting is in the m
     assert.deepEqual(received, Array.from({ length: 500 }, (_, i) => i));
   }
 });
+
+Deno.test("processes with different argument types fit in one Process[] (typing)", () => {
+  const processes: Process[] = [
+    new Process({ target: targets.report, args: ["typed", 1] }),
+    new Process({ target: targets.sleepFor, args: [1] }),
+  ];
+  assert.equal(processes.length, 2);
+});
