@@ -38,7 +38,11 @@ export interface PermitKind {
   readonly noun: string;
 }
 
-/** The shared machinery of permit-based primitives. */
+/**
+ * The shared machinery of permit-based primitives.
+ *
+ * @ignore Internal: not part of the public API.
+ */
 export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
   #ownerDied = false;
   readonly #kind: PermitKind;

@@ -16,7 +16,11 @@ export const describeHandle: unique symbol = Symbol.for("multiprocessing.describ
 /** Method the supervisor calls after an actor exits, to release what the dead held. */
 export const repairHandle: unique symbol = Symbol.for("multiprocessing.repairHandle");
 
-/** How another actor rebuilds a handle: the defining module, a kind registered there, its data. */
+/**
+ * How another actor rebuilds a handle: the defining module, a kind registered there, its data.
+ *
+ * @ignore Internal: not part of the public API.
+ */
 export interface HandleDescription {
   module: string;
   kind: string;

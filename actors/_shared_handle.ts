@@ -21,6 +21,8 @@ let revivedState: unknown = undefined;
  * Base of every shared primitive. Subclasses call `super(kind, module, fresh)` where `fresh`
  * builds new state; when the object is being revived in another actor, the described state is
  * used instead and the handle is not adopted again.
+ *
+ * @ignore Internal: not part of the public API.
  */
 export abstract class SharedHandle<State> implements Portable, Repairable {
   /** The shared state, identical in every actor that holds the handle. */

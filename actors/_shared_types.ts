@@ -105,7 +105,11 @@ export type ElementValue<T extends string> = T extends "i64" | "u64" | "l" | "L"
   ? bigint
   : number;
 
-/** Any typed array an element type can be viewed as. */
+/**
+ * Any typed array an element type can be viewed as.
+ *
+ * @ignore Internal: not part of the public API.
+ */
 export type ElementArray =
   | Int8Array
   | Uint8Array

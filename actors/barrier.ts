@@ -34,6 +34,7 @@ export interface BarrierOptions {
   timeout?: number;
 }
 
+/** @ignore Internal: not part of the public API. */
 interface BarrierState {
   words: Int32Array;
   parties: number;

@@ -17,6 +17,7 @@ const RELEASED = FIRST_STATE_WORD + 1;
 const FIRST_SLOT = FIRST_STATE_WORD + 2;
 const RING = 256;
 
+/** @ignore Internal: not part of the public API. */
 interface ConditionState {
   words: Int32Array;
   lock: Lock | RLock;
