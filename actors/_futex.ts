@@ -22,6 +22,15 @@ export interface AcquireOptions {
 }
 
 const SPINS = 64;
+/** A synchronous wait sleeps at most this long at a time, to notice that it was terminated. */
+const SLICE_MS = 100;
+
+/**
+ * Async sleepers of this thread, by the memory they sleep on. A wake from the same thread must
+ * resume them directly: Deno does not always run V8's waitAsync resolution for a notify issued
+ * by the waiting thread itself.
+ */
+const localSleepers = new WeakMap<ArrayBufferLike, Set<() => void>>();
 
 /** Index of the sequence word every primitive keeps first: bumped when waiters may proceed. */
 export const SEQUENCE = 0;
@@ -36,6 +45,7 @@ export const FIRST_STATE_WORD = 2;
  */
 export function wake(words: Int32Array): void {
   if (Atomics.load(words, SLEEPERS) === 0) return;
+  for (const resume of localSleepers.get(words.buffer) ?? []) resume();
   Atomics.add(words, SEQUENCE, 1);
   Atomics.notify(words, SEQUENCE);
 }
@@ -93,12 +103,16 @@ async function sleepUntil(words: Int32Array, attempt: () => boolean, deadline: n
     const elapsed = finite
       ? new Promise((resolve) => timer = setTimeout(resolve, remaining))
       : null;
+    const resumed = Promise.withResolvers<void>();
+    const sleepers = localSleepers.get(words.buffer) ?? new Set();
+    localSleepers.set(words.buffer, sleepers);
+    sleepers.add(resumed.resolve);
     try {
-      await runtime.waitFor(
-        elapsed === null ? result.value : Promise.race([result.value, elapsed]),
-      );
+      const wakers = [result.value, resumed.promise, ...(elapsed === null ? [] : [elapsed])];
+      await runtime.waitFor(Promise.race(wakers));
     } finally {
       clearTimeout(timer);
+      sleepers.delete(resumed.resolve);
     }
   }
 }
@@ -130,7 +144,8 @@ export function waitUntilSync(
       if (attempt()) return true;
       const remaining = deadline - performance.now();
       if (remaining <= 0) return false;
-      Atomics.wait(words, SEQUENCE, seen, remaining);
+      Atomics.wait(words, SEQUENCE, seen, Math.min(remaining, SLICE_MS));
+      runtime.haltIfReaped();
     }
   } finally {
     Atomics.sub(words, SLEEPERS, 1);

@@ -176,6 +176,7 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
   }
 
   readonly #take = (): boolean => {
+    runtime.haltIfReaped();
     if (!this.#swapAny(FREE, runtime.pid)) return false;
     this.#ownerDied = Atomics.load(this.state, OWNER_DIED) === 1 &&
       Atomics.compareExchange(this.state, OWNER_DIED, 1, 0) === 1;

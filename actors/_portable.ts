@@ -69,10 +69,28 @@ export function describe(handle: Portable): HandleDescription {
   return { ...description, data: encodeHandles(description.data) };
 }
 
-/** Imports every module a description needs, then revives it. */
-export async function reviveDescription(description: HandleDescription): Promise<unknown> {
-  const [revived] = await reviveHandles([{ [MARKER]: description }]);
-  return revived;
+let adopting = false;
+
+/**
+ * True while the root supervisor revives a handle only to repair it: the supervisor does not
+ * hold or use it, so handles that count their holders (pipe ends) must not count it.
+ */
+export function revivingForAdoption(): boolean {
+  return adopting;
+}
+
+/** Imports every module a description needs, then revives it for the supervisor's repairs. */
+export async function reviveForAdoption(description: HandleDescription): Promise<unknown> {
+  const wrapped = [{ [MARKER]: description }];
+  const descriptions: HandleDescription[] = [];
+  collectDescriptions(wrapped, descriptions);
+  await Promise.all(descriptions.map((nested) => import(nested.module)));
+  adopting = true;
+  try {
+    return reviveTree(wrapped[0]);
+  } finally {
+    adopting = false;
+  }
 }
 
 /** Rebuilds the handles that {@linkcode encodeHandles} described, importing their modules. */

@@ -58,6 +58,7 @@ export interface ActorSpec {
 /** Root supervisor -> worker host. */
 export type HostCommand =
   | { type: "init"; spec: ActorSpec }
+  | { type: "halt" }
   | { type: "childStarted"; pid: number }
   | { type: "childStartFailed"; pid: number; error: SerializedError }
   | {
@@ -68,6 +69,9 @@ export type HostCommand =
     /** The host ended normally, so an `end` marker closes its mail link after its last message. */
     mailEnds: boolean;
   };
+
+/** The commands about a child that the supervisor sends its parent. */
+export type ChildCommand = Exclude<HostCommand, { type: "init" } | { type: "halt" }>;
 
 /** Worker host -> root supervisor. */
 export type HostReport =
@@ -88,6 +92,10 @@ export type MailEnvelope = { type: "mail"; from: number; body: unknown } | { typ
 export const STATUS_STATE = 0;
 /** Index of the exit code in the status words, valid once the state is `EXITED`. */
 export const STATUS_EXITCODE = 1;
+/** Index of the halt flag: 1 once the supervisor wants the actor's thread to stop. */
+export const STATUS_HALT = 2;
+/** The number of status words. */
+export const STATUS_WORDS = 3;
 /** The worker is being created or is importing its target's module. */
 export const STARTING = 0;
 /** The target is running. */

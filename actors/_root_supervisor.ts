@@ -10,6 +10,7 @@
 import { Worker } from "node:worker_threads";
 import {
   type ActorSpec,
+  type ChildCommand,
   EXITED,
   type HostCommand,
   type HostReport,
@@ -17,10 +18,11 @@ import {
   RUNNING,
   SIGNAL_EXITCODES,
   STATUS_EXITCODE,
+  STATUS_HALT,
   STATUS_STATE,
   type StopSignal,
 } from "./_protocol.ts";
-import { type Repairable, repairHandle, reviveDescription } from "./_portable.ts";
+import { type Repairable, repairHandle, reviveForAdoption } from "./_portable.ts";
 import type { Runtime } from "./_runtime.ts";
 import type { SerializedError } from "./_serialized_error.ts";
 import { serializeError } from "./_serialized_error.ts";
@@ -36,7 +38,14 @@ interface ActorRecord {
   report: { code: number; error: SerializedError | null; startFailed: boolean } | null;
   /** An error the worker did not catch (the host failed to load, for instance). */
   crash: SerializedError | null;
+  /** Set once reaped: the thread of an actor halted while stuck may exit much later. */
+  reaped: boolean;
+  /** Reaps an actor that does not halt in time (stuck in synchronous code). */
+  grace: ReturnType<typeof setTimeout> | undefined;
 }
+
+/** How long an actor told to halt may take before it is reaped anyway. */
+const HALT_GRACE_MS = 1000;
 
 /** Called after the supervisor reaps an actor. */
 export type ExitListener = (pid: number, exitcode: number) => void;
@@ -109,6 +118,8 @@ export class RootSupervisor {
       signal: null,
       report: null,
       crash: null,
+      reaped: false,
+      grace: undefined,
     };
     this.#actors.set(spec.pid, record);
     worker.on("message", (report: HostReport) => this.#onReport(record, report));
@@ -141,13 +152,26 @@ export class RootSupervisor {
     return worker;
   }
 
-  /** Ends the actor `pid` and, first, every actor below it. */
+  /**
+   * Ends the actor `pid` and, first, every actor below it: raises its halt flag and tells its
+   * host to exit. An actor stuck in synchronous code hears neither; it is reaped after a grace
+   * period anyway (what it held is released) and halts when it next touches shared state.
+   */
   signal(pid: number, signal: StopSignal): void {
     const record = this.#actors.get(pid);
     if (record === undefined || record.signal !== null) return;
     record.signal = signal;
     for (const child of this.#childrenOf(pid)) this.signal(child.pid, signal);
-    void record.worker.terminate();
+    this.#halt(record);
+    record.grace = setTimeout(() => this.#reap(record), HALT_GRACE_MS);
+    Deno.unrefTimer(record.grace as unknown as number);
+  }
+
+  /** Raises the actor's halt flag and tells its host to exit. */
+  #halt(record: ActorRecord): void {
+    Atomics.store(record.status, STATUS_HALT, 1);
+    const halt: HostCommand = { type: "halt" };
+    record.worker.postMessage(halt);
   }
 
   #onReport(record: ActorRecord, report: HostReport): void {
@@ -160,17 +184,17 @@ export class RootSupervisor {
         return;
       case "startFailed":
         record.report = { code: 1, error: report.error, startFailed: true };
-        void record.worker.terminate();
+        this.#halt(record);
         return;
       case "exit":
         record.report = { code: report.code, error: report.error, startFailed: false };
-        void record.worker.terminate();
+        this.#halt(record);
         return;
       case "spawn":
         if (report.spec.parentPid === record.pid) this.spawn(report.spec);
         return;
       case "adopt":
-        void reviveDescription(report.handle).then((handle) => this.adopt(handle as Repairable));
+        void reviveForAdoption(report.handle).then((handle) => this.adopt(handle as Repairable));
         return;
       case "signal":
         if (this.#actors.get(report.pid)?.parentPid === record.pid) {
@@ -185,6 +209,9 @@ export class RootSupervisor {
   }
 
   #reap(record: ActorRecord): void {
+    if (record.reaped) return;
+    record.reaped = true;
+    clearTimeout(record.grace);
     this.#actors.delete(record.pid);
     const { report, signal } = record;
     const exitcode = report?.code ?? (signal === null ? 1 : SIGNAL_EXITCODES[signal]);
@@ -196,7 +223,14 @@ export class RootSupervisor {
     Atomics.store(record.status, STATUS_EXITCODE, exitcode);
     Atomics.store(record.status, STATUS_STATE, EXITED);
     Atomics.notify(record.status, STATUS_STATE);
-    for (const child of this.#childrenOf(record.pid)) this.signal(child.pid, "terminate");
+    // No orphans: what is left of the subtree is halted and reaped with it.
+    for (const child of this.#childrenOf(record.pid)) {
+      if (child.signal === null) {
+        child.signal = "terminate";
+        this.#halt(child);
+      }
+      this.#reap(child);
+    }
     const startFailed = !record.started && signal === null && (report?.startFailed ?? true);
     this.#notify(
       record.parentPid,
@@ -216,7 +250,7 @@ export class RootSupervisor {
     return [...this.#actors.values()].filter((record) => record.parentPid === pid);
   }
 
-  #notify(parentPid: number, command: Exclude<HostCommand, { type: "init" }>): void {
+  #notify(parentPid: number, command: ChildCommand): void {
     if (parentPid === MAIN_PID) this.#runtime.dispatch(command);
     else this.#actors.get(parentPid)?.worker.postMessage(command);
   }

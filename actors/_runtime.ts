@@ -5,20 +5,23 @@
  *
  * @module
  */
+import process from "node:process";
 import { isMainThread, MessageChannel, type MessagePort } from "node:worker_threads";
 import { assertCloneable } from "./_clone.ts";
 import { Mailbox } from "./_mailbox.ts";
 import type { Portable, Repairable } from "./_portable.ts";
 import {
   type ActorSpec,
+  type ChildCommand,
   EXITED,
-  type HostCommand,
   type MailEnvelope,
   MAIN_PID,
   RUNNING,
   STARTING,
   STATUS_EXITCODE,
+  STATUS_HALT,
   STATUS_STATE,
+  STATUS_WORDS,
   type StopSignal,
   type TargetRef,
 } from "./_protocol.ts";
@@ -71,9 +74,9 @@ const KEEPALIVE_PERIOD_MS = 2 ** 30;
 /** How long a parent waits for an exited child's `end` marker before closing the link anyway. */
 const MAIL_END_GRACE_MS = 2000;
 
-/** Status words for an actor: `[state, exitcode]` on shared memory. */
+/** Status words for an actor: `[state, exitcode, halt]` on shared memory. */
 export function newStatus(state: number): Int32Array {
-  const status = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+  const status = new Int32Array(new SharedArrayBuffer(STATUS_WORDS * Int32Array.BYTES_PER_ELEMENT));
   status[STATUS_STATE] = state;
   return status;
 }
@@ -123,6 +126,17 @@ export class Runtime {
     };
     this.#link = link;
     this.#listen(spec.mailPort, () => {});
+  }
+
+  /**
+   * Stops this worker's thread if the supervisor asked it to halt. Nothing can interrupt
+   * synchronous code in a Deno Worker (a loop, an `Atomics.wait`), so an actor told to halt
+   * while busy may still be running: every operation on shared state calls this first, so such
+   * an actor stops the moment it touches shared memory again, instead of acting as a living
+   * owner of what the supervisor released.
+   */
+  haltIfReaped(): void {
+    if (this.parent !== null && Atomics.load(this.status, STATUS_HALT) === 1) process.exit(1);
   }
 
   /** Python's `_identity` of the next child this actor creates: `[...mine, n]`. */
@@ -234,7 +248,7 @@ export class Runtime {
   }
 
   /** Applies a command from the root supervisor about one of this actor's children. */
-  dispatch(command: Exclude<HostCommand, { type: "init" }>): void {
+  dispatch(command: ChildCommand): void {
     const child = this.#children.get(command.pid);
     if (child === undefined) return;
     switch (command.type) {

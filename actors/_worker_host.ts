@@ -2,10 +2,13 @@
  * The entry module of every actor's worker. It waits for the `init` command, becomes the actor
  * (imports the target's module, builds the process object), runs it, ends its children the way
  * Python's exit handler does, and reports the exit code. It never exits on its own: the
- * supervisor terminates the worker after reading the report, so the report is never lost.
+ * supervisor answers the report with `halt`, so the report is never lost. (The supervisor never
+ * calls `Worker.terminate()`: in Deno it does not stop synchronous code, and a thread stopped
+ * that way spins at full CPU once it ends.)
  *
  * @module
  */
+import process from "node:process";
 import { parentPort, type Transferable } from "node:worker_threads";
 import { describe, reviveHandles } from "./_portable.ts";
 import type { ActorSpec, HostCommand, HostReport } from "./_protocol.ts";
@@ -37,6 +40,12 @@ control.on("message", (command: HostCommand) => {
   switch (command.type) {
     case "init":
       void become(command.spec);
+      return;
+    case "halt":
+      process.exit(0);
+      return;
+    case "halt":
+      process.exit(0);
       return;
     case "childStarted":
     case "childStartFailed":

@@ -138,6 +138,7 @@ export class RLock extends SharedHandle<Int32Array> {
   }
 
   readonly #take = (): boolean => {
+    runtime.haltIfReaped();
     const words = this.state;
     const me = runtime.pid;
     if (Atomics.load(words, OWNER) === me) {

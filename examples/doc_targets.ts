@@ -7,11 +7,14 @@
 import {
   type Barrier,
   type Condition,
+  type Connection,
   currentProcess,
   type Event,
+  type JoinableQueue,
   type Lock,
   parentProcess,
   Process,
+  type Queue,
   type Semaphore,
   type SharedArray,
   task,
@@ -107,4 +110,30 @@ export const incrementMany = task(
 /** Squares every element of `numbers` in place. */
 export const squareAll = task(import.meta, function squareAll(numbers: SharedArray<"i32">) {
   for (let i = 0; i < numbers.length; i++) numbers.set(i, numbers.get(i) ** 2);
+});
+
+/** Consumes numbers until the sentinel `null`. */
+export const consumeUntilNull = task(
+  import.meta,
+  async function consumeUntilNull(q: Queue<number | null>) {
+    for (let item = await q.get(); item !== null; item = await q.get()) {
+      console.log(`consumed ${item}`);
+    }
+  },
+);
+
+/** Takes items forever, marking each done: a daemon consumer of a JoinableQueue. */
+export const serveForever = task(
+  import.meta,
+  async function serveForever(q: JoinableQueue<string>) {
+    while (true) {
+      console.log(`ate ${await q.get()}`);
+      q.taskDone();
+    }
+  },
+);
+
+/** Answers one message on the pipe. */
+export const answerOnce = task(import.meta, async function answerOnce(end: Connection<string>) {
+  end.send(`pong: ${await end.recv()}`);
 });

@@ -1,0 +1,54 @@
+import { newPipeState, withPendingState } from "./_pipe_state.ts";
+import { Connection } from "./connection.ts";
+
+/** Options of {@linkcode Pipe}. */
+export interface PipeOptions {
+  /**
+   * Bytes of shared memory per direction; one message may use at most half of it.
+   *
+   * @default {1048576}
+   */
+  bufferBytes?: number;
+}
+
+/**
+ * Creates a pipe, as Python's `multiprocessing.Pipe(duplex)`: two connected
+ * {@linkcode Connection}s. A duplex pipe sends both ways; `Pipe(false)` returns
+ * `[receiveOnly, sendOnly]`, in Python's order. Pass an end to a child as a Process argument;
+ * close the copies an actor does not use, or the other side never sees EOF (the seeds' lesson).
+ *
+ * @typeParam T The type of the messages.
+ * @param duplex Whether both ends can send and receive.
+ * @param options The buffer size per direction.
+ * @returns The two ends.
+ *
+ * @example EOF once the writer closes
+ * ```ts
+ * import { EOFError, Pipe } from "../mod.ts";
+ *
+ * const [reader, writer] = Pipe<number>(false);
+ * writer.send(1);
+ * writer.close();
+ * console.assert((await reader.recv()) === 1);
+ * try {
+ *   await reader.recv();
+ * } catch (error) {
+ *   console.assert(error instanceof EOFError);
+ * }
+ * ```
+ */
+export function Pipe<T = unknown>(
+  duplex = true,
+  options: PipeOptions = {},
+): [Connection<T>, Connection<T>] {
+  const { bufferBytes = 1 << 20 } = options;
+  if (!Number.isInteger(bufferBytes) || bufferBytes < 64) {
+    throw new RangeError(
+      `Cannot create pipe: bufferBytes must be an integer >= 64, got ${bufferBytes}`,
+    );
+  }
+  const [sendSide, receiveSide] = newPipeState(duplex, bufferBytes);
+  const first = withPendingState(sendSide, () => new Connection<T>());
+  const second = withPendingState(receiveSide, () => new Connection<T>());
+  return duplex ? [first, second] : [second, first];
+}

@@ -1,0 +1,167 @@
+import assert from "node:assert/strict";
+import {
+  ChannelClosedError,
+  CloneError,
+  Empty,
+  Full,
+  Process,
+  Queue,
+  SharedArray,
+  SimpleQueue,
+} from "../mod.ts";
+import * as targets from "./fixtures/channel_targets.ts";
+import { receiveMany } from "./_helpers.ts";
+
+Deno.test("put/get, nowait forms, qsize/empty/full, Empty and Full", async () => {
+  const q = new Queue<string>(2);
+  assert.equal(q.empty(), true);
+  await q.put("a");
+  q.putNowait("b");
+  assert.equal(q.qsize(), 2);
+  assert.equal(q.full(), true);
+  assert.throws(() => q.putNowait("c"), Full);
+  await assert.rejects(q.put("c", { timeout: 10 }), Full);
+  await assert.rejects(q.put("c", { blocking: false }), /the queue is full/);
+  assert.equal(await q.get(), "a");
+  assert.equal(q.getNowait(), "b");
+  assert.throws(() => q.getNowait(), Empty);
+  await assert.rejects(q.get({ timeout: 10 }), Empty);
+  assert.throws(() => new Queue(-1), RangeError);
+});
+
+Deno.test("items keep structured-clone fidelity; uncloneable items are refused", async () => {
+  const q = new SimpleQueue<unknown>();
+  const items = [
+    42,
+    -0.5,
+    "héllo wörld 🌍",
+    12345678901234567890n,
+    new Uint8Array([1, 2, 3]),
+    new Date(0),
+    new Map([["k", { nested: [1, "two"] }]]),
+    new Set([1, 2]),
+    null,
+    { deep: { list: [true, undefined] } },
+  ];
+  for (const item of items) await q.put(item);
+  for (const item of items) assert.deepEqual(await q.get(), item);
+  await assert.rejects(q.put({ f() {} }), (error: Error) => {
+    assert.ok(error instanceof CloneError);
+    assert.match(error.message, /item\.f is a function/);
+    return true;
+  });
+  await q.put("still usable");
+  assert.equal(await q.get(), "still usable");
+});
+
+Deno.test("close(): puts fail, gets drain then fail, for await ends", async () => {
+  const q = new Queue<number>();
+  await q.put(1);
+  await q.put(2);
+  const reader = new Process({ target: targets.iterate, args: [q] });
+  await reader.start();
+  q.close();
+  await assert.rejects(q.put(3), ChannelClosedError);
+  assert.deepEqual(await receiveMany(1), [[1, 2]]);
+  await reader.join();
+  await assert.rejects(q.get(), ChannelClosedError);
+});
+
+Deno.test("a consumer blocked in get is woken with ChannelClosedError by close()", async () => {
+  const q = new Queue<number>();
+  const waiting = q.get();
+  q.close();
+  await assert.rejects(waiting, /closed and drained/);
+});
+
+Deno.test("MPMC: 2 producers and 2 consumers, each item exactly once, FIFO per producer", async () => {
+  const q = new Queue<number>(100);
+  const perProducer = 20_000;
+  const producers = [0, 1].map((p) =>
+    new Process({ target: targets.produce, args: [q, p * 1e7, perProducer] })
+  );
+  const consumers = [0, 1].map(() => new Process({ target: targets.consumeAll, args: [q, 2] }));
+  for (const p of [...consumers, ...producers]) await p.start();
+  for (const p of producers) await p.join();
+  q.close();
+  const reports = await receiveMany<{ count: number; sum: number; ordered: boolean }>(2);
+  for (const p of consumers) await p.join();
+  const expectedSum = 2 * (perProducer * (perProducer - 1) / 2) + perProducer * 1e7;
+  assert.equal(reports[0].count + reports[1].count, 2 * perProducer);
+  assert.equal(reports[0].sum + reports[1].sum, expectedSum);
+  assert.ok(reports.every((report) => report.ordered));
+});
+
+Deno.test("a bounded queue applies backpressure: the producer waits for room", async () => {
+  const q = new Queue<number>(5);
+  const producer = new Process({ target: targets.produce, args: [q, 0, 50] });
+  await producer.start();
+  while (q.qsize() < 5) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(producer.isAlive(), true);
+  assert.equal(q.qsize(), 5);
+  for (let i = 0; i < 50; i++) assert.equal(await q.get(), i);
+  await producer.join();
+});
+
+Deno.test("queues work from nested processes", async () => {
+  const q = new Queue<number>();
+  const p = new Process({ target: targets.nestedProduce, args: [q] });
+  await p.start();
+  await p.join();
+  assert.equal(q.qsize(), 10);
+});
+
+Deno.test("a producer killed mid-put 30 times never corrupts, loses or duplicates", async () => {
+  const q = new Queue<number>(0, { bufferBytes: 4096 });
+  for (let round = 0; round < 30; round++) {
+    const producer = new Process({ target: targets.produceForever, args: [q] });
+    await producer.start();
+    await receiveMany(1);
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
+    await producer.kill();
+    let expected = 0;
+    while (!q.empty()) assert.equal(q.getNowait(), expected++, `round ${round}`);
+    await q.put(-1);
+    assert.equal(await q.get(), -1, "the queue is still usable");
+  }
+});
+
+Deno.test("a consumer killed mid-get 30 times never duplicates or corrupts", async () => {
+  const q = new Queue<number>(0, { bufferBytes: 1 << 16 });
+  const total = 30 * 500;
+  const seen = new SharedArray("i32", total);
+  let next = 0;
+  for (let round = 0; round < 30; round++) {
+    for (let i = 0; i < 500; i++) await q.put(next++);
+    const consumer = new Process({ target: targets.consumeForever, args: [q, seen] });
+    await consumer.start();
+    await receiveMany(1);
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 2));
+    await consumer.terminate();
+  }
+  while (!q.empty()) seen.add(q.getNowait(), 1);
+  const counts = seen.toArray();
+  assert.ok(counts.every((count) => count <= 1), "no item was delivered twice");
+  const missing = counts.filter((count) => count === 0).length;
+  assert.ok(missing <= 30, `at most one item per kill dies with its consumer, ${missing} missing`);
+});
+
+Deno.test("soak: 1,000,000 items, 2 producers, 2 consumers: count and checksum match", async () => {
+  const q = new Queue<number>(10_000);
+  const perProducer = 500_000;
+  const producers = [0, 1].map((p) =>
+    new Process({ target: targets.produce, args: [q, p * 1e7, perProducer] })
+  );
+  const consumers = [0, 1].map(() => new Process({ target: targets.consumeAll, args: [q, 2] }));
+  for (const p of [...consumers, ...producers]) await p.start();
+  for (const p of producers) await p.join();
+  q.close();
+  const reports = await receiveMany<{ count: number; sum: number; ordered: boolean }>(2, 120_000);
+  for (const p of consumers) await p.join();
+  assert.equal(reports[0].count + reports[1].count, 1_000_000);
+  assert.equal(
+    reports[0].sum + reports[1].sum,
+    2 * (perProducer * (perProducer - 1) / 2) + perProducer * 1e7,
+  );
+  assert.ok(reports.every((report) => report.ordered));
+});
