@@ -30,7 +30,11 @@ const WRAP = 0xffffffff;
 const MUTEX_SPINS = 1000;
 const HEADER = 4;
 
-/** The shared memory of a ring: control words and the data bytes. */
+/**
+ * The shared memory of a ring: control words and the data bytes.
+ *
+ * @ignore Internal: not part of the public API.
+ */
 export interface RingState {
   words: Int32Array;
   bytes: Uint8Array;
