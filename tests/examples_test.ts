@@ -131,3 +131,34 @@ Deno.test("shared_counter: the lock and the atomic add count all 40000 increment
   assert.match(stdout, /with getLock\(\): 40000 of 40000/);
   assert.match(stdout, /with add\(1\): {4}40000 of 40000/);
 });
+
+Deno.test("producer_consumer: all six dishes are eaten, one sentinel per consumer", async () => {
+  const stdout = await runExample("producer_consumer");
+  assert.equal(stdout.match(/ ate /g)?.length, 6);
+  assert.equal(stdout.match(/goes home/g)?.length, 2);
+});
+
+Deno.test("joinable_queue: join() returns once everything is eaten; daemons end with main", async () => {
+  const stdout = await runExample("joinable_queue");
+  assert.equal(stdout.match(/ ate /g)?.length, 6);
+  assert.match(stdout, /all the bun was eaten/);
+  assert.match(stdout, /all the rice was eaten/);
+});
+
+Deno.test("pipe_request_reply: answers in order, then EOF when the parent closes", async () => {
+  assert.deepEqual(linesOf(await runExample("pipe_request_reply")), [
+    "1 + 2 = 3",
+    "6 * 7 = 42",
+    "10 + 20 = 30",
+    "child: the parent closed its end, bye",
+  ]);
+});
+
+Deno.test("pipe_eof: everything sent arrives, then EOFError", async () => {
+  assert.deepEqual(linesOf(await runExample("pipe_eof")), [
+    "received: actors",
+    "received: share",
+    "received: nothing",
+    "EOFError: every copy of the write end is closed and nothing is left",
+  ]);
+});
