@@ -24,6 +24,8 @@ export interface AcquireOptions {
 const SPINS = 64;
 /** A synchronous wait sleeps at most this long at a time, to notice that it was terminated. */
 const SLICE_MS = 100;
+/** The longest interval between re-checks of an async wait. */
+const MAX_POLL_MS = 20;
 
 /**
  * Async sleepers of this thread, by the memory they sleep on. A wake from the same thread must
@@ -88,33 +90,74 @@ export async function waitUntil(
   }
 }
 
+type WaitResult =
+  | { async: false; value: "not-equal" | "timed-out" }
+  | { async: true; value: Promise<"ok" | "timed-out"> };
+
 async function sleepUntil(words: Int32Array, attempt: () => boolean, deadline: number) {
-  while (true) {
-    const seen = Atomics.load(words, SEQUENCE);
-    if (attempt()) return true;
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) return false;
-    const finite = Number.isFinite(remaining);
-    const result = Atomics.waitAsync(words, SEQUENCE, seen, finite ? remaining : undefined);
-    if (!result.async) continue;
-    // A pending waitAsync neither keeps the event loop alive nor reliably times out before the
-    // loop drains: a timer of our own ends a timed wait.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const elapsed = finite
-      ? new Promise((resolve) => timer = setTimeout(resolve, remaining))
-      : null;
-    const resumed = Promise.withResolvers<void>();
-    const sleepers = localSleepers.get(words.buffer) ?? new Set();
-    localSleepers.set(words.buffer, sleepers);
-    sleepers.add(resumed.resolve);
-    try {
-      const wakers = [result.value, resumed.promise, ...(elapsed === null ? [] : [elapsed])];
-      await runtime.waitFor(Promise.race(wakers));
-    } finally {
-      clearTimeout(timer);
-      sleepers.delete(resumed.resolve);
+  let pending: { seen: number; woken: Promise<unknown> } | null = null;
+  let pollMs = 1;
+  // A timed wait must last its time even if nothing else keeps the program alive, and this
+  // timer, which does, must also be what ends it.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = Number.isFinite(deadline)
+    ? new Promise((resolve) => timer = setTimeout(resolve, deadline - performance.now()))
+    : null;
+  const local = localResumes(words);
+  try {
+    while (true) {
+      const seen = Atomics.load(words, SEQUENCE);
+      if (attempt()) return true;
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) return false;
+      if (pending === null || pending.seen !== seen) {
+        const result = Atomics.waitAsync(words, SEQUENCE, seen) as WaitResult;
+        if (!result.async) continue;
+        pending = { seen, woken: result.value };
+        pollMs = 1;
+      }
+      await runtime.waitFor(
+        Promise.race([
+          pending.woken,
+          local.next(),
+          poll(Math.min(pollMs, remaining)),
+          ...(expired === null ? [] : [expired]),
+        ]),
+      );
+      pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
     }
+  } finally {
+    clearTimeout(timer);
+    local.stop();
   }
+}
+
+/** Resumes of this thread's wakes on `words`, one registration for a whole wait. */
+function localResumes(words: Int32Array): { next(): Promise<void>; stop(): void } {
+  let current = Promise.withResolvers<void>();
+  const resume = () => current.resolve();
+  const sleepers = localSleepers.get(words.buffer) ?? new Set();
+  localSleepers.set(words.buffer, sleepers);
+  sleepers.add(resume);
+  return {
+    next() {
+      current = Promise.withResolvers<void>();
+      return current.promise;
+    },
+    stop: () => sleepers.delete(resume),
+  };
+}
+
+/**
+ * Resolves after `ms`, without keeping the program alive. Deno does not always run V8's
+ * waitAsync resolution while the event loop is idle, so a waiter re-checks on this timer too,
+ * at growing intervals; a timed wait also ends on it.
+ */
+function poll(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    Deno.unrefTimer(timer as unknown as number);
+  });
 }
 
 /**

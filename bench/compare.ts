@@ -8,13 +8,14 @@
  */
 import { mailboxEcho, spawnJoin, startAfterIdle } from "./_process_workloads.ts";
 import { contendedLockNs, eventRoundTripUs, uncontendedLockNs } from "./_sync_workloads.ts";
+import { pipeRoundTripUs, queueItemsPerSecond } from "./_channel_workloads.ts";
 
-/** One measured quantity, lower is better (a duration per operation). */
+/** One measured quantity: a duration per operation (lower is better) or a rate (higher is). */
 interface Workload {
   /** What is measured. */
   title: string;
   /** The unit of both sides' numbers. */
-  unit: "ms" | "us" | "ns";
+  unit: "ms" | "us" | "ns" | "items/s";
   /** Median of our side. */
   measure(): Promise<number>;
   /** Python workloads (from python_bench.py) to compare with, labelled. */
@@ -76,6 +77,18 @@ const workloads: Workload[] = [
     python: { Pipe: "pipe_round_trip" },
   },
   {
+    title: "Pipe round trip parent -> child -> parent (shared-memory Pipe vs Pipe)",
+    unit: "us",
+    measure: () => sample(() => pipeRoundTripUs(), 3, 1),
+    python: { Pipe: "pipe_round_trip" },
+  },
+  {
+    title: "Queue throughput of small items, producer actor -> consumer actor",
+    unit: "items/s",
+    measure: () => sample(() => queueItemsPerSecond(), 3, 1),
+    python: { Queue: "queue_throughput" },
+  },
+  {
     title: "Lock acquire + release, uncontended (per operation)",
     unit: "ns",
     measure: () => sample(() => Promise.resolve(uncontendedLockNs()), 3, 1),
@@ -103,15 +116,14 @@ async function runPython(names: string[]): Promise<Record<string, number>> {
   return JSON.parse(new TextDecoder().decode(output.stdout));
 }
 
-function ratioText(ours: number, theirs: number): string {
-  return ours <= theirs
-    ? `${(theirs / ours).toFixed(2)}x faster`
-    : `${(ours / theirs).toFixed(2)}x slower`;
+function ratioText(ours: number, theirs: number, unit: Workload["unit"]): string {
+  const speedup = unit === "items/s" ? ours / theirs : theirs / ours;
+  return speedup >= 1 ? `${speedup.toFixed(2)}x faster` : `${(1 / speedup).toFixed(2)}x slower`;
 }
 
 if (import.meta.main) {
   const python = await runPython(workloads.flatMap((workload) => Object.values(workload.python)));
-  console.log("Lower is better. Ratios say how this framework compares with Python.\n");
+  console.log("Ratios say how this framework compares with Python on the same machine.\n");
   for (const workload of workloads) {
     const ours = await workload.measure();
     console.log(`${workload.title}\n  ours: ${ours.toFixed(2)} ${workload.unit}`);
@@ -119,7 +131,7 @@ if (import.meta.main) {
       const theirs = python[name];
       console.log(
         `  python ${label}: ${theirs.toFixed(2)} ${workload.unit}  -> ours is ${
-          ratioText(ours, theirs)
+          ratioText(ours, theirs, workload.unit)
         }`,
       );
     }

@@ -124,7 +124,32 @@ def event_round_trip_us(rounds=2000):
     return elapsed / rounds * 1e6
 
 
+def queue_producer(q, count):
+    for i in range(count):
+        q.put(i)
+
+
+def queue_consumer(q, count):
+    for _ in range(count):
+        q.get()
+
+
+def queue_items_per_second(count=200_000):
+    q = mp.Queue(10_000)
+    processes = [
+        mp.Process(target=queue_producer, args=(q, count)),
+        mp.Process(target=queue_consumer, args=(q, count)),
+    ]
+    started = time.perf_counter()
+    for p in processes:
+        p.start()
+    for p in processes:
+        p.join()
+    return count / (time.perf_counter() - started)
+
+
 WORKLOADS = {
+    "queue_throughput": queue_items_per_second,
     "lock_uncontended": lock_uncontended_ns,
     "lock_contended": lock_contended_ns,
     "event_round_trip": event_round_trip_us,

@@ -201,7 +201,11 @@ export class Connection<T = unknown> extends SharedHandle<State> {
     return true;
   }
 
-  /** Sends at once when the ring has room, else queues the record for the flusher, in order. */
+  /**
+   * Sends at once when the ring has room. Otherwise a worker blocks, as Python's `send` does,
+   * while the main thread, which must not block, queues the record for an async flusher that
+   * keeps the order. (A worker must not queue: it may never yield to let a flusher run.)
+   */
   #put(record: Uint8Array): void {
     if (this.#closed) throw new ChannelClosedError("Cannot send: this end of the pipe is closed");
     const ring = this.#send;
@@ -215,6 +219,19 @@ export class Connection<T = unknown> extends SharedHandle<State> {
       );
     }
     if (this.#outbox.length === 0 && ring.tryPut(record)) return;
+    if (runtime.parent !== null) {
+      let sent = false;
+      waitUntilSync(
+        ring.state.words,
+        () => (sent = ring.tryPut(record)) || this.#otherEndGone(),
+        {},
+        "send on pipe",
+      );
+      if (!sent) {
+        throw new ChannelClosedError("Cannot send: the other end of the pipe closed meanwhile");
+      }
+      return;
+    }
     this.#outbox.push(record);
     this.#flushing ??= this.#flush(ring);
   }

@@ -1,0 +1,96 @@
+/** Channel workloads shared by the deno bench file and the comparison with Python. */
+import { Worker } from "node:worker_threads";
+import { type Connection, Event, Pipe, Process, Queue, task } from "../mod.ts";
+
+/** Puts `count` small items after `go`. */
+export const producer = task(
+  import.meta,
+  async function producer(q: Queue<number>, count: number, go: Event) {
+    await go.wait();
+    for (let i = 0; i < count; i++) q.putSync(i);
+  },
+);
+
+/** Takes `count` items. */
+export const consumer = task(import.meta, function consumer(q: Queue<number>, count: number) {
+  for (let i = 0; i < count; i++) q.getSync();
+});
+
+/** Echoes `count` messages on the pipe. */
+export const pipeEcho = task(import.meta, function pipeEcho(end: Connection, count: number) {
+  for (let i = 0; i < count; i++) end.send(end.recvSync());
+});
+
+/** Receives `count` binary messages. */
+export const bytesSink = task(
+  import.meta,
+  async function bytesSink(end: Connection, count: number) {
+    for (let i = 0; i < count; i++) await end.recvBytes();
+  },
+);
+
+/** Small items per second through one Queue, from a producer actor to a consumer actor. */
+export async function queueItemsPerSecond(count = 200_000): Promise<number> {
+  const q = new Queue<number>(10_000);
+  const go = new Event();
+  const actors = [
+    new Process({ target: producer, args: [q, count, go] }),
+    new Process({ target: consumer, args: [q, count] }),
+  ];
+  for (const p of actors) await p.start();
+  const started = performance.now();
+  go.set();
+  for (const p of actors) await p.join();
+  return count / ((performance.now() - started) / 1000);
+}
+
+/** Microseconds per Pipe round trip, parent -> child -> parent. */
+export async function pipeRoundTripUs(count = 5000): Promise<number> {
+  const [mine, theirs] = Pipe();
+  const child = new Process({ target: pipeEcho, args: [theirs, count] });
+  await child.start();
+  theirs.close();
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    mine.send(i);
+    await mine.recv();
+  }
+  const elapsed = performance.now() - started;
+  await child.join();
+  mine.close();
+  return elapsed / count * 1000;
+}
+
+/** 64 KiB messages per second through a Pipe with sendBytes. */
+export async function pipeBytesPerSecond(count = 2000): Promise<number> {
+  const [reader, writer] = Pipe(false, { bufferBytes: 1 << 20 });
+  const child = new Process({ target: bytesSink, args: [reader, count] });
+  await child.start();
+  reader.close();
+  const payload = new Uint8Array(64 * 1024);
+  const started = performance.now();
+  for (let i = 0; i < count; i++) writer.sendBytes(payload);
+  writer.close();
+  await child.join();
+  return count / ((performance.now() - started) / 1000);
+}
+
+/** 64 KiB messages per second as transferred ArrayBuffers over a bare Worker: the baseline. */
+export async function rawTransferPerSecond(count = 2000): Promise<number> {
+  const worker = new Worker(
+    `const { parentPort } = require("node:worker_threads");
+     let n = 0;
+     parentPort.on("message", () => { if (++n === ${count}) parentPort.postMessage("done"); });`,
+    { eval: true },
+  );
+  const done = new Promise((resolve) => worker.once("message", resolve));
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const buffer = new ArrayBuffer(64 * 1024);
+    worker.postMessage(buffer, [buffer]);
+  }
+  await done;
+  const perSecond = count / ((performance.now() - started) / 1000);
+  await worker.terminate();
+  return perSecond;
+}

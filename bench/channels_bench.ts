@@ -1,0 +1,51 @@
+/**
+ * deno bench for channels: Queue throughput between two actors, Pipe round trip, and 64 KiB
+ * binary messages against transferred ArrayBuffers over a bare Worker.
+ *
+ * Run: deno task bench
+ */
+import {
+  pipeBytesPerSecond,
+  pipeRoundTripUs,
+  queueItemsPerSecond,
+  rawTransferPerSecond,
+} from "./_channel_workloads.ts";
+
+Deno.bench({
+  name: "Queue: 100k small items, producer actor -> consumer actor",
+  n: 5,
+  warmup: 1,
+  async fn() {
+    await queueItemsPerSecond(100_000);
+  },
+});
+
+Deno.bench({
+  name: "Pipe: 1000 round trips parent -> child -> parent",
+  n: 10,
+  warmup: 2,
+  async fn() {
+    await pipeRoundTripUs(1000);
+  },
+});
+
+Deno.bench({
+  name: "raw postMessage of 500 transferred 64 KiB ArrayBuffers",
+  group: "64 KiB messages",
+  baseline: true,
+  n: 10,
+  warmup: 2,
+  async fn() {
+    await rawTransferPerSecond(500);
+  },
+});
+
+Deno.bench({
+  name: "Pipe.sendBytes of 500 64 KiB messages",
+  group: "64 KiB messages",
+  n: 10,
+  warmup: 2,
+  async fn() {
+    await pipeBytesPerSecond(500);
+  },
+});
