@@ -44,9 +44,6 @@ control.on("message", (command: HostCommand) => {
     case "halt":
       process.exit(0);
       return;
-    case "halt":
-      process.exit(0);
-      return;
     case "childStarted":
     case "childStartFailed":
     case "childExited":
