@@ -16,6 +16,7 @@ import {
   wake,
 } from "./_futex.ts";
 import { repairHandle } from "./_portable.ts";
+import { acquireDisposable, withAcquired } from "./_scoped_lock.ts";
 import { runtime } from "./_runtime.ts";
 import { SharedHandle } from "./_shared_handle.ts";
 import { ReleaseError } from "./errors.ts";
@@ -122,13 +123,8 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
    * @param fn The critical section.
    * @returns What `fn` returned.
    */
-  async withLock<T>(fn: () => T | Promise<T>): Promise<T> {
-    await this.acquire();
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  withLock<T>(fn: () => T | Promise<T>): Promise<T> {
+    return withAcquired(this, fn);
   }
 
   /**
@@ -136,15 +132,8 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
    *
    * @returns A disposable whose disposal releases the permit once.
    */
-  async lock(): Promise<Disposable> {
-    await this.acquire();
-    let released = false;
-    return {
-      [Symbol.dispose]: () => {
-        if (!released) this.release();
-        released = true;
-      },
-    };
+  lock(): Promise<Disposable> {
+    return acquireDisposable(this);
   }
 
   /** Frees permits held by dead actors and marks the next acquirer as told. */

@@ -7,6 +7,7 @@ import {
   wake,
 } from "./_futex.ts";
 import { repairHandle } from "./_portable.ts";
+import { acquireDisposable, withAcquired } from "./_scoped_lock.ts";
 import { runtime } from "./_runtime.ts";
 import { registerSharedKind, SharedHandle } from "./_shared_handle.ts";
 import { ReleaseError } from "./errors.ts";
@@ -100,13 +101,8 @@ export class RLock extends SharedHandle<Int32Array> {
    * @param fn The critical section.
    * @returns What `fn` returned.
    */
-  async withLock<T>(fn: () => T | Promise<T>): Promise<T> {
-    await this.acquire();
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  withLock<T>(fn: () => T | Promise<T>): Promise<T> {
+    return withAcquired(this, fn);
   }
 
   /**
@@ -114,15 +110,8 @@ export class RLock extends SharedHandle<Int32Array> {
    *
    * @returns The disposable.
    */
-  async lock(): Promise<Disposable> {
-    await this.acquire();
-    let released = false;
-    return {
-      [Symbol.dispose]: () => {
-        if (!released) this.release();
-        released = true;
-      },
-    };
+  lock(): Promise<Disposable> {
+    return acquireDisposable(this);
   }
 
   /** Frees the lock if its holder is dead. */
