@@ -135,3 +135,26 @@ export function viewOf(
   ) => ElementArray;
   return new construct(buffer, 0, length);
 }
+
+/** The view for an atomic update; throws a TypeError naming the type when it is not an integer. */
+export function atomicView(
+  view: ElementArray,
+  integer: boolean,
+  description: string,
+  action: string,
+): Int32Array {
+  if (!integer) {
+    throw new TypeError(
+      `Cannot ${action} atomically on a ${description}: use an integer type, or getLock()`,
+    );
+  }
+  return view as Int32Array;
+}
+
+/** The lock a shared value or array was created with; throws if it was created without one. */
+export function lockOf<L>(lock: L | null, description: string): L {
+  if (lock === null) {
+    throw new TypeError(`Cannot get the lock of a ${description} created with \`lock: false\``);
+  }
+  return lock;
+}

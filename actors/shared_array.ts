@@ -1,8 +1,10 @@
 import { describeHandle, type HandleDescription, registerHandleKind } from "./_portable.ts";
 import {
+  atomicView,
   type ElementArray,
   elementType,
   type ElementValue,
+  lockOf,
   type NumericType,
   viewOf,
 } from "./_shared_types.ts";
@@ -184,10 +186,7 @@ export class SharedArray<T extends NumericType = NumericType> implements Iterabl
    * @throws {TypeError} If the array was created with `lock: false`.
    */
   getLock(): Lock | RLock {
-    if (this.#state.lock === null) {
-      throw new TypeError("Cannot get the lock of a shared array created with `lock: false`");
-    }
-    return this.#state.lock;
+    return lockOf(this.#state.lock, "shared array");
   }
 
   /**
@@ -218,12 +217,7 @@ export class SharedArray<T extends NumericType = NumericType> implements Iterabl
   }
 
   #atomicView(action: string): Int32Array {
-    if (!this.#integer) {
-      throw new TypeError(
-        `Cannot ${action} atomically on a ${this.#state.type} array: use an integer type, or getLock()`,
-      );
-    }
-    return this.#view as Int32Array;
+    return atomicView(this.#view, this.#integer, `${this.#state.type} array`, action);
   }
 }
 

@@ -1,8 +1,10 @@
 import { describeHandle, type HandleDescription, registerHandleKind } from "./_portable.ts";
 import {
+  atomicView,
   type ElementArray,
   elementType,
   type ElementValue,
+  lockOf,
   type NumericType,
   viewOf,
 } from "./_shared_types.ts";
@@ -140,10 +142,7 @@ export class Value<T extends ValueType = ValueType> {
    * @throws {TypeError} If the value was created with `lock: false`.
    */
   getLock(): Lock | RLock {
-    if (this.#state.lock === null) {
-      throw new TypeError("Cannot get the lock of a value created with `lock: false`");
-    }
-    return this.#state.lock;
+    return lockOf(this.#state.lock, "value");
   }
 
   /**
@@ -191,12 +190,7 @@ export class Value<T extends ValueType = ValueType> {
   }
 
   #atomicView(action: string): Int32Array {
-    if (!this.#integer) {
-      throw new TypeError(
-        `Cannot ${action} atomically on a ${this.#state.type} value: use an integer type, or getLock()`,
-      );
-    }
-    return this.#view as Int32Array;
+    return atomicView(this.#view, this.#integer, `${this.#state.type} value`, action);
   }
 }
 
