@@ -2,17 +2,35 @@
 import { Worker } from "node:worker_threads";
 import { type Connection, Event, Pipe, Process, Queue, task } from "../mod.ts";
 
-/** Puts `count` small items after `go`. */
+/** The kinds of small items the Queue workload moves (the same in python_bench.py). */
+export type ItemKind = "number" | "string" | "object";
+
+/** The `i`-th item of a kind: a number, a short string, or a small object. */
+export function smallItem(kind: ItemKind, i: number): SmallItem {
+  switch (kind) {
+    case "number":
+      return i;
+    case "string":
+      return `item-${i}`;
+    case "object":
+      return { id: i, name: "widget", tags: ["a", "b"] };
+  }
+}
+
+/** What the Queue workload moves. */
+export type SmallItem = number | string | { id: number; name: string; tags: string[] };
+
+/** Puts `count` small items of `kind` after `go`. */
 export const producer = task(
   import.meta,
-  async function producer(q: Queue<number>, count: number, go: Event) {
+  async function producer(q: Queue<SmallItem>, kind: ItemKind, count: number, go: Event) {
     await go.wait();
-    for (let i = 0; i < count; i++) q.putSync(i);
+    for (let i = 0; i < count; i++) q.putSync(smallItem(kind, i));
   },
 );
 
 /** Takes `count` items. */
-export const consumer = task(import.meta, function consumer(q: Queue<number>, count: number) {
+export const consumer = task(import.meta, function consumer(q: Queue<SmallItem>, count: number) {
   for (let i = 0; i < count; i++) q.getSync();
 });
 
@@ -21,20 +39,24 @@ export const pipeEcho = task(import.meta, function pipeEcho(end: Connection, cou
   for (let i = 0; i < count; i++) end.send(end.recvSync());
 });
 
-/** Receives `count` binary messages. */
+/** Receives `count` binary messages, then answers with the count. */
 export const bytesSink = task(
   import.meta,
   async function bytesSink(end: Connection, count: number) {
     for (let i = 0; i < count; i++) await end.recvBytes();
+    end.send(count);
   },
 );
 
 /** Small items per second through one Queue, from a producer actor to a consumer actor. */
-export async function queueItemsPerSecond(count = 200_000): Promise<number> {
-  const q = new Queue<number>(10_000);
+export async function queueItemsPerSecond(
+  count = 200_000,
+  kind: ItemKind = "number",
+): Promise<number> {
+  const q = new Queue<SmallItem>(10_000);
   const go = new Event();
   const actors = [
-    new Process({ target: producer, args: [q, count, go] }),
+    new Process({ target: producer, args: [q, kind, count, go] }),
     new Process({ target: consumer, args: [q, count] }),
   ];
   for (const p of actors) await p.start();
@@ -61,18 +83,20 @@ export async function pipeRoundTripUs(count = 5000): Promise<number> {
   return elapsed / count * 1000;
 }
 
-/** 64 KiB messages per second through a Pipe with sendBytes. */
+/** 64 KiB messages per second through a Pipe with sendBytes, until the reader has them all. */
 export async function pipeBytesPerSecond(count = 2000): Promise<number> {
-  const [reader, writer] = Pipe(false, { bufferBytes: 1 << 20 });
-  const child = new Process({ target: bytesSink, args: [reader, count] });
+  const [mine, theirs] = Pipe();
+  const child = new Process({ target: bytesSink, args: [theirs, count] });
   await child.start();
-  reader.close();
+  theirs.close();
   const payload = new Uint8Array(64 * 1024);
   const started = performance.now();
-  for (let i = 0; i < count; i++) writer.sendBytes(payload);
-  writer.close();
+  for (let i = 0; i < count; i++) mine.sendBytes(payload);
+  await mine.recv();
+  const perSecond = count / ((performance.now() - started) / 1000);
+  mine.close();
   await child.join();
-  return count / ((performance.now() - started) / 1000);
+  return perSecond;
 }
 
 /** 64 KiB messages per second as transferred ArrayBuffers over a bare Worker: the baseline. */

@@ -11,14 +11,17 @@ import {
   rawTransferPerSecond,
 } from "./_channel_workloads.ts";
 
-Deno.bench({
-  name: "Queue: 100k small items, producer actor -> consumer actor",
-  n: 5,
-  warmup: 1,
-  async fn() {
-    await queueItemsPerSecond(100_000);
-  },
-});
+for (const kind of ["number", "string", "object"] as const) {
+  Deno.bench({
+    name: `Queue: 100k small items (${kind}), producer actor -> consumer actor, with 2 starts`,
+    group: "Queue",
+    n: 5,
+    warmup: 1,
+    async fn() {
+      await queueItemsPerSecond(100_000, kind);
+    },
+  });
+}
 
 Deno.bench({
   name: "Pipe: 1000 round trips parent -> child -> parent",

@@ -1,64 +1,271 @@
 /**
- * The compact serializer of channel payloads: numbers and strings take a fast path, bytes are
- * copied as they are, everything else goes through V8's structured-clone serializer, so a
- * payload keeps full fidelity (bigint, typed arrays, Date, Map, Set, nested objects).
+ * The serializer of channel payloads. Small plain values (numbers, strings, booleans, null,
+ * undefined, and arrays and plain objects of those, up to {@linkcode MAX_CONTAINERS} containers)
+ * take a compact encoding written into a reused scratch buffer and decoded straight from the
+ * channel's shared memory, so a put or get of a small item allocates no buffer at all. Anything
+ * else (bigint, typed arrays, Date, Map, Set, cycles, shared references, ...) goes through V8's
+ * structured-clone serializer, so every payload keeps full structured-clone fidelity. Raw bytes
+ * (`sendBytes`) are copied as they are.
+ *
+ * A record in a channel is `[tag][payload]`; the tag says which decoder reads the payload.
  *
  * @module
  */
 import { deserialize, serialize } from "node:v8";
 import { assertCloneable } from "../actors/_clone.ts";
 
-const NUMBER = 1;
-const STRING = 2;
-const CLONED = 3;
-const BYTES = 4;
+/** Record tag: the compact encoding of a small plain value. */
+export const COMPACT = 1;
+/** Record tag: V8's structured-clone serialization. */
+export const CLONED = 2;
+/** Record tag: raw bytes from `sendBytes`. */
+export const BYTES = 3;
+
+/** The most arrays and objects a value may hold to take the compact encoding. */
+export const MAX_CONTAINERS = 32;
+/** The longest array the compact encoding takes (it must check for named properties). */
+const MAX_COMPACT_ARRAY = 256;
+/** Strings up to this many UTF-16 units are encoded and decoded by hand when they are ASCII. */
+const SHORT_STRING = 64;
+
+const UNDEFINED = 0;
+const NULL = 1;
+const FALSE = 2;
+const TRUE = 3;
+const INT32 = 4;
+const FLOAT64 = 5;
+const STRING = 6;
+const ARRAY = 7;
+const OBJECT = 8;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Encodes `value`; throws `CloneError` naming what cannot cross. */
-export function encode(value: unknown, action: string): Uint8Array {
-  if (typeof value === "number") {
-    const bytes = new Uint8Array(9);
-    bytes[0] = NUMBER;
-    new DataView(bytes.buffer).setFloat64(1, value);
-    return bytes;
-  }
-  if (typeof value === "string") {
-    const text = encoder.encode(value);
-    const bytes = new Uint8Array(1 + text.length);
-    bytes[0] = STRING;
-    bytes.set(text, 1);
-    return bytes;
+/**
+ * The result of {@linkcode encode}: `length` bytes of `bytes` under `tag`. `bytes` is the shared
+ * scratch buffer: it is valid until the next `encode`, so a caller that must wait copies it.
+ */
+export interface Encoded {
+  tag: number;
+  bytes: Uint8Array;
+  length: number;
+}
+
+let scratch = new Uint8Array(1024);
+let scratchView = new DataView(scratch.buffer);
+let position = 0;
+/** The containers of the value being encoded: a repeat means a shared reference or a cycle. */
+const containers: object[] = [];
+const result: Encoded = { tag: COMPACT, bytes: scratch, length: 0 };
+
+/**
+ * Encodes `value` into the scratch buffer.
+ *
+ * @param value The payload.
+ * @param action What is being done, for the error message ("put on queue").
+ * @returns The encoded record, valid until the next call.
+ * @throws {CloneError} If the value cannot cross to another actor.
+ */
+export function encode(value: unknown, action: string): Encoded {
+  position = 0;
+  containers.length = 0;
+  if (writeCompact(value)) {
+    result.tag = COMPACT;
+    result.bytes = scratch;
+    result.length = position;
+    return result;
   }
   assertCloneable(value, "item", action);
-  const cloned = serialize(value);
-  const bytes = new Uint8Array(1 + cloned.length);
-  bytes[0] = CLONED;
-  bytes.set(cloned, 1);
-  return bytes;
+  result.tag = CLONED;
+  result.bytes = serialize(value);
+  result.length = result.bytes.length;
+  return result;
 }
 
-/** Encodes raw bytes without serialization. */
-export function encodeBytes(data: Uint8Array): Uint8Array {
-  const bytes = new Uint8Array(1 + data.length);
-  bytes[0] = BYTES;
-  bytes.set(data, 1);
-  return bytes;
-}
-
-/** Decodes what {@linkcode encode} or {@linkcode encodeBytes} produced. */
-export function decode(bytes: Uint8Array): unknown {
-  switch (bytes[0]) {
-    case NUMBER:
-      return new DataView(bytes.buffer, bytes.byteOffset).getFloat64(1);
-    case STRING:
-      return decoder.decode(bytes.subarray(1));
-    case BYTES:
-      return bytes.slice(1);
+/**
+ * Decodes the record at `offset` of shared memory, without copying it first.
+ *
+ * @param tag The record's tag.
+ * @param bytes The shared memory.
+ * @param view A DataView of the same memory.
+ * @param offset Where the payload starts.
+ * @param length The payload's length in bytes.
+ * @returns The value; a fresh Uint8Array for raw bytes.
+ */
+export function decode(
+  tag: number,
+  bytes: Uint8Array,
+  view: DataView,
+  offset: number,
+  length: number,
+): unknown {
+  switch (tag) {
+    case COMPACT:
+      position = offset;
+      return readCompact(bytes, view);
     case CLONED:
-      return deserialize(bytes.subarray(1));
+      return deserialize(bytes.subarray(offset, offset + length));
+    case BYTES:
+      return new Uint8Array(bytes.subarray(offset, offset + length));
     default:
-      throw new TypeError(`Cannot decode a channel record with tag ${bytes[0]}`);
+      throw new TypeError(`Cannot decode a channel record with tag ${tag}`);
   }
+}
+
+function reserve(size: number): void {
+  if (position + size <= scratch.length) return;
+  const grown = new Uint8Array(Math.max(scratch.length * 2, position + size));
+  grown.set(scratch.subarray(0, position));
+  scratch = grown;
+  scratchView = new DataView(grown.buffer);
+}
+
+/** Writes `value` compactly; false if it needs the structured-clone serializer. */
+function writeCompact(value: unknown): boolean {
+  reserve(9);
+  switch (typeof value) {
+    case "number":
+      if ((value | 0) === value && !Object.is(value, -0)) {
+        scratch[position] = INT32;
+        scratchView.setInt32(position + 1, value, true);
+        position += 5;
+      } else {
+        scratch[position] = FLOAT64;
+        scratchView.setFloat64(position + 1, value, true);
+        position += 9;
+      }
+      return true;
+    case "string":
+      scratch[position++] = STRING;
+      writeString(value);
+      return true;
+    case "boolean":
+      scratch[position++] = value ? TRUE : FALSE;
+      return true;
+    case "undefined":
+      scratch[position++] = UNDEFINED;
+      return true;
+    case "object":
+      if (value === null) {
+        scratch[position++] = NULL;
+        return true;
+      }
+      return writeContainer(value);
+    default:
+      return false;
+  }
+}
+
+function writeString(text: string): void {
+  const start = position;
+  position += 4;
+  if (text.length <= SHORT_STRING) {
+    reserve(text.length);
+    let ascii = true;
+    for (let index = 0; index < text.length; index++) {
+      const code = text.charCodeAt(index);
+      if (code >= 0x80) {
+        ascii = false;
+        break;
+      }
+      scratch[position + index] = code;
+    }
+    if (ascii) {
+      scratchView.setUint32(start, text.length, true);
+      position += text.length;
+      return;
+    }
+  }
+  reserve(text.length * 3);
+  const { written } = encoder.encodeInto(text, scratch.subarray(position));
+  scratchView.setUint32(start, written, true);
+  position += written;
+}
+
+function writeContainer(value: object): boolean {
+  if (containers.length === MAX_CONTAINERS || containers.includes(value)) return false;
+  containers.push(value);
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype === Array.prototype) return writeArray(value as unknown[]);
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  const keys = Object.keys(value);
+  scratch[position] = OBJECT;
+  scratchView.setUint32(position + 1, keys.length, true);
+  position += 5;
+  for (const key of keys) {
+    // A "__proto__" key would set the prototype when decoded by assignment.
+    if (key === "__proto__") return false;
+    reserve(5);
+    writeString(key);
+    if (!writeCompact((value as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
+function writeArray(items: unknown[]): boolean {
+  // Holes and named properties survive structured clone; the compact encoding has neither.
+  if (items.length > MAX_COMPACT_ARRAY || Object.keys(items).length !== items.length) {
+    return false;
+  }
+  scratch[position] = ARRAY;
+  scratchView.setUint32(position + 1, items.length, true);
+  position += 5;
+  for (const item of items) if (!writeCompact(item)) return false;
+  return true;
+}
+
+function readCompact(bytes: Uint8Array, view: DataView): unknown {
+  const type = bytes[position++];
+  switch (type) {
+    case INT32:
+      position += 4;
+      return view.getInt32(position - 4, true);
+    case FLOAT64:
+      position += 8;
+      return view.getFloat64(position - 8, true);
+    case STRING:
+      return readString(bytes, view);
+    case TRUE:
+      return true;
+    case FALSE:
+      return false;
+    case NULL:
+      return null;
+    case UNDEFINED:
+      return undefined;
+    case ARRAY: {
+      const items = new Array(view.getUint32(position, true));
+      position += 4;
+      for (let index = 0; index < items.length; index++) items[index] = readCompact(bytes, view);
+      return items;
+    }
+    case OBJECT: {
+      const count = view.getUint32(position, true);
+      position += 4;
+      const object: Record<string, unknown> = {};
+      for (let index = 0; index < count; index++) {
+        const key = readString(bytes, view);
+        object[key] = readCompact(bytes, view);
+      }
+      return object;
+    }
+    default:
+      throw new TypeError(`Cannot decode a compact value with type ${type}`);
+  }
+}
+
+function readString(bytes: Uint8Array, view: DataView): string {
+  const length = view.getUint32(position, true);
+  const start = position + 4;
+  position = start + length;
+  if (length <= SHORT_STRING) {
+    let text = "";
+    for (let index = start; index < position; index++) {
+      const code = bytes[index];
+      if (code >= 0x80) return decoder.decode(bytes.slice(start, position));
+      text += String.fromCharCode(code);
+    }
+    return text;
+  }
+  return decoder.decode(bytes.slice(start, position));
 }

@@ -6,7 +6,7 @@
  */
 import { sharedWords } from "../actors/_futex.ts";
 import { runtime } from "../actors/_runtime.ts";
-import { newRing, type RingState } from "./_ring.ts";
+import { newRing, type RingSize, type RingState } from "./_ring.ts";
 
 /** Slots per end for the pids of the actors holding a copy of it. */
 export const HOLDER_SLOTS = 32;
@@ -23,11 +23,9 @@ export interface ConnectionState {
 /** The state of a new pipe, one per end; the creating actor holds both ends. */
 export function newPipeState(
   duplex: boolean,
-  bufferBytes: number,
+  size: RingSize,
 ): [ConnectionState, ConnectionState] {
-  const rings = duplex
-    ? [newRing(bufferBytes, 0), newRing(bufferBytes, 0)]
-    : [newRing(bufferBytes, 0)];
+  const rings = duplex ? [newRing(size, 0), newRing(size, 0)] : [newRing(size, 0)];
   const holders = sharedWords(2 * HOLDER_SLOTS);
   holders[0] = runtime.pid;
   holders[HOLDER_SLOTS] = runtime.pid;

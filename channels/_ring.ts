@@ -1,34 +1,59 @@
 /**
- * A byte ring in shared memory: length-prefixed records between a head and a tail, guarded by
- * a mutex word holding the pid of the actor inside. Every change is written to a journal first
- * (new head, tail, count and used bytes), marked valid, then applied; the
- * repair hook re-applies a valid journal of a dead holder (applying is idempotent) and frees
- * the mutex. So an actor killed mid-put or mid-get leaves the ring either before or after its
- * operation, never torn: no completed put is lost and no item is delivered twice.
+ * A byte ring in shared memory: records `[i32 length][u8 tag][payload]`, each aligned to 8
+ * bytes, between a head and a tail, for any number of producers and consumers. Producers and
+ * consumers take separate mutexes (a word holding the pid of the actor inside, on separate
+ * cache lines), so a put and a get never wait for each other. Positions only grow (modulo 2^32)
+ * and the capacity is a power of two: the bytes in use are `tail - head`, the items
+ * `puts - takes`. A record that would cross the end of the buffer is preceded by a padding
+ * record up to it.
+ *
+ * The buffer is a growable SharedArrayBuffer: a put that finds no room doubles it (holding both
+ * mutexes), up to a maximum, so only `maxsize` (a count of items) makes a put wait until the
+ * buffer reaches that maximum. Growing moves the records whose position has the old capacity's
+ * bit set into the new half, then publishes the new capacity with one store: an actor killed
+ * while growing leaves the old, intact layout.
+ *
+ * Every change of a side is written to that side's journal first (new position and counter),
+ * marked valid, then applied; the repair hook re-applies the valid journal of a dead holder
+ * (applying is idempotent) and frees its mutex. So an actor killed mid-put or mid-get leaves the
+ * ring either before or after its operation, never torn: no completed put is lost and no item is
+ * delivered twice.
  *
  * @module
  */
 import { FIRST_STATE_WORD, sharedWords, wake } from "../actors/_futex.ts";
 import { runtime } from "../actors/_runtime.ts";
+import { decode } from "./_codec.ts";
+import type { BufferOptions } from "./buffer_options.ts";
 
-const MUTEX = FIRST_STATE_WORD;
-const CLOSED = FIRST_STATE_WORD + 1;
-const MAXSIZE = FIRST_STATE_WORD + 2;
-/** Items put and not yet marked done; counted atomically outside the journal. */
-const UNFINISHED = FIRST_STATE_WORD + 3;
-/** head, tail, count, used: the state, then its journal copy. */
-const FIELDS = 4;
-const STATE = FIRST_STATE_WORD + 4;
-const JOURNAL_VALID = STATE + FIELDS;
-const JOURNAL = JOURNAL_VALID + 1;
-const WORDS = JOURNAL + FIELDS;
-const HEAD = 0;
-const TAIL = 1;
-const COUNT = 2;
-const USED = 3;
-const WRAP = 0xffffffff;
+const CLOSED = FIRST_STATE_WORD;
+const MAXSIZE = FIRST_STATE_WORD + 1;
+/** `taskDone()` calls so far: the unfinished tasks are `puts - done`. */
+const DONE = FIRST_STATE_WORD + 2;
+/** The bytes in use by the ring layout, a power of two (the buffer may be longer). */
+const CAPACITY = FIRST_STATE_WORD + 3;
+/** Each side's words fill their own 64-byte cache line. */
+const PUT_SIDE = 16;
+const TAKE_SIDE = 32;
+const WORDS = 48;
+/** Offsets within a side: its mutex, position and counter, and their journal. */
+const MUTEX = 0;
+const POSITION = 1;
+const COUNTER = 2;
+const JOURNAL_VALID = 3;
+const JOURNAL_POSITION = 4;
+const JOURNAL_COUNTER = 5;
+/** The tag of a padding record, which takes the bytes up to the end of the buffer. */
+const PADDING = 0;
+const HEADER = 5;
+const ALIGNMENT = 8;
 const MUTEX_SPINS = 1000;
-const HEADER = 4;
+/** The largest capacity: positions are compared modulo 2^32 as signed 32-bit differences. */
+const MAX_CAPACITY = 2 ** 30;
+/** The first capacity of a ring, unless its options say otherwise. */
+const DEFAULT_CAPACITY = 2 ** 16;
+/** The smallest capacity. */
+const MIN_CAPACITY = 64;
 
 /**
  * The shared memory of a ring: control words and the data bytes.
@@ -37,171 +62,344 @@ const HEADER = 4;
  */
 export interface RingState {
   words: Int32Array;
-  bytes: Uint8Array;
+  buffer: SharedArrayBuffer;
 }
 
-/** Allocates a ring of `capacity` data bytes for at most `maxsize` items (0: unbounded). */
-export function newRing(capacity: number, maxsize: number): RingState {
+/** The value {@linkcode Ring.tryTake} returns when it took nothing. */
+export const NOTHING: unique symbol = Symbol("nothing");
+
+/** The smallest power of two >= `bytes`, within the capacities a ring can have. */
+function ringCapacity(bytes: number): number {
+  return Math.min(Math.max(2 ** Math.ceil(Math.log2(bytes)), MIN_CAPACITY), MAX_CAPACITY);
+}
+
+/** The size of a record with a payload of `length` bytes. */
+function recordSize(length: number): number {
+  return (HEADER + length + ALIGNMENT - 1) & -ALIGNMENT;
+}
+
+/** How big a ring may be: its first buffer, and the most it grows to. */
+export interface RingSize {
+  initialBytes: number;
+  maxBytes: number;
+}
+
+/**
+ * The size of a channel's ring from its options.
+ *
+ * @throws {RangeError} If a size is not an integer from 64 to 2^30, or `bufferBytes` is
+ * larger than `maxBufferBytes`.
+ */
+export function ringSize(options: BufferOptions, action: string): RingSize {
+  const { maxBufferBytes = MAX_CAPACITY } = options;
+  const { bufferBytes = Math.min(DEFAULT_CAPACITY, maxBufferBytes) } = options;
+  for (const [name, value] of Object.entries({ bufferBytes, maxBufferBytes })) {
+    if (!Number.isInteger(value) || value < MIN_CAPACITY || value > MAX_CAPACITY) {
+      throw new RangeError(
+        `Cannot ${action}: ${name} must be an integer from ${MIN_CAPACITY} to ${MAX_CAPACITY}, ` +
+          `got ${value}`,
+      );
+    }
+  }
+  if (bufferBytes > maxBufferBytes) {
+    throw new RangeError(
+      `Cannot ${action}: bufferBytes (${bufferBytes}) is larger than maxBufferBytes ` +
+        `(${maxBufferBytes})`,
+    );
+  }
+  return { initialBytes: bufferBytes, maxBytes: maxBufferBytes };
+}
+
+/** Allocates a ring of `size` for at most `maxsize` items (0: no limit but the bytes). */
+export function newRing(size: RingSize, maxsize: number): RingState {
   const words = sharedWords(WORDS);
+  const capacity = ringCapacity(size.initialBytes);
   words[MAXSIZE] = maxsize;
-  return { words, bytes: new Uint8Array(new SharedArrayBuffer(capacity)) };
+  words[CAPACITY] = capacity;
+  const buffer = new SharedArrayBuffer(capacity, { maxByteLength: ringCapacity(size.maxBytes) });
+  return { words, buffer };
 }
-
-type Fields = [head: number, tail: number, count: number, used: number];
 
 /** Operations on a ring's shared state; cheap to create in any actor. */
 export class Ring {
   readonly state: RingState;
-  readonly #view: DataView;
-  #changed = false;
+  readonly #words: Int32Array;
+  readonly #buffer: SharedArrayBuffer;
+  /**
+   * Views of the first `#capacity` bytes, replaced when any actor grows the ring. (Views that
+   * track a growable buffer's length are about 20 times slower to index.)
+   */
+  #capacity = 0;
+  #bytes: Uint8Array = new Uint8Array(0);
+  #view: DataView = new DataView(new ArrayBuffer(0));
 
   constructor(state: RingState) {
     this.state = state;
-    this.#view = new DataView(state.bytes.buffer);
+    this.#words = state.words;
+    this.#buffer = state.buffer;
   }
 
   /** Items in the ring. */
   get count(): number {
-    return Atomics.load(this.state.words, STATE + COUNT);
+    return (Atomics.load(this.#words, PUT_SIDE + COUNTER) -
+      Atomics.load(this.#words, TAKE_SIDE + COUNTER)) | 0;
   }
 
   /** Items put and not yet marked done with `taskDone()`. */
   get unfinished(): number {
-    return Atomics.load(this.state.words, UNFINISHED);
+    return (Atomics.load(this.#words, PUT_SIDE + COUNTER) - Atomics.load(this.#words, DONE)) | 0;
   }
 
   /** The most items it holds, 0 for no limit. */
   get maxsize(): number {
-    return this.state.words[MAXSIZE];
+    return this.#words[MAXSIZE];
   }
 
+  /** The bytes the ring may grow to. */
+  get maxBytes(): number {
+    return this.#buffer.maxByteLength;
+  }
+
+  /** Whether `close()` was called, by any actor. */
   get closed(): boolean {
-    return Atomics.load(this.state.words, CLOSED) === 1;
+    return Atomics.load(this.#words, CLOSED) === 1;
   }
 
   /** Closes the ring for everyone and wakes every waiter. */
   close(): void {
-    Atomics.store(this.state.words, CLOSED, 1);
-    wake(this.state.words);
+    Atomics.store(this.#words, CLOSED, 1);
+    wake(this.#words);
   }
 
-  /** Whether a record of `length` bytes can never fit. */
+  /** Whether a payload of `length` bytes can never fit, even once the ring has grown. */
   tooLarge(length: number): boolean {
-    return HEADER + length > this.state.bytes.length / 2;
+    return recordSize(length) > this.#buffer.maxByteLength / 2;
   }
 
-  /** Appends a record; false when the mutex is busy or there is no room (count or bytes). */
-  tryPut(record: Uint8Array): boolean {
-    if (!this.#lock()) return false;
+  /** Whether the buffer has grown to its largest. */
+  get atLargest(): boolean {
+    return Atomics.load(this.#words, CAPACITY) >= this.#buffer.maxByteLength;
+  }
+
+  /**
+   * Appends the record `[tag][payload[0, length)]`; false when a mutex stays busy or there is
+   * no room (`maxsize` items, or bytes). Without room for its bytes, it grows the buffer if
+   * `grow` is true or the record needs a larger buffer anyway.
+   */
+  tryPut(tag: number, payload: Uint8Array, length: number, grow = true): boolean {
+    const words = this.#words;
+    if (!this.#lock(PUT_SIDE)) return false;
+    let changed = false;
     try {
-      const [head, tail, count, used] = this.#fields();
-      const maxsize = this.maxsize;
-      const capacity = this.state.bytes.length;
-      const size = HEADER + record.length;
-      if (maxsize > 0 && count >= maxsize) return false;
-      const wraps = tail + size > capacity;
-      const start = wraps ? 0 : tail;
-      const wasted = wraps ? capacity - tail : 0;
-      if (used + wasted + size > capacity) return false;
-      if (wraps && capacity - tail >= HEADER) this.#view.setUint32(tail, WRAP);
-      this.#view.setUint32(start, record.length);
-      this.state.bytes.set(record, start + HEADER);
-      this.#commit([head, start + size, count + 1, used + wasted + size]);
-      Atomics.add(this.state.words, UNFINISHED, 1);
+      const tail = words[PUT_SIDE + POSITION];
+      const puts = words[PUT_SIDE + COUNTER];
+      const maxsize = words[MAXSIZE];
+      if (maxsize > 0 && ((puts - Atomics.load(words, TAKE_SIDE + COUNTER)) | 0) >= maxsize) {
+        return false;
+      }
+      const size = recordSize(length);
+      let capacity = this.#sync();
+      let offset = tail & (capacity - 1);
+      let skip = offset + size > capacity ? capacity - offset : 0;
+      let nextTail = (tail + skip + size) | 0;
+      if (((nextTail - Atomics.load(words, TAKE_SIDE + POSITION)) | 0) > capacity) {
+        if (!grow && 2 * size <= capacity) return false;
+        // Room for the record even after a padding as long as itself.
+        if (!this.#grow(((tail - Atomics.load(words, TAKE_SIDE + POSITION)) | 0) + 2 * size)) {
+          return false;
+        }
+        capacity = this.#sync();
+        offset = tail & (capacity - 1);
+        skip = offset + size > capacity ? capacity - offset : 0;
+        nextTail = (tail + skip + size) | 0;
+        if (((nextTail - words[TAKE_SIDE + POSITION]) | 0) > capacity) return false;
+      }
+      if (skip > 0) {
+        this.#view.setInt32(offset, skip - HEADER);
+        this.#bytes[offset + 4] = PADDING;
+        offset = 0;
+      }
+      this.#view.setInt32(offset, length);
+      this.#bytes[offset + 4] = tag;
+      this.#copy(payload, length, offset + HEADER);
+      this.#commit(PUT_SIDE, nextTail, puts + 1);
+      changed = true;
       return true;
     } finally {
-      this.#unlock();
+      this.#unlock(PUT_SIDE, changed);
     }
   }
 
-  /** Removes the oldest record; null when the mutex is busy or the ring is empty. */
-  tryTake(): Uint8Array | null {
-    if (!this.#lock()) return null;
+  /**
+   * Removes the oldest record and returns its decoded value; {@linkcode NOTHING} when the take
+   * mutex stays busy, the ring is empty, or (with `accept`) the record has another tag.
+   */
+  tryTake(accept?: number): unknown {
+    const words = this.#words;
+    if (!this.#lock(TAKE_SIDE)) return NOTHING;
+    let changed = false;
     try {
-      const [head, tail, count, used] = this.#fields();
-      if (count === 0) return null;
-      const capacity = this.state.bytes.length;
-      let start = head;
-      let skipped = 0;
-      if (capacity - head < HEADER || this.#view.getUint32(head) === WRAP) {
-        skipped = capacity - head;
-        start = 0;
-      }
-      const length = this.#view.getUint32(start);
-      const record = this.state.bytes.slice(start + HEADER, start + HEADER + length);
-      const nextHead = count === 1 ? tail : start + HEADER + length;
-      const nextUsed = count === 1 ? 0 : used - skipped - HEADER - length;
-      this.#commit(count === 1 ? [tail, tail, 0, 0] : [nextHead, tail, count - 1, nextUsed]);
-      return record;
+      const start = words[TAKE_SIDE + POSITION];
+      if (start === Atomics.load(words, PUT_SIDE + POSITION)) return NOTHING;
+      const capacity = this.#sync();
+      const head = this.#skipPadding(start, capacity);
+      const offset = head & (capacity - 1);
+      const length = this.#view.getInt32(offset);
+      const tag = this.#bytes[offset + 4];
+      if (accept !== undefined && tag !== accept) return NOTHING;
+      const value = decode(tag, this.#bytes, this.#view, offset + HEADER, length);
+      this.#commit(
+        TAKE_SIDE,
+        (head + recordSize(length)) | 0,
+        (words[TAKE_SIDE + COUNTER] + 1) | 0,
+      );
+      changed = true;
+      return value;
     } finally {
-      this.#unlock();
+      this.#unlock(TAKE_SIDE, changed);
+    }
+  }
+
+  /** The tag of the oldest record, or undefined when the ring is empty or the mutex busy. */
+  peekTag(): number | undefined {
+    const words = this.#words;
+    if (!this.#lock(TAKE_SIDE)) return undefined;
+    try {
+      const start = words[TAKE_SIDE + POSITION];
+      if (start === Atomics.load(words, PUT_SIDE + POSITION)) return undefined;
+      const capacity = this.#sync();
+      return this.#bytes[(this.#skipPadding(start, capacity) & (capacity - 1)) + 4];
+    } finally {
+      this.#unlock(TAKE_SIDE, false);
     }
   }
 
   /** Marks one task done; false if none was unfinished. */
   taskDone(): boolean {
-    const words = this.state.words;
+    const words = this.#words;
     while (true) {
-      const unfinished = Atomics.load(words, UNFINISHED);
-      if (unfinished === 0) return false;
-      if (Atomics.compareExchange(words, UNFINISHED, unfinished, unfinished - 1) === unfinished) {
-        if (unfinished === 1) wake(words);
+      const done = Atomics.load(words, DONE);
+      const puts = Atomics.load(words, PUT_SIDE + COUNTER);
+      if (done === puts) return false;
+      if (Atomics.compareExchange(words, DONE, done, (done + 1) | 0) === done) {
+        if (((done + 1) | 0) === puts) wake(words);
         return true;
       }
     }
   }
 
-  /** Finishes the operation of a dead mutex holder, then frees the mutex. */
+  /** Finishes the operations of dead mutex holders, then frees their mutexes. */
   repair(isDead: (pid: number) => boolean): void {
-    const words = this.state.words;
-    const holder = Atomics.load(words, MUTEX);
-    if (holder <= 0 || !isDead(holder)) return;
-    if (Atomics.load(words, JOURNAL_VALID) === 1) this.#apply();
-    if (Atomics.compareExchange(words, MUTEX, holder, 0) === holder) wake(words);
+    const words = this.#words;
+    for (const side of [PUT_SIDE, TAKE_SIDE]) {
+      const holder = Atomics.load(words, side + MUTEX);
+      if (holder <= 0 || !isDead(holder)) continue;
+      if (Atomics.load(words, side + JOURNAL_VALID) === 1) this.#apply(side);
+      if (Atomics.compareExchange(words, side + MUTEX, holder, 0) === holder) wake(words);
+    }
+  }
+
+  /** The capacity, with the views brought up to date; called holding a mutex. */
+  #sync(): number {
+    const capacity = this.#words[CAPACITY];
+    if (capacity !== this.#capacity) {
+      this.#capacity = capacity;
+      this.#bytes = new Uint8Array(this.#buffer, 0, capacity);
+      this.#view = new DataView(this.#buffer, 0, capacity);
+    }
+    return capacity;
+  }
+
+  /** The position of the record at `head`, past a padding record if one is there. */
+  #skipPadding(head: number, capacity: number): number {
+    const offset = head & (capacity - 1);
+    if (this.#bytes[offset + 4] !== PADDING) return head;
+    return (head + recordSize(this.#view.getInt32(offset))) | 0;
+  }
+
+  /**
+   * Grows the buffer (the caller holds the put mutex) to hold at least `needed` bytes of
+   * records; false if the take mutex stays busy or the buffer is at its largest.
+   */
+  #grow(needed: number): boolean {
+    const words = this.#words;
+    const capacity = words[CAPACITY];
+    const largest = this.#buffer.maxByteLength;
+    if (capacity >= largest || !this.#lock(TAKE_SIDE)) return false;
+    try {
+      let next = capacity * 2;
+      while (next < needed && next < largest) next *= 2;
+      if (this.#buffer.byteLength < next) this.#buffer.grow(next);
+      // Records live in [head, tail), at most `capacity` bytes, split where a multiple of the
+      // old capacity falls inside; each part moves to where the new capacity maps it.
+      const head = words[TAKE_SIDE + POSITION];
+      const tail = words[PUT_SIDE + POSITION];
+      const boundary = (head - (head & (capacity - 1)) + capacity) | 0;
+      const split = ((tail - boundary) | 0) > 0 ? boundary : tail;
+      const grown = new Uint8Array(this.#buffer, 0, next);
+      this.#move(grown, head, split, capacity);
+      this.#move(grown, split, tail, capacity);
+      runtime.haltIfReaped();
+      Atomics.store(words, CAPACITY, next);
+      return true;
+    } finally {
+      this.#unlock(TAKE_SIDE, false);
+    }
+  }
+
+  /**
+   * Copies the bytes of positions [from, to), within one block of the old `capacity`, to where
+   * the grown buffer's capacity places them.
+   */
+  #move(grown: Uint8Array, from: number, to: number, capacity: number): void {
+    const length = (to - from) | 0;
+    const source = from & (capacity - 1);
+    const target = from & (grown.length - 1);
+    if (length > 0 && source !== target) grown.copyWithin(target, source, source + length);
   }
 
   /** Critical sections are a copy and a few stores: spin through them rather than sleep. */
-  #lock(): boolean {
+  #lock(side: number): boolean {
     runtime.haltIfReaped();
+    const pid = runtime.pid;
     for (let attempt = 0; attempt < MUTEX_SPINS; attempt++) {
-      if (Atomics.compareExchange(this.state.words, MUTEX, 0, runtime.pid) === 0) return true;
+      if (Atomics.compareExchange(this.#words, side + MUTEX, 0, pid) === 0) return true;
     }
     return false;
   }
 
   /** Wakes waiters only after a change: a failed attempt must not look like progress. */
-  #unlock(): void {
-    Atomics.store(this.state.words, MUTEX, 0);
-    if (this.#changed) wake(this.state.words);
-    this.#changed = false;
+  #unlock(side: number, changed: boolean): void {
+    Atomics.store(this.#words, side + MUTEX, 0);
+    if (changed) wake(this.#words);
   }
 
-  #fields(): Fields {
-    const words = this.state.words;
-    return [
-      words[STATE + HEAD],
-      words[STATE + TAIL],
-      words[STATE + COUNT],
-      words[STATE + USED],
-    ];
+  #copy(payload: Uint8Array, length: number, offset: number): void {
+    if (length <= 64) {
+      for (let index = 0; index < length; index++) this.#bytes[offset + index] = payload[index];
+    } else {
+      this.#bytes.set(length === payload.length ? payload : payload.subarray(0, length), offset);
+    }
   }
 
-  #commit(fields: Fields): void {
+  /** Journals the side's next position and counter, then applies them. */
+  #commit(side: number, position: number, counter: number): void {
     runtime.haltIfReaped();
-    const words = this.state.words;
-    for (let field = 0; field < FIELDS; field++) {
-      Atomics.store(words, JOURNAL + field, fields[field]);
-    }
-    Atomics.store(words, JOURNAL_VALID, 1);
-    this.#apply();
-    this.#changed = true;
+    const words = this.#words;
+    words[side + JOURNAL_POSITION] = position;
+    words[side + JOURNAL_COUNTER] = counter;
+    Atomics.store(words, side + JOURNAL_VALID, 1);
+    this.#apply(side);
   }
 
-  #apply(): void {
-    const words = this.state.words;
-    for (let field = 0; field < FIELDS; field++) {
-      Atomics.store(words, STATE + field, Atomics.load(words, JOURNAL + field));
-    }
-    Atomics.store(words, JOURNAL_VALID, 0);
+  /**
+   * Counter first: an item is counted before it can be taken, and uncounted before its room
+   * can be reused.
+   */
+  #apply(side: number): void {
+    const words = this.#words;
+    Atomics.store(words, side + COUNTER, words[side + JOURNAL_COUNTER]);
+    Atomics.store(words, side + POSITION, words[side + JOURNAL_POSITION]);
+    Atomics.store(words, side + JOURNAL_VALID, 0);
   }
 }

@@ -1,11 +1,15 @@
-import { type AcquireOptions, waitUntil, waitUntilSync, wake } from "../actors/_futex.ts";
+import { type AcquireOptions, waitUntil, wake } from "../actors/_futex.ts";
 import { repairHandle, revivingForAdoption } from "../actors/_portable.ts";
 import { runtime } from "../actors/_runtime.ts";
 import { registerSharedKind, SharedHandle } from "../actors/_shared_handle.ts";
-import { decode, encode, encodeBytes } from "./_codec.ts";
+import { BYTES, encode } from "./_codec.ts";
 import { type ConnectionState, HOLDER_SLOTS, takePendingState } from "./_pipe_state.ts";
-import { Ring } from "./_ring.ts";
-import { ChannelClosedError, EOFError } from "./errors.ts";
+import { NOTHING, Ring } from "./_ring.ts";
+import { channelWait, channelWaitSync } from "./_wait.ts";
+import { ChannelClosedError, EOFError, Full } from "./errors.ts";
+
+/** How long a send on the main thread retries for room before it grows the buffer instead. */
+const MAIN_THREAD_SPIN_MS = 1;
 
 /** @ignore Internal: not part of the public API. */
 type State = ConnectionState;
@@ -33,8 +37,6 @@ type State = ConnectionState;
  */
 export class Connection<T = unknown> extends SharedHandle<State> {
   #closed = false;
-  #outbox: Uint8Array[] = [];
-  #flushing: Promise<void> | null = null;
   readonly #send: Ring | null;
   readonly #receive: Ring | null;
 
@@ -76,9 +78,13 @@ export class Connection<T = unknown> extends SharedHandle<State> {
    * @throws {ChannelClosedError} If this end is closed, or every copy of the other end is.
    * @throws {CloneError} If the message cannot cross to another actor.
    * @throws {TypeError} On the receive-only end of a one-way pipe.
+   * @throws {RangeError} If the message takes more than half of `maxBufferBytes`.
+   * @throws {Full} On the main thread, if the buffer is at its largest and stays full.
    */
   send(message: T): void {
-    this.#put(encode(message, "send on pipe"));
+    this.#sendable("send");
+    const { tag, bytes, length } = encode(message, "send on pipe");
+    this.#put(tag, bytes, length);
   }
 
   /**
@@ -86,9 +92,13 @@ export class Connection<T = unknown> extends SharedHandle<State> {
    *
    * @param data The bytes.
    * @throws {ChannelClosedError} If this end is closed, or every copy of the other end is.
+   * @throws {TypeError} On the receive-only end of a one-way pipe.
+   * @throws {RangeError} If the bytes take more than half of `maxBufferBytes`.
+   * @throws {Full} On the main thread, if the buffer is at its largest and stays full.
    */
   sendBytes(data: Uint8Array): void {
-    this.#put(encodeBytes(data));
+    this.#sendable("send bytes");
+    this.#put(BYTES, data, data.length);
   }
 
   /**
@@ -98,8 +108,8 @@ export class Connection<T = unknown> extends SharedHandle<State> {
    * @throws {EOFError} If the other end is closed everywhere and nothing is left.
    * @throws {ChannelClosedError} If this end is closed.
    */
-  async recv(): Promise<T> {
-    return decode(await this.#take()) as T;
+  recv(): Promise<T> {
+    return this.#take("receive") as Promise<T>;
   }
 
   /**
@@ -107,9 +117,10 @@ export class Connection<T = unknown> extends SharedHandle<State> {
    *
    * @returns The bytes.
    * @throws {EOFError} If the other end is closed everywhere and nothing is left.
+   * @throws {TypeError} If the next message was sent with `send()`; it stays for `recv()`.
    */
-  async recvBytes(): Promise<Uint8Array> {
-    return decode(await this.#take()) as Uint8Array;
+  recvBytes(): Promise<Uint8Array> {
+    return this.#take("receive bytes", BYTES) as Promise<Uint8Array>;
   }
 
   /**
@@ -121,14 +132,15 @@ export class Connection<T = unknown> extends SharedHandle<State> {
    */
   recvSync(): T {
     const ring = this.#receiving("receive");
-    let record: Uint8Array | null = null;
-    waitUntilSync(
+    let message = ring.tryTake();
+    if (message !== NOTHING) return message as T;
+    channelWaitSync(
       ring.state.words,
-      () => (record = ring.tryTake()) !== null || this.#otherEndGone(),
+      () => (message = ring.tryTake()) !== NOTHING || this.#otherEndGone(),
       {},
       "receive on pipe",
     );
-    return decode(this.#orEof(record)) as T;
+    return this.#orEof(message, "receive") as T;
   }
 
   /**
@@ -155,8 +167,7 @@ export class Connection<T = unknown> extends SharedHandle<State> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#flushing === null) this.#release(runtime.pid);
-    else void this.#flushing.then(() => this.#release(runtime.pid));
+    this.#release(runtime.pid);
   }
 
   /** Releases the copies held by dead actors and finishes their operations in the rings. */
@@ -201,56 +212,78 @@ export class Connection<T = unknown> extends SharedHandle<State> {
     return true;
   }
 
-  /**
-   * Sends at once when the ring has room. Otherwise a worker blocks, as Python's `send` does,
-   * while the main thread, which must not block, queues the record for an async flusher that
-   * keeps the order. (A worker must not queue: it may never yield to let a flusher run.)
-   */
-  #put(record: Uint8Array): void {
-    if (this.#closed) throw new ChannelClosedError("Cannot send: this end of the pipe is closed");
+  /** The ring this end sends on; throws if it cannot send. */
+  #sendable(action: string): Ring {
+    if (this.#closed) {
+      throw new ChannelClosedError(`Cannot ${action}: this end of the pipe is closed`);
+    }
     const ring = this.#send;
-    if (ring === null) throw new TypeError("Cannot send on the receive-only end of a one-way pipe");
+    if (ring === null) {
+      throw new TypeError(`Cannot ${action} on the receive-only end of a one-way pipe`);
+    }
     if (this.#otherEndGone()) {
-      throw new ChannelClosedError("Cannot send: the other end of the pipe is closed everywhere");
-    }
-    if (ring.tooLarge(record.length)) {
-      throw new RangeError(
-        `Cannot send ${record.length} bytes: more than half of the pipe's buffer`,
+      throw new ChannelClosedError(
+        `Cannot ${action}: the other end of the pipe is closed everywhere`,
       );
     }
-    if (this.#outbox.length === 0 && ring.tryPut(record)) return;
-    if (runtime.parent !== null) {
-      let sent = false;
-      waitUntilSync(
-        ring.state.words,
-        () => (sent = ring.tryPut(record)) || this.#otherEndGone(),
-        {},
-        "send on pipe",
-      );
-      if (!sent) {
-        throw new ChannelClosedError("Cannot send: the other end of the pipe closed meanwhile");
-      }
-      return;
-    }
-    this.#outbox.push(record);
-    this.#flushing ??= this.#flush(ring);
+    return ring;
   }
 
-  /** Moves queued records into the ring as room appears; drops them if the reader is gone. */
-  async #flush(ring: Ring): Promise<void> {
-    while (this.#outbox.length > 0) {
-      const record = this.#outbox[0];
-      let sent = false;
-      await waitUntil(
-        ring.state.words,
-        () => (sent = ring.tryPut(record)) || this.#otherEndGone(),
-        {},
-        "send on pipe",
+  /**
+   * Sends at once when the ring has room. Otherwise a worker blocks until the reader makes room,
+   * as Python's `send` does. The main thread must not block: it retries for up to
+   * {@linkcode MAIN_THREAD_SPIN_MS}, then grows the buffer instead.
+   */
+  #put(tag: number, payload: Uint8Array, length: number): void {
+    const ring = this.#send!;
+    if (ring.tooLarge(length)) {
+      throw new RangeError(
+        `Cannot send a message of ${length} bytes: more than half of the pipe's ` +
+          `largest buffer of ${ring.maxBytes} bytes; create the pipe with a larger ` +
+          "`maxBufferBytes`",
       );
-      if (!sent) this.#outbox.length = 0;
-      else this.#outbox.shift();
     }
-    this.#flushing = null;
+    if (ring.tryPut(tag, payload, length, false)) return;
+    const attempt = (grow: boolean) => ring.tryPut(tag, payload, length, grow);
+    if (runtime.parent !== null ? this.#waitToSend(attempt) : this.#sendFromMain(ring, attempt)) {
+      return;
+    }
+    if (this.#otherEndGone()) {
+      throw new ChannelClosedError("Cannot send: the other end of the pipe closed meanwhile");
+    }
+    throw new Full(
+      `Cannot send: the pipe holds ${ring.maxBytes} bytes of unread messages, its largest ` +
+        "buffer, and the main thread cannot wait; read from the other end, or send from a worker",
+    );
+  }
+
+  /** Blocks until `attempt` succeeds or the other end is gone; true if it succeeded. */
+  #waitToSend(attempt: (grow: boolean) => boolean): boolean {
+    let sent = false;
+    channelWaitSync(
+      this.#send!.state.words,
+      () => (sent = attempt(false)) || this.#otherEndGone(),
+      {},
+      "send on pipe",
+    );
+    return sent;
+  }
+
+  /**
+   * Retries for a moment, so that the reader makes room in the buffer it has (which stays warm
+   * in the cache), then grows the buffer; fails only when the buffer at its largest stays full.
+   */
+  #sendFromMain(ring: Ring, attempt: (grow: boolean) => boolean): boolean {
+    for (const grow of [false, true]) {
+      let deadline = performance.now() + MAIN_THREAD_SPIN_MS;
+      while (!this.#otherEndGone()) {
+        if (attempt(grow)) return true;
+        const now = performance.now();
+        if (grow && !ring.atLargest) deadline = now + MAIN_THREAD_SPIN_MS;
+        if (now >= deadline) break;
+      }
+    }
+    return false;
   }
 
   #receiving(action: string): Ring {
@@ -263,22 +296,31 @@ export class Connection<T = unknown> extends SharedHandle<State> {
     return this.#receive;
   }
 
-  async #take(): Promise<Uint8Array> {
-    const ring = this.#receiving("receive");
-    let record: Uint8Array | null = null;
-    await waitUntil(
+  /** Takes the next message (with `accept`, only one of that tag), waiting for one. */
+  async #take(action: string, accept?: number): Promise<unknown> {
+    const ring = this.#receiving(action);
+    let message = ring.tryTake(accept);
+    if (message !== NOTHING) return message;
+    const refused = () => accept !== undefined && (ring.peekTag() ?? accept) !== accept;
+    await channelWait(
       ring.state.words,
-      () => (record = ring.tryTake()) !== null || this.#otherEndGone(),
+      () => (message = ring.tryTake(accept)) !== NOTHING || this.#otherEndGone() || refused(),
       {},
-      "receive on pipe",
+      `${action} on pipe`,
     );
-    return this.#orEof(record);
+    if (message === NOTHING && refused()) {
+      throw new TypeError(
+        `Cannot ${action}: the next message was sent with send(), not sendBytes(); take it ` +
+          "with recv()",
+      );
+    }
+    return this.#orEof(message, action);
   }
 
-  #orEof(record: Uint8Array | null): Uint8Array {
-    if (record !== null) return record;
+  #orEof(message: unknown, action: string): unknown {
+    if (message !== NOTHING) return message;
     throw new EOFError(
-      "Cannot receive: the other end of the pipe is closed everywhere and nothing is left",
+      `Cannot ${action}: the other end of the pipe is closed everywhere and nothing is left`,
     );
   }
 }

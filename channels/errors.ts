@@ -9,7 +9,7 @@
  * A get found the queue empty: `getNowait()`, `get({ block: false })`, or a `get` whose timeout
  * passed. Python's `queue.Empty`.
  *
- * @example
+ * @example Recognising the error
  * ```ts
  * import { Empty } from "./errors.ts";
  *
@@ -31,9 +31,10 @@ export class Empty extends Error {
 
 /**
  * A put found the queue full: `putNowait()`, `put(x, { block: false })`, or a `put` whose
- * timeout passed. Python's `queue.Full`.
+ * timeout passed. Python's `queue.Full`. Also thrown by a pipe `send` on the main thread, which
+ * cannot wait, when the pipe's buffer is at its largest and full.
  *
- * @example
+ * @example Recognising the error
  * ```ts
  * import { Full } from "./errors.ts";
  *
@@ -57,7 +58,7 @@ export class Full extends Error {
  * A channel was closed: a put after `close()`, or a get on a closed queue with nothing left.
  * Unlike Python, closing a queue closes it for every actor, as a Go channel does.
  *
- * @example
+ * @example Recognising the error
  * ```ts
  * import { ChannelClosedError } from "./errors.ts";
  *
@@ -81,7 +82,7 @@ export class ChannelClosedError extends Error {
  * `recv()` on a pipe whose other end is closed in every actor that held it, once everything
  * sent was received. Python's `EOFError`.
  *
- * @example
+ * @example Recognising the error
  * ```ts
  * import { EOFError } from "./errors.ts";
  *
@@ -105,7 +106,7 @@ export class EOFError extends Error {
  * `taskDone()` was called more times than items were taken from a `JoinableQueue`. Python
  * raises `ValueError` here.
  *
- * @example
+ * @example Recognising the error
  * ```ts
  * import { TaskDoneError } from "./errors.ts";
  *

@@ -1,15 +1,10 @@
 import { newPipeState, withPendingState } from "./_pipe_state.ts";
+import { ringSize } from "./_ring.ts";
+import type { BufferOptions } from "./buffer_options.ts";
 import { Connection } from "./connection.ts";
 
-/** Options of {@linkcode Pipe}. */
-export interface PipeOptions {
-  /**
-   * Bytes of shared memory per direction; one message may use at most half of it.
-   *
-   * @default {1048576}
-   */
-  bufferBytes?: number;
-}
+/** Options of {@linkcode Pipe}: the sizes of the buffer of each direction. */
+export type PipeOptions = BufferOptions;
 
 /**
  * Creates a pipe, as Python's `multiprocessing.Pipe(duplex)`: two connected
@@ -41,13 +36,7 @@ export function Pipe<T = unknown>(
   duplex = true,
   options: PipeOptions = {},
 ): [Connection<T>, Connection<T>] {
-  const { bufferBytes = 1 << 20 } = options;
-  if (!Number.isInteger(bufferBytes) || bufferBytes < 64) {
-    throw new RangeError(
-      `Cannot create pipe: bufferBytes must be an integer >= 64, got ${bufferBytes}`,
-    );
-  }
-  const [sendSide, receiveSide] = newPipeState(duplex, bufferBytes);
+  const [sendSide, receiveSide] = newPipeState(duplex, ringSize(options, "create pipe"));
   const first = withPendingState(sendSide, () => new Connection<T>());
   const second = withPendingState(receiveSide, () => new Connection<T>());
   return duplex ? [first, second] : [second, first];

@@ -1,23 +1,33 @@
 import type { AcquireOptions } from "../actors/_futex.ts";
-import { waitUntil, waitUntilSync } from "../actors/_futex.ts";
 import { repairHandle } from "../actors/_portable.ts";
 import { registerSharedKind, SharedHandle } from "../actors/_shared_handle.ts";
-import { decode, encode } from "./_codec.ts";
-import { newRing, Ring, type RingState } from "./_ring.ts";
+import { encode, type Encoded } from "./_codec.ts";
+import { newRing, NOTHING, Ring, ringSize, type RingState } from "./_ring.ts";
+import type { BufferOptions } from "./buffer_options.ts";
+import { channelWait, channelWaitSync } from "./_wait.ts";
 import { ChannelClosedError, Empty, Full } from "./errors.ts";
 
 /** Whether to wait, and for how long, as Python's `put(item, block, timeout)`. */
-export type WaitOptions = AcquireOptions;
-
-/** Options of {@linkcode Queue}. */
-export interface QueueOptions {
+export interface WaitOptions {
   /**
-   * Bytes of shared memory for buffered items; one item may use at most half of it.
+   * When false, try once: throw `Full` (put) or `Empty` (get) at once instead of waiting.
    *
-   * @default {1048576}
+   * @default {true}
    */
-  bufferBytes?: number;
+  block?: boolean;
+  /** The same as `block`, under the name the locks' `acquire` uses. */
+  blocking?: boolean;
+  /** Milliseconds to wait before throwing `Full` or `Empty`; forever when omitted. */
+  timeout?: number;
 }
+
+/** The futex options of a channel wait. */
+function acquireOptions(options: WaitOptions): AcquireOptions {
+  return { blocking: options.block ?? options.blocking, timeout: options.timeout };
+}
+
+/** Options of {@linkcode Queue}: its buffer's sizes. */
+export type QueueOptions = BufferOptions;
 
 /**
  * A FIFO queue between any number of actors, as Python's `multiprocessing.Queue`. Items live in
@@ -57,24 +67,19 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
   /**
    * Creates a queue.
    *
-   * @param maxsize The most items buffered at once; 0 for no limit (up to the buffer's bytes).
+   * @param maxsize The most items buffered at once; 0 for no limit.
    * @param options The size of the shared buffer.
    * @throws {RangeError} If `maxsize` or `bufferBytes` is not a valid size.
    */
   constructor(maxsize = 0, options: QueueOptions = {}) {
-    const { bufferBytes = 1 << 20 } = options;
     if (!Number.isInteger(maxsize) || maxsize < 0) {
       throw new RangeError(`Cannot create queue: maxsize must be an integer >= 0, got ${maxsize}`);
     }
-    if (!Number.isInteger(bufferBytes) || bufferBytes < 64) {
-      throw new RangeError(
-        `Cannot create queue: bufferBytes must be an integer >= 64, got ${bufferBytes}`,
-      );
-    }
+    const size = ringSize(options, "create queue");
     super(
       new.target.name,
       (new.target as typeof Queue).handleModule,
-      () => newRing(bufferBytes, maxsize),
+      () => newRing(size, maxsize),
     );
     this.#ring = new Ring(this.state);
   }
@@ -90,11 +95,15 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
    */
   async put(item: T, options: WaitOptions = {}): Promise<void> {
     const record = this.#record(item, "put");
+    if (this.#ring.tryPut(record.tag, record.bytes, record.length)) return;
+    // The scratch buffer is reused by the next encode: keep a copy while waiting.
+    const { tag } = record;
+    const bytes = record.bytes.slice(0, record.length);
     let done = false;
-    await waitUntil(
+    await channelWait(
       this.state.words,
-      () => (done = this.#ring.tryPut(record)) || this.#ring.closed,
-      options,
+      () => (done = this.#ring.tryPut(tag, bytes, bytes.length)) || this.#ring.closed,
+      acquireOptions(options),
       "put on queue",
     );
     this.#afterPut(done, options);
@@ -108,24 +117,25 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
    * @throws {ChannelClosedError} If the queue is closed.
    */
   putNowait(item: T): void {
-    this.putSync(item, { blocking: false });
+    this.putSync(item, { block: false });
   }
 
   /**
    * The blocking form of {@linkcode Queue.prototype.put}, for workers.
    *
    * @param item The item, copied.
-   * @param options `blocking` (default true) and `timeout` in milliseconds.
+   * @param options `block` (default true) and `timeout` in milliseconds.
    * @throws {Full} If there is no room and not blocking, or the timeout passed.
    * @throws {BlockingError} On the main thread, when it would have to wait.
    */
   putSync(item: T, options: WaitOptions = {}): void {
-    const record = this.#record(item, "put");
+    const { tag, bytes, length } = this.#record(item, "put");
+    if (this.#ring.tryPut(tag, bytes, length)) return;
     let done = false;
-    waitUntilSync(
+    channelWaitSync(
       this.state.words,
-      () => (done = this.#ring.tryPut(record)) || this.#ring.closed,
-      options,
+      () => (done = this.#ring.tryPut(tag, bytes, length)) || this.#ring.closed,
+      acquireOptions(options),
       "put on queue",
     );
     this.#afterPut(done, options);
@@ -140,14 +150,15 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
    * @throws {ChannelClosedError} If the queue is closed and drained.
    */
   async get(options: WaitOptions = {}): Promise<T> {
-    let record: Uint8Array | null = null;
-    await waitUntil(
+    let item = this.#ring.tryTake();
+    if (item !== NOTHING) return item as T;
+    await channelWait(
       this.state.words,
-      () => (record = this.#ring.tryTake()) !== null || this.#drained(),
-      options,
+      () => (item = this.#ring.tryTake()) !== NOTHING || this.#drained(),
+      acquireOptions(options),
       "get from queue",
     );
-    return this.#item(record, options);
+    return this.#item(item, options);
   }
 
   /**
@@ -158,26 +169,27 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
    * @throws {ChannelClosedError} If the queue is closed and drained.
    */
   getNowait(): T {
-    return this.getSync({ blocking: false });
+    return this.getSync({ block: false });
   }
 
   /**
    * The blocking form of {@linkcode Queue.prototype.get}, for workers.
    *
-   * @param options `blocking` (default true) and `timeout` in milliseconds.
+   * @param options `block` (default true) and `timeout` in milliseconds.
    * @returns The item.
    * @throws {Empty} If there is none and not blocking, or the timeout passed.
    * @throws {BlockingError} On the main thread, when it would have to wait.
    */
   getSync(options: WaitOptions = {}): T {
-    let record: Uint8Array | null = null;
-    waitUntilSync(
+    let item = this.#ring.tryTake();
+    if (item !== NOTHING) return item as T;
+    channelWaitSync(
       this.state.words,
-      () => (record = this.#ring.tryTake()) !== null || this.#drained(),
-      options,
+      () => (item = this.#ring.tryTake()) !== NOTHING || this.#drained(),
+      acquireOptions(options),
       "get from queue",
     );
-    return this.#item(record, options);
+    return this.#item(item, options);
   }
 
   /**
@@ -229,13 +241,14 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
     this.#ring.repair(isDead);
   }
 
-  #record(item: T, action: string): Uint8Array {
+  #record(item: T, action: string): Encoded {
     if (this.#ring.closed) throw new ChannelClosedError(`Cannot ${action}: the queue is closed`);
     const record = encode(item, `${action} on queue`);
     if (this.#ring.tooLarge(record.length)) {
       throw new RangeError(
         `Cannot ${action}: the item takes ${record.length} bytes, more than half of the queue's ` +
-          `buffer of ${this.state.bytes.length}; create the queue with a larger \`bufferBytes\``,
+          `largest buffer of ${this.#ring.maxBytes}; create the queue with a larger ` +
+          "`maxBufferBytes`",
       );
     }
     return record;
@@ -245,7 +258,7 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
     if (done) return;
     if (this.#ring.closed) throw new ChannelClosedError("Cannot put: the queue was closed");
     throw new Full(
-      options.blocking === false
+      acquireOptions(options).blocking === false
         ? "Cannot put: the queue is full"
         : `Cannot put: the queue stayed full for ${options.timeout} ms`,
     );
@@ -255,13 +268,13 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
     return this.#ring.closed && this.#ring.count === 0;
   }
 
-  #item(record: Uint8Array | null, options: WaitOptions): T {
-    if (record !== null) return decode(record) as T;
+  #item(item: unknown, options: WaitOptions): T {
+    if (item !== NOTHING) return item as T;
     if (this.#drained()) {
       throw new ChannelClosedError("Cannot get: the queue is closed and drained");
     }
     throw new Empty(
-      options.blocking === false
+      acquireOptions(options).blocking === false
         ? "Cannot get: the queue is empty"
         : `Cannot get: the queue stayed empty for ${options.timeout} ms`,
     );

@@ -7,7 +7,7 @@ import { Queue, type QueueOptions } from "./queue.ts";
  *
  * @typeParam T The type of the items.
  *
- * @example
+ * @example Put and get
  * ```ts
  * import { SimpleQueue } from "../mod.ts";
  *

@@ -1,7 +1,7 @@
 /**
  * The seeds' producer/consumer model with a Queue. Producers make food, consumers eat it. When
  * the producers are done they put a sentinel (`null`) so a consumer knows to stop, and the
- * lesson: one sentinel per consumer, or the others wait forever.
+ * lesson: one sentinel per consumer, or the others wait forever (shown at the end).
  *
  * Run: deno task example:producer_consumer
  */
@@ -45,4 +45,17 @@ if (import.meta.main) {
   for (const _ of consumers) await q.put(null); // one sentinel per consumer
   for (const p of consumers) await p.join();
   console.log("everyone went home: one sentinel per consumer");
+
+  // The trap: one sentinel for two consumers. The first one home takes it; the other waits
+  // for food forever (we give it a second, then terminate it).
+  const trap = new Queue<string | null>();
+  const waiting = ["cat", "dan"].map((name) =>
+    new Process({ target: consumer, args: [name, trap] })
+  );
+  for (const p of waiting) await p.start();
+  await trap.put(null);
+  for (const p of waiting) await p.join(1000);
+  const stuck = waiting.filter((p) => p.isAlive());
+  console.log(`one sentinel for two consumers: ${stuck.length} consumer still waits, terminated`);
+  for (const p of stuck) await p.terminate();
 }

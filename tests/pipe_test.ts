@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ChannelClosedError, CloneError, EOFError, Pipe, Process } from "../mod.ts";
+import { ChannelClosedError, CloneError, EOFError, Full, Pipe, Process } from "../mod.ts";
 import * as targets from "./fixtures/channel_targets.ts";
 import { receiveMany } from "./_helpers.ts";
 
@@ -84,4 +84,70 @@ Deno.test("binary messages go through sendBytes/recvBytes unchanged", async () =
   }
   await child.join();
   parentEnd.close();
+});
+
+Deno.test("recvBytes refuses a message sent with send() and leaves it for recv()", async () => {
+  const [reader, writer] = Pipe<string>(false);
+  writer.send("text");
+  await assert.rejects(reader.recvBytes(), (error: Error) => {
+    assert.ok(error instanceof TypeError);
+    assert.match(error.message, /sent with send\(\), not sendBytes\(\)/);
+    return true;
+  });
+  assert.equal(await reader.recv(), "text");
+  writer.close();
+  reader.close();
+});
+
+Deno.test("a sender killed mid-send 20 times: whole messages in order, then EOF", async () => {
+  for (let round = 0; round < 20; round++) {
+    const [reader, writer] = Pipe<number>(false, { bufferBytes: 256 });
+    const child = new Process({ target: targets.sendForever, args: [writer] });
+    await child.start();
+    writer.close();
+    await receiveMany(1);
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
+    await child.kill();
+    let expected = 0;
+    try {
+      while (true) assert.equal(await reader.recv(), expected++, `round ${round}`);
+    } catch (error) {
+      assert.ok(error instanceof EOFError, `round ${round}: ${error}`);
+    }
+    reader.close();
+  }
+});
+
+Deno.test("a pipe end passed on to a grandchild: its exit is the last close", async () => {
+  const [reader, writer] = Pipe<number>(false);
+  const child = new Process({ target: targets.nestedSend, args: [writer, 50] });
+  await child.start();
+  writer.close();
+  const received: number[] = [];
+  await assert.rejects(async () => {
+    while (true) received.push(await reader.recv());
+  }, EOFError);
+  assert.deepEqual(received, Array.from({ length: 50 }, (_, i) => i));
+  await child.join();
+  reader.close();
+});
+
+Deno.test("the main thread's send grows the buffer, and throws Full only at its largest", async () => {
+  const [reader, writer] = Pipe<Uint8Array>(false, { bufferBytes: 1024, maxBufferBytes: 4096 });
+  const chunk = new Uint8Array(1000);
+  writer.send(chunk);
+  writer.send(chunk);
+  writer.send(chunk); // past the first buffer: grown
+  assert.throws(() => {
+    for (let i = 0; i < 10; i++) writer.send(chunk);
+  }, Full);
+  assert.deepEqual(await reader.recv(), chunk);
+  writer.send(chunk); // room again
+  writer.close();
+  let count = 0;
+  await assert.rejects(async () => {
+    while (true) count += (await reader.recv()).length > 0 ? 1 : 0;
+  }, EOFError);
+  assert.ok(count >= 3);
+  reader.close();
 });

@@ -21,11 +21,13 @@ Deno.test("put/get, nowait forms, qsize/empty/full, Empty and Full", async () =>
   assert.equal(q.full(), true);
   assert.throws(() => q.putNowait("c"), Full);
   await assert.rejects(q.put("c", { timeout: 10 }), Full);
-  await assert.rejects(q.put("c", { blocking: false }), /the queue is full/);
+  await assert.rejects(q.put("c", { block: false }), /the queue is full/);
+  await assert.rejects(q.put("c", { blocking: false }), Full);
   assert.equal(await q.get(), "a");
   assert.equal(q.getNowait(), "b");
   assert.throws(() => q.getNowait(), Empty);
   await assert.rejects(q.get({ timeout: 10 }), Empty);
+  await assert.rejects(q.get({ block: false }), /the queue is empty/);
   assert.throws(() => new Queue(-1), RangeError);
 });
 
@@ -118,17 +120,20 @@ Deno.test("queues work from nested processes", async () => {
 });
 
 Deno.test("a producer killed mid-put 30 times never corrupts, loses or duplicates", async () => {
-  const q = new Queue<number>(0, { bufferBytes: 4096 });
+  // Items of varied sizes in a small buffer: kills land mid-copy, mid-padding and mid-growth.
+  const q = new Queue<string>(0, { bufferBytes: 256 });
   for (let round = 0; round < 30; round++) {
-    const producer = new Process({ target: targets.produceForever, args: [q] });
+    const producer = new Process({ target: targets.produceVaried, args: [q] });
     await producer.start();
     await receiveMany(1);
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
     await producer.kill();
     let expected = 0;
-    while (!q.empty()) assert.equal(q.getNowait(), expected++, `round ${round}`);
-    await q.put(-1);
-    assert.equal(await q.get(), -1, "the queue is still usable");
+    while (!q.empty()) {
+      assert.equal(q.getNowait(), targets.variedItem(expected++), `round ${round}`);
+    }
+    await q.put("after");
+    assert.equal(await q.get(), "after", "the queue is still usable");
   }
 });
 
@@ -154,3 +159,84 @@ Deno.test("a consumer killed mid-get 30 times never duplicates or corrupts", asy
 
 Deno.test("soak: 1,000,000 items, 2 producers, 2 consumers: count and checksum match", () =>
   twoByTwo(500_000, 10_000));
+
+Deno.test("every payload arrives as structuredClone would copy it", async () => {
+  const shared = { same: true };
+  const cyclic: Record<string, unknown> = { name: "loop" };
+  cyclic.self = cyclic;
+  const holey = [1, , 3];
+  const named = Object.assign([1, 2], { extra: "kept" });
+  const nullProto = Object.assign(Object.create(null), { a: 1 });
+  const values: unknown[] = [
+    0,
+    -0,
+    NaN,
+    -Infinity,
+    2 ** 31,
+    -(2 ** 31),
+    1.5e300,
+    true,
+    false,
+    undefined,
+    "",
+    "x".repeat(10_000),
+    "日本語 and emoji 🎉 over sixty-four characters long, to leave the short-string path",
+    { nested: { deeper: [{ list: [1, "two", null, undefined] }] } },
+    { __proto__: null, plain: 1 },
+    JSON.parse('{"__proto__": {"polluted": true}}'),
+    nullProto,
+    [shared, shared],
+    cyclic,
+    holey,
+    named,
+    Array.from({ length: 1000 }, (_, i) => i),
+    new Date(86_400_000),
+    /re+gex/gi,
+    new Float64Array([1.5, -2]),
+    new ArrayBuffer(3),
+    new Error("boom"),
+  ];
+  const q = new Queue<unknown>();
+  for (const value of values) await q.put(value);
+  for (const value of values) assert.deepStrictEqual(await q.get(), structuredClone(value));
+  await q.put([shared, shared]);
+  const [first, second] = await q.get() as object[];
+  assert.equal(first, second, "shared references stay shared");
+  await q.put(cyclic);
+  const copy = await q.get() as Record<string, unknown>;
+  assert.equal(copy.self, copy, "cycles stay cycles");
+  await q.put(JSON.parse('{"__proto__": {"polluted": true}}'));
+  const parsed = await q.get() as Record<string, unknown>;
+  assert.equal(Object.getPrototypeOf(parsed), Object.prototype, "a __proto__ key stays a key");
+});
+
+Deno.test("the buffer grows for large items and backlogs; wrapped records survive growth", async () => {
+  const q = new Queue<string>(0, { bufferBytes: 64 });
+  let next = 0;
+  let expected = 0;
+  // Interleave puts and gets so records wrap around the end of the buffer before it grows.
+  for (let round = 0; round < 200; round++) {
+    for (let i = 0; i < (round % 5) + 1; i++) await q.put(targets.variedItem(next++));
+    for (let i = 0; i < round % 4; i++) {
+      if (!q.empty()) assert.equal(await q.get(), targets.variedItem(expected++));
+    }
+  }
+  await q.put("z".repeat(1 << 20));
+  while (expected < next) assert.equal(await q.get(), targets.variedItem(expected++));
+  assert.equal((await q.get()).length, 1 << 20);
+  assert.equal(q.empty(), true);
+});
+
+Deno.test("sizes are validated; an item too large for the largest buffer is refused", async () => {
+  assert.throws(() => new Queue(0, { bufferBytes: 10 }), /bufferBytes must be an integer/);
+  assert.throws(() => new Queue(0, { maxBufferBytes: 2 ** 31 }), /maxBufferBytes must be/);
+  assert.throws(() => new Queue(0, { bufferBytes: 4096, maxBufferBytes: 1024 }), /larger than/);
+  const q = new Queue<Uint8Array | string>(0, { maxBufferBytes: 1024 });
+  await assert.rejects(q.put(new Uint8Array(600)), (error: Error) => {
+    assert.ok(error instanceof RangeError);
+    assert.match(error.message, /Cannot put: the item takes \d+ bytes/);
+    return true;
+  });
+  await q.put("still usable");
+  assert.equal(await q.get(), "still usable");
+});
