@@ -17,11 +17,13 @@
  * @module
  */
 export * from "./actors/active_children.ts";
+export * from "./actors/async_result.ts";
 export * from "./actors/cpu_count.ts";
 export * from "./actors/current_process.ts";
 export * from "./actors/errors.ts";
 export * from "./actors/exit.ts";
 export * from "./actors/parent_process.ts";
+export * from "./actors/pool.ts";
 export * from "./actors/process.ts";
 export * from "./actors/receive.ts";
 export * from "./actors/task.ts";
@@ -34,9 +36,20 @@ export * from "./actors/rlock.ts";
 export * from "./actors/semaphore.ts";
 export * from "./actors/shared_array.ts";
 export * from "./actors/value.ts";
+export * from "./channels/buffer_options.ts";
 export * from "./channels/connection.ts";
 export * from "./channels/errors.ts";
 export * from "./channels/joinable_queue.ts";
 export * from "./channels/pipe.ts";
 export * from "./channels/queue.ts";
 export * from "./channels/simple_queue.ts";
+export * from "./actors/manager.ts";
+export * from "./actors/dict_proxy.ts";
+export * from "./actors/list_proxy.ts";
+export * from "./actors/namespace_proxy.ts";
+export * from "./actors/queue_proxy.ts";
+export * from "./actors/lock_proxy.ts";
+export * from "./actors/semaphore_proxy.ts";
+export * from "./actors/event_proxy.ts";
+export * from "./actors/value_proxy.ts";
+export * from "./actors/update_op.ts";

@@ -213,3 +213,214 @@ export class BrokenBarrierError extends Error {
     this.name = "BrokenBarrierError";
   }
 }
+
+/**
+ * A manager proxy cannot reach its manager: the manager was shut down, its actor ended, or the
+ * connection to it was lost. Calls pending at that moment reject with it instead of hanging,
+ * and so does every later call of a proxy of that manager.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import { ManagerClosedError } from "./errors.ts";
+ *
+ * const error = new ManagerClosedError("Cannot call dict.get: the manager was shut down");
+ * console.assert(error.name === "ManagerClosedError");
+ * ```
+ */
+export class ManagerClosedError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message Which call failed and why the manager is out of reach.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ManagerClosedError";
+  }
+}
+
+/**
+ * A manager connection failed its authentication: one side did not prove it knows the authkey.
+ * The connection is closed before any request is read. Python's
+ * `multiprocessing.AuthenticationError`.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import { AuthenticationError } from "./errors.ts";
+ *
+ * const error = new AuthenticationError("Cannot connect to the manager: it refused the authkey");
+ * console.assert(error.name === "AuthenticationError");
+ * ```
+ */
+export class AuthenticationError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message Which connection failed and which side could not prove the key.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "AuthenticationError";
+  }
+}
+
+/**
+ * The manager raised an error this actor has no class for. `remoteName` keeps its name and the
+ * message its text, as Python's `RemoteError` does. Errors the manager raises on purpose
+ * (`RangeError`, `TypeError`, `Empty`, `Full`, `ReleaseError`) arrive as their own classes.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import { RemoteError } from "./errors.ts";
+ *
+ * const error = new RemoteError("SomeError", "it failed in the manager");
+ * console.assert(error.name === "RemoteError" && error.remoteName === "SomeError");
+ * ```
+ */
+export class RemoteError extends Error {
+  /** The name of the error the manager raised. */
+  readonly remoteName: string;
+
+  /**
+   * Creates the error.
+   *
+   * @param remoteName The name of the error in the manager.
+   * @param message Its message.
+   * @param options The standard `cause` option.
+   */
+  constructor(remoteName: string, message: string, options?: ErrorOptions) {
+    super(`${remoteName} in the manager: ${message}`, options);
+    this.name = "RemoteError";
+    this.remoteName = remoteName;
+  }
+}
+
+/**
+ * A {@linkcode Pool} was used in a state that does not allow it: a task submitted after
+ * `close()` or `terminate()`, `join()` on a pool still running, `successful()` asked of a result
+ * that is not ready. Python raises `ValueError` in these places.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import { PoolStateError } from "./errors.ts";
+ *
+ * const error = new PoolStateError('Cannot submit task "square": the pool was closed');
+ * console.assert(error.name === "PoolStateError");
+ * ```
+ */
+export class PoolStateError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What was attempted and the pool's state.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "PoolStateError";
+  }
+}
+
+/**
+ * A {@linkcode Pool}'s `terminate()` ended the task before it completed: every task still queued
+ * or running when the pool is terminated rejects with this error.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import { PoolTerminatedError } from "./errors.ts";
+ *
+ * const error = new PoolTerminatedError('Task "square" was cancelled: the pool was terminated');
+ * console.assert(error.name === "PoolTerminatedError");
+ * ```
+ */
+export class PoolTerminatedError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message Which task was ended.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "PoolTerminatedError";
+  }
+}
+
+/**
+ * The {@linkcode Pool} worker running a task died (it was killed, called `exit()`, ran out of
+ * memory, or its initializer failed). The pool replaces the worker; only the task(s) it was
+ * running fail with this error, everything else still completes. `cause` is the worker's own
+ * error when it had one.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import { WorkerDiedError } from "./errors.ts";
+ *
+ * const error = new WorkerDiedError('Task "crawl" failed: pool worker "PoolWorker-2" died');
+ * console.assert(error.name === "WorkerDiedError");
+ * ```
+ */
+export class WorkerDiedError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message Which task failed and how its worker ended.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "WorkerDiedError";
+  }
+}
+
+/**
+ * A {@linkcode Pool} task ran longer than its `timeout` option allowed. Nothing can interrupt a
+ * running function in a worker, so the pool kills that worker and replaces it.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import { TaskTimeoutError } from "./errors.ts";
+ *
+ * const error = new TaskTimeoutError('Task "slow" timed out after 100 ms');
+ * console.assert(error.name === "TaskTimeoutError");
+ * ```
+ */
+export class TaskTimeoutError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message Which task timed out and after how long.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TaskTimeoutError";
+  }
+}
+
+/**
+ * `applyAsync` found the {@linkcode Pool}'s queue full (`maxQueue` tasks waiting). The other
+ * submitting methods wait for room instead; `applyAsync` returns at once, so it cannot.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import { PoolQueueFullError } from "./errors.ts";
+ *
+ * const error = new PoolQueueFullError('Cannot submit task "f": the queue is full');
+ * console.assert(error.name === "PoolQueueFullError");
+ * ```
+ */
+export class PoolQueueFullError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message Which task was refused and the queue's bound.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "PoolQueueFullError";
+  }
+}

@@ -124,9 +124,17 @@ def event_round_trip_us(rounds=2000):
     return elapsed / rounds * 1e6
 
 
-def queue_producer(q, count):
+def small_item(kind, i):
+    if kind == "number":
+        return i
+    if kind == "string":
+        return f"item-{i}"
+    return {"id": i, "name": "widget", "tags": ["a", "b"]}
+
+
+def queue_producer(q, count, kind="number"):
     for i in range(count):
-        q.put(i)
+        q.put(small_item(kind, i))
 
 
 def queue_consumer(q, count):
@@ -134,10 +142,10 @@ def queue_consumer(q, count):
         q.get()
 
 
-def queue_items_per_second(count=200_000):
+def queue_items_per_second(count=200_000, kind="number"):
     q = mp.Queue(10_000)
     processes = [
-        mp.Process(target=queue_producer, args=(q, count)),
+        mp.Process(target=queue_producer, args=(q, count, kind)),
         mp.Process(target=queue_consumer, args=(q, count)),
     ]
     started = time.perf_counter()
@@ -148,8 +156,98 @@ def queue_items_per_second(count=200_000):
     return count / (time.perf_counter() - started)
 
 
+def bytes_sink(conn, count):
+    for _ in range(count):
+        conn.recv_bytes()
+    conn.send(count)
+
+
+def pipe_bytes_64k_per_second(count=2000, repeats=3):
+    payload = bytes(64 * 1024)
+    samples = []
+    for _ in range(repeats):
+        parent, child = mp.Pipe()
+        p = mp.Process(target=bytes_sink, args=(child, count))
+        p.start()
+        child.close()
+        started = time.perf_counter()
+        for _ in range(count):
+            parent.send_bytes(payload)
+        parent.recv()
+        samples.append(count / (time.perf_counter() - started))
+        p.join()
+    return statistics.median(samples)
+
+
+def manager_dict_set_get_ops(pairs=10_000, repeats=3):
+    with mp.Manager() as manager:
+        d = manager.dict()
+        d["k"] = 0
+        samples = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            for i in range(pairs):
+                d["k"] = i
+                d["k"]
+            samples.append(2 * pairs / (time.perf_counter() - started))
+        return statistics.median(samples)
+
+
+def square(x):
+    return x * x
+
+
+def pool_rate(run, count, repeats=5, warmup=2):
+    samples = []
+    for index in range(warmup + repeats):
+        started = time.perf_counter()
+        run()
+        if index >= warmup:
+            samples.append(count / (time.perf_counter() - started))
+    return statistics.median(samples)
+
+
+def pool_map_tiny(count=100_000):
+    items = list(range(count))
+    with mp.Pool(2) as pool:
+        return pool_rate(lambda: pool.map(square, items), count)
+
+
+def pool_apply_async_tiny(count=10_000):
+    with mp.Pool(2) as pool:
+        def run():
+            results = [pool.apply_async(square, (i,)) for i in range(count)]
+            for result in results:
+                result.get()
+        return pool_rate(run, count)
+
+
+def pool_map_chunk1(count=10_000):
+    items = list(range(count))
+    with mp.Pool(2) as pool:
+        return pool_rate(lambda: pool.map(square, items, chunksize=1), count)
+
+
+def pool_apply_round_trip_us(count=2000, repeats=5):
+    with mp.Pool(2) as pool:
+        samples = []
+        for _ in range(repeats + 1):
+            started = time.perf_counter()
+            for i in range(count):
+                pool.apply(square, (i,))
+            samples.append((time.perf_counter() - started) / count * 1e6)
+        return statistics.median(samples[1:])
+
+
 WORKLOADS = {
+    "pool_map_tiny": pool_map_tiny,
+    "pool_apply_async_tiny": pool_apply_async_tiny,
+    "pool_map_chunk1": pool_map_chunk1,
+    "pool_apply_round_trip": pool_apply_round_trip_us,
     "queue_throughput": queue_items_per_second,
+    "queue_throughput_string": lambda: queue_items_per_second(kind="string"),
+    "queue_throughput_object": lambda: queue_items_per_second(kind="object"),
+    "pipe_bytes_64k": pipe_bytes_64k_per_second,
     "lock_uncontended": lock_uncontended_ns,
     "lock_contended": lock_contended_ns,
     "event_round_trip": event_round_trip_us,
@@ -160,6 +258,7 @@ WORKLOADS = {
     "start_to_running_forkserver": lambda: start_to_running_ms("forkserver"),
     "start_to_running_spawn": lambda: start_to_running_ms("spawn"),
     "pipe_round_trip": pipe_round_trip_us,
+    "manager_dict_set_get": manager_dict_set_get_ops,
 }
 
 if __name__ == "__main__":

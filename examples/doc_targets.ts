@@ -9,12 +9,17 @@ import {
   type Condition,
   type Connection,
   currentProcess,
+  type DictProxy,
   type Event,
   type JoinableQueue,
+  type ListProxy,
   type Lock,
+  type LockProxy,
+  type NamespaceProxy,
   parentProcess,
   Process,
   type Queue,
+  type QueueProxy,
   type Semaphore,
   type SharedArray,
   task,
@@ -137,3 +142,58 @@ export const serveForever = task(
 export const answerOnce = task(import.meta, async function answerOnce(end: Connection<string>) {
   end.send(`pong: ${await end.recv()}`);
 });
+
+/** Doubles `n`: a tiny pool task. */
+export const double = task(import.meta, function double(n: number) {
+  return n * 2;
+});
+
+/** Adds `a` and `b`: a pool task with two arguments, for `starmap`. */
+export const add = task(import.meta, function add(a: number, b: number) {
+  return a + b;
+});
+
+/** Counts each word of `text` in the managed dict, with the manager's atomic increment. */
+export const countWords = task(
+  import.meta,
+  async function countWords(counts: DictProxy<string, number>, text: string) {
+    for (const word of text.split(" ")) await counts.increment(word);
+  },
+);
+
+/** Adds `amount` to `shared.count` as a read and a write, guarded by the managed lock. */
+export const addUnderLock = task(
+  import.meta,
+  async function addUnderLock(shared: DictProxy<string, number>, lock: LockProxy, amount: number) {
+    await lock.withLock(async () => {
+      await shared.set("count", (await shared.get("count", 0)) + amount);
+    });
+  },
+);
+
+/** Appends the square of each number to the managed list. */
+export const appendSquares = task(
+  import.meta,
+  async function appendSquares(squares: ListProxy<number>, numbers: number[]) {
+    for (const n of numbers) await squares.append(n * n);
+    await squares.flush();
+  },
+);
+
+/** Raises the `level` attribute of the managed namespace by one. */
+export const raiseLevel = task(
+  import.meta,
+  async function raiseLevel(settings: NamespaceProxy<{ level: number }>) {
+    settings.set("level", ((await settings.get("level")) ?? 0) + 1);
+    await settings.flush();
+  },
+);
+
+/** Puts `0..count-1` on the managed queue, then the sentinel `null`. */
+export const produceNumbers = task(
+  import.meta,
+  async function produceNumbers(numbers: QueueProxy<number | null>, count: number) {
+    for (let i = 0; i < count; i++) await numbers.put(i);
+    await numbers.put(null);
+  },
+);

@@ -6,13 +6,14 @@ import assert from "node:assert/strict";
 
 const examples = new URL("../examples/", import.meta.url);
 
-async function runExample(name: string): Promise<string> {
+async function runExample(name: string, permissions: string[] = []): Promise<string> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--no-check",
       "--allow-read",
       "--allow-write",
+      ...permissions,
       new URL(`${name}.ts`, examples).pathname,
     ],
     stdout: "piped",
@@ -135,7 +136,8 @@ Deno.test("shared_counter: the lock and the atomic add count all 40000 increment
 Deno.test("producer_consumer: all six dishes are eaten, one sentinel per consumer", async () => {
   const stdout = await runExample("producer_consumer");
   assert.equal(stdout.match(/ ate /g)?.length, 6);
-  assert.equal(stdout.match(/goes home/g)?.length, 2);
+  assert.equal(stdout.match(/goes home/g)?.length, 3, "two, then one of the trap's two");
+  assert.match(stdout, /one sentinel for two consumers: 1 consumer still waits, terminated/);
 });
 
 Deno.test("joinable_queue: join() returns once everything is eaten; daemons end with main", async () => {
@@ -161,4 +163,76 @@ Deno.test("pipe_eof: everything sent arrives, then EOFError", async () => {
     "received: nothing",
     "EOFError: every copy of the write end is closed and nothing is left",
   ]);
+});
+
+const MANAGER_PERMISSIONS = ["--allow-net=127.0.0.1", "--allow-run"];
+
+Deno.test("manager_counter: the managed lock and the atomic increment bring the count to 0", async () => {
+  const stdout = await runExample("manager_counter", MANAGER_PERMISSIONS);
+  assert.match(stdout, /without a lock: +count = \d+/);
+  assert.match(stdout, /with a managed lock: +count = 0$/m);
+  assert.match(stdout, /with increment\(-1\): +count = 0$/m);
+});
+
+Deno.test("manager_list: a pool appends all ten squares to one managed list", async () => {
+  const stdout = await runExample("manager_list", MANAGER_PERMISSIONS);
+  assert.match(stdout, /10 items appended by the pool/);
+  assert.match(stdout, /sorted: 0, 1, 4, 9, 16, 25, 36, 49, 64, 81/);
+});
+
+Deno.test("manager_remote: two programs update a dict served by a third", async () => {
+  const stdout = await runExample("manager_remote", MANAGER_PERMISSIONS);
+  assert.equal(stdout.match(/a wrong authkey is refused \(AuthenticationError\)/g)?.length, 2);
+  const scores = JSON.parse(stdout.match(/server: final scores (\{.*\})/)![1]);
+  assert.deepEqual(scores, { total: 200, alice: 100, bob: 100 });
+  assert.match(stdout, /clients exited with 0, 0, server with 0/);
+});
+
+Deno.test("pool_vs_processes: the pool of 5 beats one process per task", async () => {
+  const stdout = await runExample("pool_vs_processes");
+  assert.match(stdout, /^100 processes: \d+ ms$/m);
+  assert.match(stdout, /^Pool\(5\)\.map of 100 tasks: \d+ ms \(results 1\.\.100\)$/m);
+  assert.match(stdout, /the pool is [\d.]+x faster/);
+});
+
+Deno.test("pool_apply: apply, applyAsync used wrongly and rightly give the same sum", async () => {
+  const lines = linesOf(await runExample("pool_apply"));
+  assert.equal(lines.length, 3);
+  assert.ok(lines.every((line) => line.endsWith("sum 210")));
+  assert.match(lines[2], /^applyAsync for all, then get\(\) \(right\)/);
+});
+
+Deno.test("pool_callbacks: callbacks and the error callback run in the main process", async () => {
+  const lines = linesOf(await runExample("pool_callbacks"));
+  for (const n of [2, 3, 4]) {
+    assert.ok(
+      lines.some((line) => line.startsWith(`${n}^2 = ${n * n} `) && line.endsWith("MainProcess)")),
+    );
+  }
+  assert.ok(lines.includes("error callback in MainProcess: RangeError: unlucky number 13"));
+  assert.ok(lines.includes("mapAsync callback: 25, 36, 49"));
+  assert.equal(lines.at(-1), "all callbacks done");
+});
+
+Deno.test("pool_crawler: every local page is fetched in a worker and parsed in a callback", async () => {
+  const lines = linesOf(await runExample("pool_crawler", ["--allow-net=127.0.0.1"]));
+  assert.deepEqual(lines.slice(0, -1).sort(), [
+    '/ 200 "Home" 2 links',
+    '/about 200 "About us" 0 links',
+    '/news 200 "News" 3 links',
+    '/news/1 200 "First story" 1 links',
+    '/news/2 200 "Second story" 1 links',
+  ]);
+  assert.equal(lines.at(-1), "crawled 5 pages");
+});
+
+Deno.test("pool_cpu_speedup: the pool finds as many primes as one thread", async () => {
+  const stdout = await runExample("pool_cpu_speedup");
+  assert.match(stdout, /same answer: true, speed-up [\d.]+x/);
+});
+
+Deno.test("pool_progress: the bar reaches 200/200 and all results arrive", async () => {
+  const stdout = await runExample("pool_progress");
+  assert.match(stdout, /\[#{40}\] 200\/200/);
+  assert.match(stdout, /done: 200 results, last 398/);
 });

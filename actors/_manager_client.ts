@@ -1,0 +1,418 @@
+/**
+ * One actor's connection to one manager, shared by every proxy of that manager in the actor.
+ * Requests are pipelined: each is framed and queued at once, and everything queued in the same
+ * turn goes out in one write, so a caller that does not await a reply never waits for one. The
+ * manager answers calls in order per connection; replies are matched by id. When the connection
+ * ends, every pending call rejects with `ManagerClosedError` (or the `AuthenticationError` that
+ * ended it), and so does every later call: nothing hangs.
+ *
+ * The connection keeps the actor alive only while a call awaits its reply.
+ *
+ * @module
+ */
+import { assertCloneable } from "./_clone.ts";
+import { concatBytes, FrameError, FrameReader, writeAll } from "./_frame_codec.ts";
+import { decodeMessage, encodeFrame } from "./_manager_codec.ts";
+import { authenticateServer, HANDSHAKE_MAX_BYTES, importAuthkey } from "./_hmac_auth.ts";
+import {
+  isManagerReply,
+  type ManagerReply,
+  type ManagerRequest,
+  OBJECT_KINDS,
+  type ObjectKind,
+  PROXY_MARKER,
+  type ProxyRef,
+} from "./_manager_protocol.ts";
+import { isPortable } from "./_portable.ts";
+import type { SerializedError } from "./_serialized_error.ts";
+import { Empty, Full } from "../channels/errors.ts";
+import {
+  AuthenticationError,
+  CloneError,
+  ManagerClosedError,
+  ReleaseError,
+  RemoteError,
+} from "./errors.ts";
+
+/** Where a manager listens. */
+export interface ManagerAddress {
+  /** The host name or IP address. */
+  hostname: string;
+  /** The TCP port. */
+  port: number;
+}
+
+/** How to reach and authenticate to a manager: plain data, so it can cross to other actors. */
+export interface ManagerEndpoint {
+  address: ManagerAddress;
+  authkey: Uint8Array;
+  maxFrameBytes: number;
+}
+
+/** The method a proxy implements so that stored values can refer to it. */
+export const proxyTarget: unique symbol = Symbol("multiprocessing.proxyTarget");
+
+/** What a proxy is bound to: a client and the object it stands for. */
+export interface ProxyBinding {
+  readonly client: ManagerClient;
+  readonly ref: ProxyRef;
+}
+
+/** A proxy as the client sees it. */
+export interface ProxyLike {
+  [proxyTarget](): ProxyBinding;
+}
+
+/** Builds a proxy of the right class for a reference found in a reply. */
+export type ProxyFactory = (binding: ProxyBinding) => unknown;
+
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+type RequestBody = DistributiveOmit<ManagerRequest, "id">;
+
+interface Pending {
+  action: string;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** The errors a manager raises on purpose, rebuilt as their own classes. */
+const KNOWN_ERRORS: Record<string, new (message: string) => Error> = {
+  RangeError,
+  TypeError,
+  Empty,
+  Full,
+  ReleaseError,
+};
+
+function rebuildError(error: SerializedError): Error {
+  const known = Object.hasOwn(KNOWN_ERRORS, error.name) ? KNOWN_ERRORS[error.name] : undefined;
+  return known === undefined
+    ? new RemoteError(error.name, error.message)
+    : new known(error.message);
+}
+
+function isProxyLike(value: unknown): value is ProxyLike {
+  return typeof value === "object" && value !== null && proxyTarget in value;
+}
+
+function isPlainContainer(value: unknown): value is Record<string, unknown> | unknown[] {
+  if (typeof value !== "object" || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === Array.prototype || prototype === null;
+}
+
+function markerIn(value: unknown): ProxyRef | undefined {
+  if (!isPlainContainer(value) || Array.isArray(value) || !(PROXY_MARKER in value)) {
+    return undefined;
+  }
+  const ref = value[PROXY_MARKER] as Partial<ProxyRef> | null;
+  return typeof ref === "object" && ref !== null && Number.isSafeInteger(ref.object) &&
+      OBJECT_KINDS.includes(ref.kind as ObjectKind)
+    ? ref as ProxyRef
+    : undefined;
+}
+
+function containsMarker(value: unknown): boolean {
+  if (markerIn(value) !== undefined) return true;
+  return isPlainContainer(value) && Object.values(value).some(containsMarker);
+}
+
+function endpointKey({ address, authkey }: ManagerEndpoint): string {
+  return `${address.hostname}:${address.port}#${authkey.join(",")}`;
+}
+
+let proxyFactory: Promise<ProxyFactory> | null = null;
+
+/** The proxy classes, loaded on the first reply that holds a proxy (they import this module). */
+function loadProxyFactory(): Promise<ProxyFactory> {
+  proxyFactory ??= import("./_proxy_kinds.ts").then((module) => module.createProxy);
+  return proxyFactory;
+}
+
+const clients = new Map<string, ManagerClient>();
+
+/** One actor's connection to one manager. */
+export class ManagerClient {
+  /** Where the manager is and how to authenticate to it. */
+  readonly endpoint: ManagerEndpoint;
+  readonly #where: string;
+  #opening: Promise<Deno.TcpConn> | null = null;
+  #conn: Deno.TcpConn | null = null;
+  #failure: Error | null = null;
+  readonly #ended = Promise.withResolvers<void>();
+  #nextId = 1;
+  readonly #pending = new Map<number, Pending>();
+  readonly #deferred = new Map<number, Error>();
+  #outbox: Uint8Array[] = [];
+  #nextBatch = Promise.withResolvers<void>();
+  #pumping = false;
+  #reading = false;
+
+  /** The client of this actor for `endpoint`, created on first use. */
+  static of(endpoint: ManagerEndpoint): ManagerClient {
+    const key = endpointKey(endpoint);
+    let client = clients.get(key);
+    if (client === undefined) {
+      client = new ManagerClient(endpoint);
+      clients.set(key, client);
+    }
+    return client;
+  }
+
+  /** A new client for `endpoint`, which later proxies of this actor will share. */
+  static fresh(endpoint: ManagerEndpoint): ManagerClient {
+    const client = new ManagerClient(endpoint);
+    clients.set(endpointKey(endpoint), client);
+    return client;
+  }
+
+  private constructor(endpoint: ManagerEndpoint) {
+    this.endpoint = endpoint;
+    this.#where = `${endpoint.address.hostname}:${endpoint.address.port}`;
+    this.#nextBatch.promise.catch(() => {});
+  }
+
+  /** Resolves once the connection has ended, for any reason, and its reads have stopped. */
+  get ended(): Promise<void> {
+    return this.#ended.promise;
+  }
+
+  /** Connects and authenticates now rather than on the first request. */
+  async open(): Promise<void> {
+    if (this.#failure !== null) throw this.#closedError("connect to the manager");
+    try {
+      await this.#open();
+    } catch (error) {
+      this.close(error as Error);
+      throw this.#closedError("connect to the manager");
+    }
+  }
+
+  /** Sends a request and resolves to its reply, with proxies in it rebuilt. */
+  request(body: RequestBody, action: string): Promise<unknown> {
+    try {
+      const id = this.#queue(body, action);
+      const { promise, resolve, reject } = Promise.withResolvers<unknown>();
+      this.#pending.set(id, { action, resolve, reject });
+      if (this.#pending.size === 1) this.#conn?.ref();
+      return promise;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Sends a request that gets no reply unless it fails; resolves once it is written to the
+   * connection. A failure is kept for {@linkcode ManagerClient.prototype.takeDeferred}.
+   */
+  cast(body: RequestBody, action: string): Promise<void> {
+    try {
+      this.#queue(body, action);
+      return this.#nextBatch.promise;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The error of a failed cast on `object`, once. */
+  takeDeferred(object: number): Error | undefined {
+    const error = this.#deferred.get(object);
+    this.#deferred.delete(object);
+    return error;
+  }
+
+  /** Ends the connection; pending and later calls reject with `ManagerClosedError`. */
+  close(reason: Error): void {
+    if (this.#failure !== null) return;
+    this.#failure = reason;
+    // Held until the read it ends has settled, so that `ended` resolves.
+    this.#conn?.ref();
+    this.#conn?.close();
+    this.#nextBatch.reject(reason);
+    for (const [id, pending] of this.#pending) {
+      this.#pending.delete(id);
+      pending.reject(this.#closedError(pending.action));
+    }
+    if (!this.#reading) this.#ended.resolve();
+  }
+
+  /**
+   * The object `proxy` stands for.
+   *
+   * @throws {CloneError} If it is a proxy of another manager.
+   */
+  refOf(proxy: ProxyLike, action: string, path = "the proxy"): ProxyRef {
+    const { client, ref } = proxy[proxyTarget]();
+    if (endpointKey(client.endpoint) !== endpointKey(this.endpoint)) {
+      throw new CloneError(
+        `Cannot ${action}: ${path} is a proxy of another manager (${client.#where}); a ` +
+          "manager can only refer to its own objects",
+      );
+    }
+    return ref;
+  }
+
+  #closedError(action: string): Error {
+    const failure = this.#failure!;
+    if (failure instanceof AuthenticationError) return failure;
+    return new ManagerClosedError(`Cannot ${action}: ${failure.message}`, { cause: failure });
+  }
+
+  #queue(body: RequestBody, action: string): number {
+    if (this.#failure !== null) throw this.#closedError(action);
+    const id = this.#nextId++;
+    const request = { ...this.#encodeProxies(body, action), id };
+    this.#outbox.push(encodeFrame(request, this.endpoint.maxFrameBytes, action));
+    if (!this.#pumping) {
+      this.#pumping = true;
+      queueMicrotask(() => void this.#pump());
+    }
+    return id;
+  }
+
+  /** Replaces proxies of this manager by references; refuses anything that cannot be stored. */
+  #encodeProxies(body: RequestBody, action: string): RequestBody {
+    if (body.type === "call" || body.type === "cast") {
+      return { ...body, args: this.#encodeValue(body.args, "args", action) as unknown[] };
+    }
+    if (body.type === "create") {
+      return { ...body, init: this.#encodeValue(body.init, "value", action) };
+    }
+    return body;
+  }
+
+  #encodeValue(value: unknown, path: string, action: string): unknown {
+    if (isProxyLike(value)) return { [PROXY_MARKER]: this.refOf(value, action, path) };
+    if (isPortable(value)) {
+      throw new CloneError(
+        `Cannot ${action}: ${path} is a ${value.constructor.name}, a handle on shared memory of ` +
+          "this program, which a manager cannot store; create it through the manager instead " +
+          "(manager.lock(), manager.queue(), ...)",
+      );
+    }
+    if (Array.isArray(value)) {
+      return value.map((item, index) => this.#encodeValue(item, `${path}[${index}]`, action));
+    }
+    if (isPlainContainer(value)) {
+      const fields = value as Record<string, unknown>;
+      const copy: Record<string, unknown> = {};
+      for (const key of Object.keys(fields)) {
+        copy[key] = this.#encodeValue(fields[key], `${path}.${key}`, action);
+      }
+      return copy;
+    }
+    assertCloneable(value, path, action);
+    return value;
+  }
+
+  async #pump(): Promise<void> {
+    let batch = this.#nextBatch;
+    try {
+      const conn = await this.#open();
+      while (this.#outbox.length > 0) {
+        const frames = this.#outbox;
+        batch = this.#nextBatch;
+        this.#outbox = [];
+        this.#nextBatch = Promise.withResolvers();
+        this.#nextBatch.promise.catch(() => {});
+        await writeAll(conn, frames.length === 1 ? frames[0] : concatBytes(frames));
+        batch.resolve();
+      }
+    } catch (error) {
+      this.close(this.#connectionFailure(error));
+      batch.reject(this.#closedError("send a request to the manager"));
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #open(): Promise<Deno.TcpConn> {
+    this.#opening ??= this.#connect();
+    return this.#opening;
+  }
+
+  async #connect(): Promise<Deno.TcpConn> {
+    const conn = await Deno.connect(this.endpoint.address);
+    try {
+      conn.setNoDelay(true);
+      const reader = new FrameReader(conn, HANDSHAKE_MAX_BYTES);
+      const key = await importAuthkey(this.endpoint.authkey);
+      await authenticateServer(conn, reader, key, this.#where);
+      reader.decoder.maxBytes = this.endpoint.maxFrameBytes;
+      if (this.#failure !== null) throw this.#failure;
+      this.#conn = conn;
+      if (this.#pending.size === 0) conn.unref();
+      this.#reading = true;
+      void this.#read(conn, reader);
+      return conn;
+    } catch (error) {
+      conn.close();
+      throw error;
+    }
+  }
+
+  async #read(conn: Deno.TcpConn, reader: FrameReader): Promise<void> {
+    try {
+      for (let payload = await reader.next(); payload !== null; payload = await reader.next()) {
+        const reply = decodeMessage(payload);
+        if (!isManagerReply(reply)) {
+          throw new FrameError("the manager sent a frame that is not a manager reply");
+        }
+        this.#dispatch(conn, reply);
+      }
+      this.close(new Error(`the manager at ${this.#where} closed the connection`));
+    } catch (error) {
+      this.close(this.#connectionFailure(error));
+    } finally {
+      this.#reading = false;
+      this.#ended.resolve();
+    }
+  }
+
+  #connectionFailure(error: unknown): Error {
+    if (error instanceof AuthenticationError || this.#failure !== null) return error as Error;
+    return new Error(
+      `the connection to the manager at ${this.#where} failed (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+
+  #dispatch(conn: Deno.TcpConn, reply: ManagerReply): void {
+    if (reply.type === "castFailed") {
+      this.#deferred.set(reply.object, rebuildError(reply.error));
+      return;
+    }
+    const pending = this.#pending.get(reply.id);
+    if (pending === undefined) return;
+    this.#pending.delete(reply.id);
+    if (this.#pending.size === 0) conn.unref();
+    switch (reply.type) {
+      case "result":
+        if (containsMarker(reply.value)) {
+          loadProxyFactory().then((create) => this.#revive(reply.value, create))
+            .then(pending.resolve, pending.reject);
+        } else {
+          pending.resolve(reply.value);
+        }
+        return;
+      case "error":
+        pending.reject(rebuildError(reply.error));
+        return;
+      default: {
+        const unknown: never = reply;
+        throw new FrameError(`Unknown manager reply ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  #revive(value: unknown, create: ProxyFactory): unknown {
+    const ref = markerIn(value);
+    if (ref !== undefined) return create({ client: this, ref });
+    if (!isPlainContainer(value)) return value;
+    if (Array.isArray(value)) return value.map((item) => this.#revive(item, create));
+    const fields = value as Record<string, unknown>;
+    const copy: Record<string, unknown> = {};
+    for (const key of Object.keys(fields)) copy[key] = this.#revive(fields[key], create);
+    return copy;
+  }
+}

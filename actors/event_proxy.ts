@@ -1,0 +1,68 @@
+import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base_proxy.ts";
+
+/**
+ * A proxy to an event that lives in a {@linkcode Manager}, as Python's `manager.Event()`: a
+ * flag that wakes every waiter when set.
+ *
+ * @example Wait for a signal, with a timeout
+ * ```ts
+ * import { Manager } from "../mod.ts";
+ *
+ * await using manager = new Manager();
+ * const ready = await manager.event();
+ * console.assert(!(await ready.wait(10)));
+ * const waiting = ready.wait();
+ * await ready.set();
+ * console.assert(await waiting);
+ * ```
+ */
+export class EventProxy extends BaseProxy {
+  /**
+   * Binds a proxy; proxies are made by {@linkcode Manager.prototype.event}, not constructed.
+   *
+   * @param binding The manager connection and the object.
+   */
+  constructor(binding: ProxyBinding) {
+    super(binding, import.meta.url);
+  }
+
+  /**
+   * Sets the flag and wakes every waiter.
+   *
+   * @returns Once set.
+   */
+  set(): Promise<void> {
+    return this.call("set");
+  }
+
+  /**
+   * Clears the flag: later waits wait again.
+   *
+   * @returns Once cleared.
+   */
+  clear(): Promise<void> {
+    return this.call("clear");
+  }
+
+  /**
+   * Whether the flag is set.
+   *
+   * @returns The flag.
+   */
+  isSet(): Promise<boolean> {
+    return this.call("isSet");
+  }
+
+  /**
+   * Waits until the flag is set, or until `timeoutMs` passes.
+   *
+   * @param timeoutMs The longest wait in milliseconds; forever when omitted.
+   * @returns True if the flag was set, false on timeout.
+   * @throws {RangeError} If the timeout is negative.
+   */
+  wait(timeoutMs?: number): Promise<boolean> {
+    return this.call("wait", [timeoutMs]);
+  }
+}
+
+registerProxyKind(import.meta, "event", (binding) => new EventProxy(binding));

@@ -1,0 +1,438 @@
+import { FIRST_STATE_WORD, sharedWords, waitUntil } from "./_futex.ts";
+import { type ManagerAddress, ManagerClient, type ManagerEndpoint } from "./_manager_client.ts";
+import type { ObjectKind } from "./_manager_protocol.ts";
+import { serveManager } from "./_manager_server.ts";
+import type { DictKey, DictProxy } from "./dict_proxy.ts";
+import type { EventProxy } from "./event_proxy.ts";
+import type { ListProxy } from "./list_proxy.ts";
+import type { LockProxy } from "./lock_proxy.ts";
+import type { NamespaceProxy } from "./namespace_proxy.ts";
+import { Process } from "./process.ts";
+import type { QueueProxy } from "./queue_proxy.ts";
+import type { SemaphoreProxy } from "./semaphore_proxy.ts";
+import type { ValueProxy } from "./value_proxy.ts";
+import { ManagerClosedError } from "./errors.ts";
+
+export type { ManagerAddress };
+
+/** Any proxy a {@linkcode Manager} hands out. */
+export type ManagedProxy =
+  // deno-lint-ignore no-explicit-any
+  | DictProxy<any, any>
+  | ListProxy
+  | NamespaceProxy
+  | QueueProxy
+  | LockProxy
+  | SemaphoreProxy
+  | EventProxy
+  | ValueProxy;
+
+/** Options of {@linkcode Manager}. */
+export interface ManagerOptions {
+  /**
+   * Where the manager listens ({@linkcode Manager.prototype.start}) or where to reach it
+   * ({@linkcode Manager.prototype.connect}). Port 0 picks a free port when serving.
+   *
+   * @default {{ hostname: "127.0.0.1", port: 0 }}
+   */
+  address?: { hostname?: string; port?: number };
+  /**
+   * The secret every connection proves it knows, in both directions, before any request is
+   * read: Python's `authkey`. A string is used as its UTF-8 bytes.
+   *
+   * @default {32 random bytes, which only this manager's proxies carry}
+   */
+  authkey?: Uint8Array | string;
+  /**
+   * The largest message, in bytes, a connection accepts; a larger frame closes it.
+   *
+   * @default {16777216}
+   */
+  maxFrameBytes?: number;
+}
+
+/** Where the manager actor stores the port it listens on. */
+const PORT_WORD = FIRST_STATE_WORD;
+/** How long a shut-down manager actor may take to end before it is terminated. */
+const SHUTDOWN_GRACE_MS = 1000;
+
+function entriesOf(init: Iterable<readonly [unknown, unknown]> | Record<string, unknown>) {
+  return Symbol.iterator in init
+    ? [...(init as Iterable<readonly [unknown, unknown]>)]
+    : Object.entries(init);
+}
+
+/**
+ * A manager, as Python's `multiprocessing.Manager()`: an actor that owns shared objects (dicts,
+ * lists, namespaces, queues, locks, events, semaphores, values) and hands out typed async
+ * proxies to them. A proxy can be passed to any process (as an argument, or stored inside
+ * another managed object), and every call on it is applied by the manager, one request at a
+ * time, so each call is atomic. The manager listens on loopback TCP and authenticates every
+ * connection with its authkey; the same manager can serve other programs and machines
+ * (`address` + `authkey`, then `start()`), which reach it with `connect()`.
+ *
+ * Proxy calls reject with `ManagerClosedError` once the manager is shut down or gone; none
+ * hangs. A process that dies in the middle of a request leaves the data as it was before the
+ * request, or after it, never half-applied, and the managed locks it held are released.
+ *
+ * @example The seeds' shared dict: ten processes each subtract one under a managed lock
+ * ```ts
+ * import { Manager, Process } from "../mod.ts";
+ * import { addUnderLock } from "../examples/doc_targets.ts";
+ *
+ * await using manager = new Manager();
+ * const shared = await manager.dict<string, number>({ count: 100 });
+ * const lock = await manager.lock();
+ * const workers = Array.from({ length: 10 }, () => new Process({ target: addUnderLock, args: [shared, lock, -1] }));
+ * for (const p of workers) await p.start();
+ * for (const p of workers) await p.join();
+ * console.assert((await shared.get("count")) === 90);
+ * ```
+ *
+ * @example A remote manager (run the server and the client in two programs)
+ * ```ts ignore
+ * import { Manager } from "../mod.ts";
+ *
+ * // server.ts
+ * const server = new Manager({ address: { hostname: "127.0.0.1", port: 50000 }, authkey: "abc" });
+ * await server.start();
+ * server.register("jobs", await server.queue<string>());
+ *
+ * // client.ts
+ * const client = new Manager({ address: { hostname: "127.0.0.1", port: 50000 }, authkey: "abc" });
+ * await client.connect();
+ * const jobs = await client.lookup<QueueProxy<string>>("jobs");
+ * await jobs.put("hello");
+ * ```
+ */
+export class Manager {
+  readonly #hostname: string;
+  #port: number;
+  readonly #authkey: Uint8Array;
+  readonly #maxFrameBytes: number;
+  #role: "server" | "client" | null = null;
+  #ready: Promise<ManagerClient> | null = null;
+  #process: Process<never[]> | null = null;
+  #shutdown: Promise<void> | null = null;
+
+  /**
+   * Creates a manager; nothing runs until {@linkcode Manager.prototype.start}, `connect()`, or,
+   * for a local manager (port 0), the first object created, which starts it.
+   *
+   * @param options The address, the authkey and the frame limit.
+   * @throws {RangeError} If the port or the frame limit is not valid, or the authkey is empty.
+   */
+  constructor(options: ManagerOptions = {}) {
+    const { address = {}, maxFrameBytes = 16 * 1024 * 1024 } = options;
+    const { hostname = "127.0.0.1", port = 0 } = address;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new RangeError(
+        `Cannot create manager: port must be an integer from 0 to 65535, got ${port}`,
+      );
+    }
+    if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < 1024) {
+      throw new RangeError(
+        `Cannot create manager: maxFrameBytes must be an integer >= 1024, got ${maxFrameBytes}`,
+      );
+    }
+    const authkey = typeof options.authkey === "string"
+      ? new TextEncoder().encode(options.authkey)
+      : options.authkey ?? crypto.getRandomValues(new Uint8Array(32));
+    if (authkey.length === 0) throw new RangeError("Cannot create manager: the authkey is empty");
+    this.#hostname = hostname;
+    this.#port = port;
+    this.#authkey = Uint8Array.from(authkey);
+    this.#maxFrameBytes = maxFrameBytes;
+  }
+
+  /** Where the manager listens or is reached; the port is the one chosen once started. */
+  get address(): ManagerAddress {
+    return { hostname: this.#hostname, port: this.#port };
+  }
+
+  /**
+   * Starts the manager actor, serving on the address: Python's `manager.start()`. Called
+   * implicitly by the first object created; calling it again returns the same start.
+   *
+   * @returns Once the manager listens.
+   * @throws {TypeError} If this manager was connected to a remote one with `connect()`.
+   * @throws {ManagerClosedError} If it was shut down.
+   * @throws {Error} The listen error (`AddrInUse`, `NotCapable` without `--allow-net`, ...).
+   */
+  async start(): Promise<void> {
+    await this.#begin("server", "start manager");
+  }
+
+  /**
+   * Connects to a manager served at the address by another program, authenticating with the
+   * authkey: Python's `manager.connect()`. Objects created then live in that manager.
+   *
+   * @returns Once connected and authenticated in both directions.
+   * @throws {AuthenticationError} If either side does not know the authkey.
+   * @throws {ManagerClosedError} If nothing serves at the address, or it was shut down.
+   * @throws {TypeError} If this manager was started with `start()`, or no port was given.
+   */
+  async connect(): Promise<void> {
+    await this.#begin("client", "connect to manager");
+  }
+
+  /**
+   * Creates a shared dict, as Python's `manager.dict()`.
+   *
+   * @typeParam K The key type: string, number, bigint or boolean.
+   * @typeParam V The value type.
+   * @param init Initial entries: pairs, a Map, or a plain object.
+   * @returns A proxy to the new dict.
+   * @throws {ManagerClosedError} If the manager is out of reach.
+   */
+  dict<K extends DictKey = string, V = unknown>(
+    init: Iterable<readonly [K, V]> | Record<K & string, V> = [],
+  ): Promise<DictProxy<K, V>> {
+    return this.#create("dict", entriesOf(init));
+  }
+
+  /**
+   * Creates a shared list, as Python's `manager.list()`.
+   *
+   * @typeParam T The item type.
+   * @param items Initial items.
+   * @returns A proxy to the new list.
+   */
+  list<T = unknown>(items: Iterable<T> = []): Promise<ListProxy<T>> {
+    return this.#create("list", [...items]);
+  }
+
+  /**
+   * Creates a shared namespace, as Python's `manager.Namespace()`.
+   *
+   * @typeParam T The attributes and their types.
+   * @param init Initial attributes.
+   * @returns A proxy to the new namespace.
+   */
+  namespace<T extends Record<string, unknown> = Record<string, unknown>>(
+    init: Partial<T> = {},
+  ): Promise<NamespaceProxy<T>> {
+    return this.#create("namespace", Object.entries(init));
+  }
+
+  /**
+   * Creates a managed FIFO queue, as Python's `manager.Queue(maxsize)`.
+   *
+   * @typeParam T The item type.
+   * @param maxsize The most items it holds; 0 for no limit.
+   * @returns A proxy to the new queue.
+   * @throws {RangeError} If `maxsize` is not an integer >= 0.
+   */
+  queue<T = unknown>(maxsize = 0): Promise<QueueProxy<T>> {
+    return this.#create("queue", maxsize);
+  }
+
+  /**
+   * Creates a managed lock, as Python's `manager.Lock()`.
+   *
+   * @returns A proxy to the new lock.
+   */
+  lock(): Promise<LockProxy> {
+    return this.#create("lock", undefined);
+  }
+
+  /**
+   * Creates a managed counting semaphore, as Python's `manager.Semaphore(value)`.
+   *
+   * @param value The initial number of permits.
+   * @returns A proxy to the new semaphore.
+   * @throws {RangeError} If `value` is not an integer >= 0.
+   */
+  semaphore(value = 1): Promise<SemaphoreProxy> {
+    return this.#create("semaphore", value);
+  }
+
+  /**
+   * Creates a managed event, as Python's `manager.Event()`.
+   *
+   * @returns A proxy to the new event, clear.
+   */
+  event(): Promise<EventProxy> {
+    return this.#create("event", undefined);
+  }
+
+  /**
+   * Creates a managed value, as Python's `manager.Value(typecode, value)`; any storable value.
+   *
+   * @typeParam T The value's type.
+   * @param initial The initial value.
+   * @returns A proxy to the new value.
+   */
+  value<T>(initial: T): Promise<ValueProxy<T>> {
+    return this.#create("value", initial);
+  }
+
+  /**
+   * Shares `proxy`'s object under `name`, for clients to {@linkcode Manager.prototype.lookup}.
+   *
+   * @param name The name; registering a name again replaces it.
+   * @param proxy A proxy of this manager.
+   * @returns Once registered.
+   * @throws {CloneError} If the proxy belongs to another manager.
+   */
+  async register(name: string, proxy: ManagedProxy): Promise<void> {
+    const action = `register "${name}" on manager`;
+    const client = await this.#connection(action);
+    await client.request(
+      { type: "register", name, object: client.refOf(proxy, action).object },
+      action,
+    );
+  }
+
+  /**
+   * A proxy to the object registered under `name`, in this manager or the one connected to.
+   *
+   * @typeParam P The proxy type expected; not checked at run time.
+   * @param name The name it was registered under.
+   * @returns The proxy.
+   * @throws {RangeError} If nothing is registered under `name`.
+   */
+  async lookup<P extends ManagedProxy = ManagedProxy>(name: string): Promise<P> {
+    const action = `look up "${name}" on manager`;
+    const client = await this.#connection(action);
+    return await client.request({ type: "lookup", name }, action) as P;
+  }
+
+  /**
+   * Stops the manager (when this program started it) or disconnects from it (after
+   * `connect()`). Pending and later calls of its proxies reject with `ManagerClosedError`.
+   * Calling it again, or on a manager never started, does nothing.
+   *
+   * @returns Once the manager actor has ended, or the connection is closed.
+   */
+  shutdown(): Promise<void> {
+    this.#shutdown ??= this.#stop();
+    return this.#shutdown;
+  }
+
+  /** Shuts the manager down: `await using manager = new Manager()`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+
+  #where(): string {
+    return `${this.#hostname}:${this.#port}`;
+  }
+
+  #begin(role: "server" | "client", action: string): Promise<ManagerClient> {
+    if (this.#shutdown !== null) {
+      return Promise.reject(
+        new ManagerClosedError(`Cannot ${action} at ${this.#where()}: it was shut down`),
+      );
+    }
+    if (this.#role !== null && this.#role !== role) {
+      return Promise.reject(
+        new TypeError(
+          `Cannot ${action} at ${this.#where()}: it was already ${
+            this.#role === "server" ? "started with start()" : "connected with connect()"
+          }; use one Manager object per role`,
+        ),
+      );
+    }
+    this.#role = role;
+    this.#ready ??= role === "server" ? this.#serve() : this.#connect();
+    return this.#ready;
+  }
+
+  /** The manager in use; a local manager (port 0) starts on first use. */
+  #connection(action: string): Promise<ManagerClient> {
+    if (this.#role === null && this.#port !== 0) {
+      return Promise.reject(
+        new TypeError(
+          `Cannot ${action} at ${this.#where()}: call start() to serve on that address, or ` +
+            "connect() to use the manager served there, first",
+        ),
+      );
+    }
+    return this.#begin(this.#role ?? "server", action);
+  }
+
+  async #create<P>(kind: ObjectKind, init: unknown): Promise<P> {
+    const action = `create managed ${kind}`;
+    const client = await this.#connection(action);
+    return await client.request({ type: "create", kind, init }, action) as P;
+  }
+
+  #endpoint(): ManagerEndpoint {
+    return {
+      address: { hostname: this.#hostname, port: this.#port },
+      authkey: this.#authkey,
+      maxFrameBytes: this.#maxFrameBytes,
+    };
+  }
+
+  async #serve(): Promise<ManagerClient> {
+    const ready = sharedWords(PORT_WORD + 1);
+    const process = new Process({
+      target: serveManager,
+      args: [{
+        hostname: this.#hostname,
+        port: this.#port,
+        authkey: this.#authkey,
+        maxFrameBytes: this.#maxFrameBytes,
+        ready,
+        portWord: PORT_WORD,
+      }],
+      daemon: true,
+    });
+    this.#process = process as Process<never[]>;
+    await process.start();
+    await waitUntil(
+      ready,
+      () => Atomics.load(ready, PORT_WORD) !== 0 || process.exitcode !== null,
+      {},
+      "start manager",
+    );
+    const port = Atomics.load(ready, PORT_WORD);
+    if (port === 0) {
+      await process.join();
+      const error = process.error ?? new Error("its actor ended before listening");
+      error.message = `Cannot start manager at ${this.#where()}: ${error.message}`;
+      throw error;
+    }
+    this.#port = port;
+    return ManagerClient.fresh(this.#endpoint());
+  }
+
+  async #connect(): Promise<ManagerClient> {
+    if (this.#port === 0) {
+      throw new TypeError(
+        `Cannot connect to manager at ${this.#where()}: give the port the manager serves on`,
+      );
+    }
+    const client = ManagerClient.fresh(this.#endpoint());
+    await client.open();
+    return client;
+  }
+
+  async #stop(): Promise<void> {
+    let client: ManagerClient;
+    try {
+      if (this.#ready === null) return;
+      client = await this.#ready;
+    } catch {
+      return; // It never started or connected: there is nothing to stop.
+    }
+    if (this.#role === "server") {
+      // Rejects only if the manager is already gone, which is what shutdown wants anyway.
+      await client.request({ type: "shutdown" }, "shut down manager").catch(() => {});
+    }
+    client.close(
+      new Error(
+        this.#role === "server"
+          ? `the manager at ${this.#where()} was shut down`
+          : `this actor disconnected from the manager at ${this.#where()} with shutdown()`,
+      ),
+    );
+    await client.ended;
+    const process = this.#process;
+    if (process === null) return;
+    await process.join(SHUTDOWN_GRACE_MS);
+    if (process.exitcode === null) await process.terminate();
+  }
+}

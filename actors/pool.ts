@@ -1,0 +1,610 @@
+import { ApplyJob } from "./_apply_job.ts";
+import { assertCloneable } from "./_clone.ts";
+import { MapJob, type MapMode } from "./_map_job.ts";
+import { PoolEngine } from "./_pool_engine.ts";
+import { runtime } from "./_runtime.ts";
+import { preparePayload } from "./_task_queue.ts";
+import { AsyncResult } from "./async_result.ts";
+import { cpuCount } from "./cpu_count.ts";
+import type { Process } from "./process.ts";
+
+/** How far `imap` reads ahead of its consumer, in chunks, when `maxQueue` is not set. */
+const DEFAULT_READ_AHEAD = 1024;
+
+/** Options of {@linkcode Pool}, as Python's `Pool(processes, initializer, initargs, maxtasksperchild)`. */
+export interface PoolOptions {
+  /**
+   * The number of worker processes.
+   *
+   * @default {cpuCount()}
+   */
+  processes?: number;
+  /**
+   * Called once in each worker, with `initargs`, before it takes tasks (sync or async). Like a
+   * task, it must be exported from the main module or registered with `task(import.meta, fn)`.
+   * If it throws, the pool is broken: its tasks fail with `WorkerDiedError` instead of the pool
+   * restarting workers forever, as Python's does.
+   */
+  // deno-lint-ignore no-explicit-any
+  initializer?: (...args: any[]) => unknown;
+  /**
+   * Arguments of `initializer`: plain data and handles (locks, queues, values).
+   *
+   * @default {[]}
+   */
+  initargs?: unknown[];
+  /**
+   * A worker exits and is replaced after this many tasks (a map chunk counts as one task), to
+   * release what long-lived workers accumulate.
+   *
+   * @default {Infinity}
+   */
+  maxTasksPerChild?: number;
+  /**
+   * The most tasks (map chunks) waiting in the pool's queue. When it is full, `apply` and the
+   * map forms wait for room before reading more of their input (backpressure), and `applyAsync`
+   * throws `PoolQueueFullError`. `imap` and `imapUnordered` also never read more than this many
+   * chunks ahead of their consumer (1024 when it is not set), so an infinite input is fine.
+   *
+   * @default {Infinity}
+   */
+  maxQueue?: number;
+}
+
+/** Options of {@linkcode Pool.prototype.apply}. */
+export interface ApplyOptions {
+  /** Cancels the task if it has not started yet; its result then rejects with the reason. */
+  signal?: AbortSignal;
+  /**
+   * Milliseconds the task may run once a worker takes it. After that its result rejects with
+   * `TaskTimeoutError`, and its worker is killed and replaced (nothing else can stop a running
+   * function).
+   *
+   * @default {no limit}
+   */
+  timeout?: number;
+}
+
+/** Options of {@linkcode Pool.prototype.applyAsync}: Python's `callback` and `error_callback`. */
+export interface ApplyAsyncOptions<T> extends ApplyOptions {
+  /** Called with the result, in the actor that submitted the task. */
+  callback?: (result: T) => void;
+  /** Called with the error if the task fails, in the actor that submitted it. */
+  errorCallback?: (error: Error) => void;
+}
+
+/** Options of the map forms. */
+export interface MapOptions {
+  /**
+   * Items sent to a worker at a time. Python's heuristic by default for `map` and `starmap`
+   * (the items split into about four chunks per worker), 1 for `imap` and `imapUnordered`.
+   *
+   * @default {Math.ceil(items / (4 * processes)) for map, 1 for imap}
+   */
+  chunksize?: number;
+  /** Cancels the map: chunks not yet started are dropped and the map rejects with the reason. */
+  signal?: AbortSignal;
+  /**
+   * Called in the submitting actor after each chunk completes, with the number of items done
+   * and the total (undefined while an iterable's end is not reached yet).
+   */
+  onProgress?: (done: number, total: number | undefined) => void;
+}
+
+/** Options of {@linkcode Pool.prototype.mapAsync} and `starmapAsync`. */
+export interface MapAsyncOptions<T> extends MapOptions {
+  /** Called with all the results, in order, in the submitting actor. */
+  callback?: (results: T[]) => void;
+  /** Called with the first error, in the submitting actor. */
+  errorCallback?: (error: Error) => void;
+}
+
+/**
+ * A pool of worker processes that run tasks, as Python's `multiprocessing.Pool`: a fixed number
+ * of workers (instead of one process per task) takes functions and arguments from a queue.
+ *
+ * Task functions resolve as {@linkcode Process} targets do: exported from the main module or
+ * registered with `task(import.meta, fn)`; results are typed from the function. Unlike
+ * Python's pool, a worker that dies is replaced and only the task it was running fails (with
+ * `WorkerDiedError`), so nothing ever hangs. Tiny tasks are batched: no message round trip per
+ * task.
+ *
+ * `await using` terminates the pool at the end of the scope, as Python's `with Pool() as p:`.
+ *
+ * @example The seeds' pool: map, then close and join
+ * ```ts
+ * import { Pool } from "../mod.ts";
+ * import { double } from "../examples/doc_targets.ts";
+ *
+ * const pool = new Pool({ processes: 2 });
+ * const doubled = await pool.map(double, [1, 2, 3, 4]);
+ * pool.close();
+ * await pool.join();
+ * console.assert(doubled.join() === "2,4,6,8");
+ * ```
+ */
+export class Pool {
+  readonly #engine: PoolEngine;
+  readonly #processes: number;
+  readonly #readAhead: number;
+
+  /**
+   * Starts the workers.
+   *
+   * @param options The number of workers, an initializer, recycling and queue bounds.
+   * @throws {RangeError} If `processes`, `maxTasksPerChild` or `maxQueue` is not a positive
+   * integer.
+   * @throws {TypeError} If `initializer` is not a function or `initargs` not an array.
+   * @throws {CloneError} If an initializer argument cannot cross to a worker.
+   * @throws {TargetNotFoundError} If the initializer is an anonymous function.
+   */
+  constructor(options: PoolOptions = {}) {
+    const {
+      processes = cpuCount(),
+      initializer,
+      initargs = [],
+      maxTasksPerChild = Infinity,
+      maxQueue = Infinity,
+    } = options;
+    assertCount("processes", processes, false);
+    assertCount("maxTasksPerChild", maxTasksPerChild, true);
+    assertCount("maxQueue", maxQueue, true);
+    if (initializer !== undefined && typeof initializer !== "function") {
+      throw new TypeError(
+        `Cannot create pool: initializer must be a function, got ${typeof initializer}`,
+      );
+    }
+    if (!Array.isArray(initargs)) {
+      throw new TypeError(`Cannot create pool: initargs must be an array, got ${typeof initargs}`);
+    }
+    assertCloneable(initargs, "initargs", "create pool");
+    this.#processes = processes;
+    this.#readAhead = Number.isFinite(maxQueue) ? maxQueue : DEFAULT_READ_AHEAD;
+    this.#engine = new PoolEngine({ processes, initializer, initargs, maxTasksPerChild, maxQueue });
+  }
+
+  /** The number of workers the pool keeps. */
+  get processes(): number {
+    return this.#processes;
+  }
+
+  /**
+   * The live worker processes, read-only: their `pid`, `name` and `exitcode`. Killing one
+   * (`pool.workers[0].kill()`) is how a crash is simulated; the pool replaces it.
+   */
+  get workers(): readonly Process[] {
+    return this.#engine.workers;
+  }
+
+  /**
+   * Runs `fn(...args)` in a worker and waits for its result, as Python's `apply`. Awaiting
+   * each `apply` in turn runs one task at a time: to run tasks side by side, use
+   * {@linkcode Pool.prototype.applyAsync} or a map.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam R The task's return type.
+   * @param fn A named task function, exported from the main module or registered with `task`.
+   * @param args Its arguments: plain data and handles.
+   * @param options An abort `signal` and a `timeout` in milliseconds.
+   * @returns The task's result.
+   * @throws {PoolStateError} If the pool was closed or terminated.
+   * @throws {CloneError} If an argument cannot cross to a worker.
+   * @throws {TargetNotFoundError} If `fn` is an anonymous function.
+   * @throws {Error} Rejects with the task's own error, `WorkerDiedError`, `TaskTimeoutError`,
+   * `PoolTerminatedError`, or the abort reason.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "../mod.ts";
+   * import { add } from "../examples/doc_targets.ts";
+   *
+   * await using pool = new Pool({ processes: 1 });
+   * console.assert(await pool.apply(add, [2, 3]) === 5);
+   * ```
+   */
+  apply<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    args: A,
+    options: ApplyOptions = {},
+  ): Promise<Awaited<R>> {
+    const job = this.#applyJob(fn, args, options, {});
+    this.#engine.submit(job, options.signal, true);
+    return runtime.waitFor(job.promise);
+  }
+
+  /**
+   * Submits `fn(...args)` and returns at once, as Python's `apply_async`. Submit all tasks
+   * first, then collect the results: calling `get()` right after each submit waits for each
+   * task in turn, the seeds' classic mistake.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam R The task's return type.
+   * @param fn A named task function, exported from the main module or registered with `task`.
+   * @param args Its arguments: plain data and handles.
+   * @param options `callback`, `errorCallback`, an abort `signal` and a `timeout`.
+   * @returns The task's {@linkcode AsyncResult}.
+   * @throws {PoolStateError} If the pool was closed or terminated.
+   * @throws {PoolQueueFullError} If `maxQueue` tasks are already waiting.
+   * @throws {CloneError} If an argument cannot cross to a worker.
+   * @throws {TargetNotFoundError} If `fn` is an anonymous function.
+   *
+   * @example Results arrive through a callback, in the submitting actor
+   * ```ts
+   * import { Pool } from "../mod.ts";
+   * import { double } from "../examples/doc_targets.ts";
+   *
+   * await using pool = new Pool({ processes: 2 });
+   * const seen: number[] = [];
+   * const results = [1, 2, 3].map((n) =>
+   *   pool.applyAsync(double, [n], { callback: (value) => seen.push(value) })
+   * );
+   * for (const result of results) await result.wait();
+   * console.assert(seen.length === 3);
+   * ```
+   */
+  applyAsync<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    args: A,
+    options: ApplyAsyncOptions<Awaited<R>> = {},
+  ): AsyncResult<Awaited<R>> {
+    const job = this.#applyJob(fn, args, options, options);
+    this.#engine.submit(job, options.signal, false);
+    return new AsyncResult(job.promise);
+  }
+
+  /**
+   * Calls `fn(item)` for every item, in the workers, and resolves to the results in input
+   * order, as Python's `map`. The input is read whole first (Python makes a list of it) and cut
+   * into chunks; the first failing item rejects the map.
+   *
+   * @typeParam T The item type.
+   * @typeParam R The task's return type.
+   * @param fn A named task function of one argument.
+   * @param iterable The items.
+   * @param options `chunksize`, an abort `signal` and an `onProgress` callback.
+   * @returns The results, in input order.
+   * @throws {PoolStateError} If the pool was closed or terminated.
+   * @throws {RangeError} If `chunksize` is not a positive integer.
+   * @throws {TargetNotFoundError} If `fn` is an anonymous function.
+   * @throws {Error} Rejects with the first task error, `CloneError` for an item that cannot
+   * cross, `WorkerDiedError`, `PoolTerminatedError`, or the abort reason.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "../mod.ts";
+   * import { double } from "../examples/doc_targets.ts";
+   *
+   * await using pool = new Pool({ processes: 2 });
+   * const results = await pool.map(double, [1, 2, 3], { chunksize: 2 });
+   * console.assert(results.join() === "2,4,6");
+   * ```
+   */
+  map<T, R>(
+    fn: (item: T) => R,
+    iterable: Iterable<T>,
+    options: MapOptions = {},
+  ): Promise<Awaited<R>[]> {
+    return runtime.waitFor(this.#mapJob<Awaited<R>>(fn, iterable, "map", "all", options).promise);
+  }
+
+  /**
+   * Like {@linkcode Pool.prototype.map}, but returns at once with an {@linkcode AsyncResult}, as
+   * Python's `map_async`.
+   *
+   * @typeParam T The item type.
+   * @typeParam R The task's return type.
+   * @param fn A named task function of one argument.
+   * @param iterable The items.
+   * @param options The map options, plus `callback` and `errorCallback`.
+   * @returns The result of the whole map.
+   * @throws {PoolStateError} If the pool was closed or terminated.
+   * @throws {RangeError} If `chunksize` is not a positive integer.
+   * @throws {TargetNotFoundError} If `fn` is an anonymous function.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "../mod.ts";
+   * import { double } from "../examples/doc_targets.ts";
+   *
+   * await using pool = new Pool({ processes: 2 });
+   * const result = pool.mapAsync(double, [1, 2, 3]);
+   * console.assert((await result.get()).join() === "2,4,6");
+   * ```
+   */
+  mapAsync<T, R>(
+    fn: (item: T) => R,
+    iterable: Iterable<T>,
+    options: MapAsyncOptions<Awaited<R>> = {},
+  ): AsyncResult<Awaited<R>[]> {
+    return new AsyncResult(this.#mapJob(fn, iterable, "map", "all", options, options).promise);
+  }
+
+  /**
+   * Calls `fn(...args)` for every argument list, as Python's `starmap`.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam R The task's return type.
+   * @param fn A named task function.
+   * @param iterable Argument lists.
+   * @param options `chunksize`, an abort `signal` and an `onProgress` callback.
+   * @returns The results, in input order.
+   * @throws {PoolStateError} If the pool was closed or terminated.
+   * @throws {RangeError} If `chunksize` is not a positive integer.
+   * @throws {TargetNotFoundError} If `fn` is an anonymous function.
+   * @throws {Error} Rejects as {@linkcode Pool.prototype.map} does.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "../mod.ts";
+   * import { add } from "../examples/doc_targets.ts";
+   *
+   * await using pool = new Pool({ processes: 2 });
+   * const sums = await pool.starmap(add, [[1, 2], [3, 4]]);
+   * console.assert(sums.join() === "3,7");
+   * ```
+   */
+  starmap<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    iterable: Iterable<A>,
+    options: MapOptions = {},
+  ): Promise<Awaited<R>[]> {
+    return runtime.waitFor(
+      this.#mapJob<Awaited<R>>(fn, iterable, "starmap", "all", options).promise,
+    );
+  }
+
+  /**
+   * Like {@linkcode Pool.prototype.starmap}, returning an {@linkcode AsyncResult} at once, as
+   * Python's `starmap_async`.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam R The task's return type.
+   * @param fn A named task function.
+   * @param iterable Argument lists.
+   * @param options The map options, plus `callback` and `errorCallback`.
+   * @returns The result of the whole map.
+   * @throws {PoolStateError} If the pool was closed or terminated.
+   * @throws {RangeError} If `chunksize` is not a positive integer.
+   * @throws {TargetNotFoundError} If `fn` is an anonymous function.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "../mod.ts";
+   * import { add } from "../examples/doc_targets.ts";
+   *
+   * await using pool = new Pool({ processes: 2 });
+   * const result = pool.starmapAsync(add, [[1, 1], [2, 2]]);
+   * console.assert((await result.get()).join() === "2,4");
+   * ```
+   */
+  starmapAsync<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    iterable: Iterable<A>,
+    options: MapAsyncOptions<Awaited<R>> = {},
+  ): AsyncResult<Awaited<R>[]> {
+    return new AsyncResult(this.#mapJob(fn, iterable, "starmap", "all", options, options).promise);
+  }
+
+  /**
+   * Streams `fn(item)` for every item, in input order, as Python's `imap`: results come as soon
+   * as they and those before them are done. The input is read lazily, never more than
+   * `maxQueue` chunks ahead of the consumer, so it may be huge or infinite. A failing item ends
+   * the iteration with its error; leaving the loop early cancels what is left.
+   *
+   * @typeParam T The item type.
+   * @typeParam R The task's return type.
+   * @param fn A named task function of one argument.
+   * @param iterable The items, read as the pool needs them.
+   * @param options `chunksize` (default 1), an abort `signal` and an `onProgress` callback.
+   * @returns An async iterator of the results.
+   * @throws {PoolStateError} If the pool was closed or terminated.
+   * @throws {RangeError} If `chunksize` is not a positive integer.
+   * @throws {TargetNotFoundError} If `fn` is an anonymous function.
+   *
+   * @example Take the first results of an infinite input
+   * ```ts
+   * import { Pool } from "../mod.ts";
+   * import { double } from "../examples/doc_targets.ts";
+   *
+   * function* naturals() {
+   *   for (let n = 0;; n++) yield n;
+   * }
+   * await using pool = new Pool({ processes: 2, maxQueue: 16 });
+   * const firsts: number[] = [];
+   * for await (const value of pool.imap(double, naturals())) {
+   *   if (firsts.push(value) === 5) break;
+   * }
+   * console.assert(firsts.join() === "0,2,4,6,8");
+   * ```
+   */
+  imap<T, R>(
+    fn: (item: T) => R,
+    iterable: Iterable<T>,
+    options: MapOptions = {},
+  ): AsyncIterableIterator<Awaited<R>> {
+    return this.#mapJob<Awaited<R>>(fn, iterable, "map", "ordered", options).iterate();
+  }
+
+  /**
+   * Like {@linkcode Pool.prototype.imap}, but yields results in completion order, as Python's
+   * `imap_unordered`.
+   *
+   * @typeParam T The item type.
+   * @typeParam R The task's return type.
+   * @param fn A named task function of one argument.
+   * @param iterable The items, read as the pool needs them.
+   * @param options `chunksize` (default 1), an abort `signal` and an `onProgress` callback.
+   * @returns An async iterator of the results, fastest first.
+   * @throws {PoolStateError} If the pool was closed or terminated.
+   * @throws {RangeError} If `chunksize` is not a positive integer.
+   * @throws {TargetNotFoundError} If `fn` is an anonymous function.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "../mod.ts";
+   * import { double } from "../examples/doc_targets.ts";
+   *
+   * await using pool = new Pool({ processes: 2 });
+   * let sum = 0;
+   * for await (const value of pool.imapUnordered(double, [1, 2, 3])) sum += value;
+   * console.assert(sum === 12);
+   * ```
+   */
+  imapUnordered<T, R>(
+    fn: (item: T) => R,
+    iterable: Iterable<T>,
+    options: MapOptions = {},
+  ): AsyncIterableIterator<Awaited<R>> {
+    return this.#mapJob<Awaited<R>>(fn, iterable, "map", "unordered", options).iterate();
+  }
+
+  /**
+   * Takes no more tasks, as Python's `close`: the workers finish what was submitted, then exit.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "../mod.ts";
+   *
+   * const pool = new Pool({ processes: 1 });
+   * pool.close();
+   * await pool.join();
+   * ```
+   */
+  close(): void {
+    this.#engine.close();
+  }
+
+  /**
+   * Ends the workers at once, as Python's `terminate`: every task queued or running rejects
+   * with `PoolTerminatedError`.
+   *
+   * @returns A promise that resolves once every worker has exited.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "../mod.ts";
+   *
+   * const pool = new Pool({ processes: 1 });
+   * await pool.terminate();
+   * ```
+   */
+  terminate(): Promise<void> {
+    return this.#engine.terminate();
+  }
+
+  /**
+   * Waits until every worker has exited, as Python's `join`: after `close()`, once all
+   * submitted work is done.
+   *
+   * @returns A promise that resolves once every worker has exited.
+   * @throws {PoolStateError} If the pool is still running: call `close()` or `terminate()`
+   * first.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "../mod.ts";
+   * import { double } from "../examples/doc_targets.ts";
+   *
+   * const pool = new Pool({ processes: 2 });
+   * const result = pool.applyAsync(double, [4]);
+   * pool.close();
+   * await pool.join();
+   * console.assert(result.ready());
+   * ```
+   */
+  join(): Promise<void> {
+    return this.#engine.join();
+  }
+
+  /** Terminates the pool at the end of an `await using` scope, as Python's `with` does. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.terminate();
+  }
+
+  #applyJob<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    args: A,
+    options: ApplyOptions,
+    callbacks: ApplyAsyncOptions<Awaited<R>>,
+  ): ApplyJob<Awaited<R>> {
+    const label = this.#label(fn);
+    if (!Array.isArray(args)) {
+      throw new TypeError(
+        `Cannot submit task "${label}": args must be an array of its arguments, got ${typeof args}`,
+      );
+    }
+    const { timeout } = options;
+    if (timeout !== undefined && !(timeout >= 0)) {
+      throw new RangeError(
+        `Cannot submit task "${label}": timeout must be a number of milliseconds >= 0, got ${timeout}`,
+      );
+    }
+    const fnId = this.#engine.functionId(fn, label);
+    const { payload, handles } = preparePayload(args, "args", `submit task "${label}" to the pool`);
+    return new ApplyJob({ fn: fnId, label, payload, handles, timeout }, callbacks);
+  }
+
+  #mapJob<R>(
+    // deno-lint-ignore no-explicit-any
+    fn: (...args: any[]) => unknown,
+    iterable: Iterable<unknown>,
+    kind: "map" | "starmap",
+    mode: MapMode,
+    options: MapOptions,
+    callbacks: MapAsyncOptions<R> = {},
+  ): MapJob<R> {
+    const label = this.#label(fn);
+    if (iterable === null || typeof iterable !== "object" || !(Symbol.iterator in iterable)) {
+      throw new TypeError(`Cannot submit task "${label}": the items must be iterable`);
+    }
+    const items = mode === "all" && !Array.isArray(iterable) ? Array.from(iterable) : iterable;
+    const total = Array.isArray(items) ? items.length : undefined;
+    const { chunksize = defaultChunksize(total, this.#processes), signal, onProgress } = options;
+    assertCount("chunksize", chunksize, false, `submit task "${label}"`);
+    const job = new MapJob<R>({
+      fn: this.#engine.functionId(fn, label),
+      label,
+      kind,
+      items,
+      total,
+      chunksize,
+      mode,
+      window: mode === "all" ? Infinity : this.#readAhead,
+      onProgress,
+      wake: () => this.#engine.wake(),
+    }, callbacks);
+    this.#engine.submit(job, signal, true);
+    return job;
+  }
+
+  /** Checks that `fn` is a function the pool takes, and returns its name. */
+  // deno-lint-ignore ban-types
+  #label(fn: Function): string {
+    if (typeof fn !== "function") {
+      throw new TypeError(`Cannot submit task: fn must be a function, got ${typeof fn}`);
+    }
+    const label = fn.name || "(anonymous)";
+    this.#engine.assertOpen(label);
+    return label;
+  }
+}
+
+/** Python's default `chunksize` for map: about four chunks per worker; 1 when streaming. */
+function defaultChunksize(total: number | undefined, processes: number): number {
+  if (total === undefined || total === 0) return 1;
+  return Math.ceil(total / (processes * 4));
+}
+
+function assertCount(
+  name: string,
+  value: number,
+  infiniteAllowed: boolean,
+  action = "create pool",
+): void {
+  if ((Number.isInteger(value) && value > 0) || (infiniteAllowed && value === Infinity)) return;
+  throw new RangeError(
+    `Cannot ${action}: ${name} must be a positive integer${
+      infiniteAllowed ? " or Infinity" : ""
+    }, got ${value}`,
+  );
+}
