@@ -12,6 +12,7 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import type { HandleDescription } from "./_portable.ts";
+import type { OverflowPolicy } from "./mailbox_options.ts";
 import type { SerializedError } from "./_serialized_error.ts";
 
 /** Where a worker finds a function or class: a registered task, or a module export. */
@@ -53,7 +54,49 @@ export interface ActorSpec {
   pidCounter: SharedArrayBuffer;
   /** This actor's end of the mail link with its parent. */
   mailPort: MessagePort;
+  /** The actor's mailbox words (depth, capacity, overflow policy), see {@linkcode MAILBOX_DEPTH}. */
+  mailbox: SharedArrayBuffer;
+  /** The parent's mailbox words. */
+  parentMailbox: SharedArrayBuffer;
 }
+
+/** What a reference to an actor is made of: any actor can rebuild an `ActorRef` from it. */
+export interface ActorAddress {
+  pid: number;
+  name: string;
+  /** The actor's status words. */
+  status: SharedArrayBuffer;
+  /** The actor's mailbox words. */
+  mailbox: SharedArrayBuffer;
+}
+
+/** An exit reason as it crosses between threads. */
+export interface ExitReport {
+  pid: number;
+  exitcode: number | null;
+  error: SerializedError | null;
+}
+
+/** Requests an actor makes of the root supervisor, answered by an `answer` command. */
+export type RootRequest =
+  /** A mail link to `pid`; answered with `{ port, address }`, or an error if it is gone. */
+  | { type: "connect"; pid: number }
+  | { type: "register"; name: string; pid: number }
+  | { type: "unregister"; name: string }
+  /** Answered with the `ActorAddress` of the actor holding `name`, or null. */
+  | { type: "whereis"; name: string }
+  /** Answered with an `ExitReport` once `pid` has exited (at once if it has). */
+  | { type: "monitor"; pid: number }
+  /** Drops the monitor made by request `monitorId`, which then never answers. */
+  | { type: "demonitor"; monitorId: number }
+  | { type: "link"; pid: number }
+  | { type: "unlink"; pid: number }
+  | { type: "trapExit"; trap: boolean };
+
+/** The answer to a {@linkcode RootRequest}. */
+export type RootAnswer =
+  | { type: "answer"; id: number; ok: true; value: unknown }
+  | { type: "answer"; id: number; ok: false; error: SerializedError };
 
 /** Root supervisor -> worker host. */
 export type HostCommand =
@@ -68,10 +111,23 @@ export type HostCommand =
     error: SerializedError | null;
     /** The host ended normally, so an `end` marker closes its mail link after its last message. */
     mailEnds: boolean;
-  };
+  }
+  | RootAnswer
+  /** Another actor connected to this one: mail from it arrives on `port`. */
+  | { type: "peer"; address: ActorAddress; port: MessagePort }
+  /** A connected actor exited; `mailEnds` as for `childExited`. */
+  | { type: "peerExited"; pid: number; mailEnds: boolean }
+  /** A linked actor exited and this actor traps exits: deliver an `ExitSignal`. */
+  | { type: "exitSignal"; from: ActorAddress; reason: ExitReport };
 
 /** The commands about a child that the supervisor sends its parent. */
-export type ChildCommand = Exclude<HostCommand, { type: "init" } | { type: "halt" }>;
+export type ChildCommand = Extract<
+  HostCommand,
+  { type: "childStarted" | "childStartFailed" | "childExited" }
+>;
+
+/** The commands the runtime of an actor handles, whether from its host or the supervisor. */
+export type RuntimeCommand = Exclude<HostCommand, { type: "init" | "halt" | "answer" }>;
 
 /** Worker host -> root supervisor. */
 export type HostReport =
@@ -80,13 +136,28 @@ export type HostReport =
   | { type: "exit"; code: number; error: SerializedError | null }
   | { type: "spawn"; spec: ActorSpec }
   | { type: "signal"; pid: number; signal: StopSignal }
-  | { type: "adopt"; handle: HandleDescription };
+  | { type: "adopt"; handle: HandleDescription }
+  | { type: "call"; id: number; request: RootRequest };
 
 /**
  * A message on a mail link between two actors. A child's host sends `end` as its last message
  * before reporting its exit, so the parent can close the link without losing mail in flight.
  */
-export type MailEnvelope = { type: "mail"; from: number; body: unknown } | { type: "end" };
+export type MailEnvelope =
+  | {
+    type: "mail";
+    from: number;
+    body: unknown;
+    /** Set on an `ask`: the id the reply must carry. */
+    ask?: number;
+    /** Set on a gen_server cast. */
+    cast?: true;
+    /** The body holds described handles (actor references, queues...) to revive. */
+    handles?: true;
+  }
+  | { type: "reply"; ask: number; ok: true; value: unknown; handles?: true }
+  | { type: "reply"; ask: number; ok: false; error: SerializedError }
+  | { type: "end" };
 
 /** Layout of an actor's shared status words. */
 export const STATUS_STATE = 0;
@@ -102,6 +173,21 @@ export const STARTING = 0;
 export const RUNNING = 1;
 /** The supervisor has reaped the actor; the exit code is final. */
 export const EXITED = 2;
+
+/**
+ * Layout of an actor's mailbox words, futex-style (see `_futex.ts`: the sequence and sleepers
+ * words come first): the messages sent to it and not yet received, its capacity (0: unbounded)
+ * and its overflow policy.
+ */
+export const MAILBOX_DEPTH = 2;
+/** Index of the mailbox capacity; 0 for an unbounded mailbox. */
+export const MAILBOX_CAPACITY = 3;
+/** Index of the overflow policy, an index into {@linkcode OVERFLOW_POLICIES}. */
+export const MAILBOX_OVERFLOW = 4;
+/** The number of mailbox words. */
+export const MAILBOX_WORDS = 5;
+/** What a send to a full bounded mailbox does, in the order the words store them. */
+export const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ["block", "drop", "fail"];
 
 /** The root supervisor's own pid: the main program is an actor too, pid 1, like init. */
 export const MAIN_PID = 1;

@@ -7,15 +7,19 @@
  *
  * @module
  */
-import { Worker } from "node:worker_threads";
+import { MessageChannel, type Transferable, Worker } from "node:worker_threads";
 import {
+  type ActorAddress,
   type ActorSpec,
   type ChildCommand,
   EXITED,
+  type ExitReport,
   type HostCommand,
   type HostReport,
   MAIN_PID,
+  type RootRequest,
   RUNNING,
+  type RuntimeCommand,
   SIGNAL_EXITCODES,
   STATUS_EXITCODE,
   STATUS_HALT,
@@ -26,10 +30,12 @@ import { type Repairable, repairHandle, reviveForAdoption } from "./_portable.ts
 import type { Runtime } from "./_runtime.ts";
 import type { SerializedError } from "./_serialized_error.ts";
 import { serializeError } from "./_serialized_error.ts";
+import { ActorExitedError, NameTakenError } from "./errors.ts";
 
 interface ActorRecord {
   readonly pid: number;
   readonly parentPid: number;
+  readonly address: ActorAddress;
   readonly worker: Worker;
   readonly status: Int32Array;
   started: boolean;
@@ -42,7 +48,25 @@ interface ActorRecord {
   reaped: boolean;
   /** Reaps an actor that does not halt in time (stuck in synchronous code). */
   grace: ReturnType<typeof setTimeout> | undefined;
+  /** Why the supervisor ended it when a linked actor's exit did. */
+  linkCause: SerializedError | null;
 }
+
+/** The answer to a root request, and the ports it hands over. */
+interface Answer {
+  value: unknown;
+  transfer: Transferable[];
+}
+
+/** A monitor: its owner, the request id that made it, and how to answer it. */
+interface Monitor {
+  owner: number;
+  id: number;
+  answer(report: ExitReport): void;
+}
+
+/** How many exit reasons the supervisor keeps for monitors that come after the exit. */
+const RECENT_EXITS = 1024;
 
 /** How long an actor told to halt may take before it is reaped anyway. */
 const HALT_GRACE_MS = 1000;
@@ -65,6 +89,15 @@ export class RootSupervisor {
   readonly #exitListeners = new Set<ExitListener>();
   readonly #adopted = new Set<Repairable>();
   readonly #hostUrl = hostUrl();
+  /** Actors linked by a mail link of their own, made on request: told when the other exits. */
+  readonly #peers = new Map<number, Set<number>>();
+  /** Erlang links, both ways. */
+  readonly #links = new Map<number, Set<number>>();
+  readonly #trapping = new Set<number>([MAIN_PID]);
+  readonly #names = new Map<string, number>();
+  readonly #monitors = new Map<number, Monitor[]>();
+  /** How the last actors to exit ended, for monitors that come late. Oldest first. */
+  readonly #recentExits = new Map<number, ExitReport>();
   /**
    * A worker booted ahead of need, waiting for its `init`, as Python's forkserver keeps a server
    * ready to fork: a start then skips the worker's boot. Deno builds a Worker synchronously on
@@ -112,6 +145,8 @@ export class RootSupervisor {
     const record: ActorRecord = {
       pid: spec.pid,
       parentPid: spec.parentPid,
+      address: { pid: spec.pid, name: spec.name, status: spec.status, mailbox: spec.mailbox },
+      linkCause: null,
       worker,
       status: new Int32Array(spec.status),
       started: false,
@@ -201,6 +236,19 @@ export class RootSupervisor {
           this.signal(report.pid, report.signal);
         }
         return;
+      case "call":
+        this.answer(record.pid, report.id, report.request).then(
+          ({ value, transfer }) =>
+            this.#post(record, { type: "answer", id: report.id, ok: true, value }, transfer),
+          (error) =>
+            this.#post(record, {
+              type: "answer",
+              id: report.id,
+              ok: false,
+              error: serializeError(error),
+            }),
+        );
+        return;
       default: {
         const unknown: never = report;
         throw new TypeError(`Unknown report from a worker host: ${JSON.stringify(unknown)}`);
@@ -219,7 +267,7 @@ export class RootSupervisor {
       ? report.error
       : signal === null
       ? record.crash ?? serializeError(new Error("The actor's worker died without reporting"))
-      : null;
+      : record.linkCause;
     Atomics.store(record.status, STATUS_EXITCODE, exitcode);
     Atomics.store(record.status, STATUS_STATE, EXITED);
     Atomics.notify(record.status, STATUS_STATE);
@@ -243,7 +291,174 @@ export class RootSupervisor {
       },
     );
     for (const handle of this.#adopted) handle[repairHandle](this.#isDead);
+    this.#forget(record, { pid: record.pid, exitcode, error }, report);
     for (const listener of this.#exitListeners) listener(record.pid, exitcode);
+  }
+
+  /** Frees the names of a reaped actor, answers its monitors, and tells its links and peers. */
+  #forget(record: ActorRecord, reason: ExitReport, report: ActorRecord["report"]): void {
+    const { pid } = record;
+    this.#recentExits.set(pid, reason);
+    if (this.#recentExits.size > RECENT_EXITS) {
+      this.#recentExits.delete(this.#recentExits.keys().next().value!);
+    }
+    for (const [name, holder] of this.#names) if (holder === pid) this.#names.delete(name);
+    for (const monitor of this.#monitors.get(pid) ?? []) monitor.answer(reason);
+    this.#monitors.delete(pid);
+    for (const [target, monitors] of this.#monitors) {
+      this.#monitors.set(target, monitors.filter((monitor) => monitor.owner !== pid));
+    }
+    this.#trapping.delete(pid);
+    for (const linked of this.#takeAll(this.#links, pid)) this.#propagate(record, linked, reason);
+    const mailEnds = report !== null && !report.startFailed;
+    for (const peer of this.#takeAll(this.#peers, pid)) {
+      this.#command(peer, { type: "peerExited", pid, mailEnds });
+    }
+  }
+
+  /** Removes `pid`'s entry of a both-ways relation, and `pid` from the entries of the others. */
+  #takeAll(relation: Map<number, Set<number>>, pid: number): Set<number> {
+    const others = relation.get(pid) ?? new Set<number>();
+    relation.delete(pid);
+    for (const other of others) relation.get(other)?.delete(pid);
+    return others;
+  }
+
+  /** A linked actor exited: an exit signal if `linked` traps exits, else it dies too if abnormal. */
+  #propagate(from: ActorRecord, linked: number, reason: ExitReport): void {
+    if (this.#trapping.has(linked)) {
+      return this.#command(linked, { type: "exitSignal", from: from.address, reason });
+    }
+    const record = this.#actors.get(linked);
+    if (reason.exitcode === 0 || record === undefined) return;
+    record.linkCause = serializeError(
+      new ActorExitedError(
+        `Actor ${linked} was terminated because actor ${from.pid}, linked to it, exited with ` +
+          `code ${reason.exitcode}`,
+      ),
+    );
+    this.signal(linked, "terminate");
+  }
+
+  /**
+   * Answers a request from actor `from`.
+   *
+   * @throws {ActorExitedError} When the request needs an actor that has exited.
+   * @throws {NameTakenError} When registering a name a live actor holds.
+   */
+  answer(from: number, id: number, request: RootRequest): Promise<Answer> {
+    switch (request.type) {
+      case "connect":
+        return Promise.resolve(this.#connect(from, request.pid));
+      case "register":
+        this.#register(request.name, request.pid);
+        return answered(null);
+      case "unregister":
+        if (this.#names.get(request.name) === this.#livePid(from)) this.#names.delete(request.name);
+        return answered(null);
+      case "whereis": {
+        const pid = this.#names.get(request.name);
+        return answered(pid === undefined ? null : this.#addressOf(pid) ?? null);
+      }
+      case "monitor":
+        return this.#monitor(from, id, request.pid);
+      case "demonitor":
+        for (const [target, monitors] of this.#monitors) {
+          const kept = monitors.filter((m) => m.owner !== from || m.id !== request.monitorId);
+          this.#monitors.set(target, kept);
+        }
+        return answered(null);
+      case "link":
+        this.#link(from, request.pid);
+        return answered(null);
+      case "unlink":
+        this.#links.get(from)?.delete(request.pid);
+        this.#links.get(request.pid)?.delete(from);
+        return answered(null);
+      case "trapExit":
+        if (from !== MAIN_PID) {
+          if (request.trap) this.#trapping.add(from);
+          else this.#trapping.delete(from);
+        }
+        return answered(null);
+      default: {
+        const unknown: never = request;
+        throw new TypeError(`Unknown request to the root supervisor: ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  /** The pid itself, for the main program or a live actor; undefined for one that exited. */
+  #livePid(pid: number): number | undefined {
+    return pid === MAIN_PID || this.#actors.has(pid) ? pid : undefined;
+  }
+
+  #addressOf(pid: number): ActorAddress | undefined {
+    return pid === MAIN_PID ? this.#runtime.address() : this.#actors.get(pid)?.address;
+  }
+
+  #connect(from: number, to: number): Answer {
+    const target = this.#addressOf(to);
+    const source = this.#addressOf(from);
+    if (target === undefined || source === undefined) {
+      throw new ActorExitedError(`Cannot send to actor ${to}: it has exited`);
+    }
+    const { port1, port2 } = new MessageChannel();
+    this.#command(to, { type: "peer", address: source, port: port2 }, [port2]);
+    for (const [one, other] of [[from, to], [to, from]]) {
+      const peers = this.#peers.get(one) ?? new Set<number>();
+      this.#peers.set(one, peers.add(other));
+    }
+    return { value: { port: port1, address: target }, transfer: [port1] };
+  }
+
+  #register(name: string, pid: number): void {
+    const holder = this.#names.get(name);
+    if (holder !== undefined && holder !== pid) {
+      throw new NameTakenError(
+        `Cannot register "${name}": actor ${holder} holds that name; choose another, or ` +
+          "unregister it first",
+      );
+    }
+    if (this.#livePid(pid) === undefined) {
+      throw new ActorExitedError(`Cannot register "${name}" for actor ${pid}: it has exited`);
+    }
+    this.#names.set(name, pid);
+  }
+
+  #monitor(owner: number, id: number, pid: number): Promise<Answer> {
+    const record = this.#actors.get(pid);
+    if (record === undefined) {
+      const known = this.#recentExits.get(pid);
+      return answered(known ?? { pid, exitcode: null, error: null } satisfies ExitReport);
+    }
+    const { promise, resolve } = Promise.withResolvers<Answer>();
+    const monitors = this.#monitors.get(pid) ?? [];
+    monitors.push({ owner, id, answer: (report) => resolve({ value: report, transfer: [] }) });
+    this.#monitors.set(pid, monitors);
+    return promise;
+  }
+
+  #link(from: number, to: number): void {
+    if (this.#livePid(to) === undefined) {
+      throw new ActorExitedError(`Cannot link to actor ${to}: it has exited`);
+    }
+    if (from === to) return;
+    for (const [one, other] of [[from, to], [to, from]]) {
+      const links = this.#links.get(one) ?? new Set<number>();
+      this.#links.set(one, links.add(other));
+    }
+  }
+
+  /** Sends `command` to the runtime of actor `pid`, wherever it lives. */
+  #command(pid: number, command: RuntimeCommand, transfer: Transferable[] = []): void {
+    if (pid === MAIN_PID) return this.#runtime.dispatch(command);
+    const record = this.#actors.get(pid);
+    if (record !== undefined) this.#post(record, command, transfer);
+  }
+
+  #post(record: ActorRecord, command: HostCommand, transfer: Transferable[] = []): void {
+    record.worker.postMessage(command, transfer);
   }
 
   #childrenOf(pid: number): ActorRecord[] {
@@ -251,9 +466,12 @@ export class RootSupervisor {
   }
 
   #notify(parentPid: number, command: ChildCommand): void {
-    if (parentPid === MAIN_PID) this.#runtime.dispatch(command);
-    else this.#actors.get(parentPid)?.worker.postMessage(command);
+    this.#command(parentPid, command);
   }
+}
+
+function answered(value: unknown): Promise<Answer> {
+  return Promise.resolve({ value, transfer: [] });
 }
 
 const supervisor = Promise.withResolvers<RootSupervisor>();

@@ -8,15 +8,25 @@
 import process from "node:process";
 import { isMainThread, MessageChannel, type MessagePort } from "node:worker_threads";
 import { assertCloneable } from "./_clone.ts";
-import { Mailbox } from "./_mailbox.ts";
-import type { Portable, Repairable } from "./_portable.ts";
+import { sharedWords, wake } from "./_futex.ts";
+import { Mailbox, type MessagePredicate, type ReceiveOptions } from "./_mailbox.ts";
+import { PendingAsks } from "./_pending_asks.ts";
+import { encodeHandles, isPortable, type Portable, type Repairable } from "./_portable.ts";
+import { reviveHandles } from "./_portable.ts";
 import {
+  type ActorAddress,
   type ActorSpec,
   type ChildCommand,
   EXITED,
+  type ExitReport,
+  MAILBOX_DEPTH,
+  MAILBOX_WORDS,
   type MailEnvelope,
   MAIN_PID,
+  type RootAnswer,
+  type RootRequest,
   RUNNING,
+  type RuntimeCommand,
   STARTING,
   STATUS_EXITCODE,
   STATUS_HALT,
@@ -25,7 +35,8 @@ import {
   type StopSignal,
   type TargetRef,
 } from "./_protocol.ts";
-import { deserializeError } from "./_serialized_error.ts";
+import { deserializeError, serializeError } from "./_serialized_error.ts";
+import { ActorExitedError, ProcessStateError } from "./errors.ts";
 import type { RootSupervisor } from "./_root_supervisor.ts";
 
 /** How this thread reaches the root supervisor: a direct call on the main thread, a message in a worker. */
@@ -33,7 +44,24 @@ export interface SupervisorLink {
   spawn(spec: ActorSpec): void;
   signal(pid: number, signal: StopSignal): void;
   adopt(handle: Portable & Repairable): void;
+  /** Sends request `id` to the root; resolves to its answer, rejects with its error. */
+  call(id: number, request: RootRequest): Promise<unknown>;
 }
+
+/**
+ * A message in an actor's mailbox, with what a reply needs: the sender, the ask id, and the
+ * port it came on (none for a message an actor sent itself).
+ */
+export interface Letter {
+  body: unknown;
+  from: number;
+  ask: number | undefined;
+  cast: boolean;
+  port: MessagePort | undefined;
+}
+
+/** Builds what a trapped link exit delivers to the mailbox: set by the module defining it. */
+export type ExitSignalFactory = (from: ActorAddress, reason: ExitReport) => unknown;
 
 /** The parent's view of a child it started. */
 export interface ChildRecord {
@@ -45,6 +73,8 @@ export interface ChildRecord {
   readonly status: Int32Array;
   /** The parent's end of the mail link. */
   readonly port: MessagePort;
+  /** The child's mailbox words. */
+  readonly mailbox: Int32Array;
   readonly started: PromiseWithResolvers<void>;
   readonly exited: PromiseWithResolvers<void>;
   /** Resolves when the child's `end` marker arrives: all its mail has been delivered. */
@@ -59,7 +89,20 @@ export interface ParentLink {
   readonly pid: number;
   readonly name: string;
   readonly status: Int32Array;
+  readonly mailbox: Int32Array;
   readonly port: MessagePort;
+}
+
+/** An actor this one exchanged mail with although neither is the other's parent. */
+interface PeerRecord {
+  readonly address: ActorAddress;
+  readonly status: Int32Array;
+  readonly mailbox: Int32Array;
+  /** Every link with the peer (two when both connected at once); mail goes on the first. */
+  readonly ports: MessagePort[];
+  /** `end` markers received, one per port once the peer has exited normally. */
+  endsSeen: number;
+  exited: PromiseWithResolvers<void> | null;
 }
 
 /** What the worker needs to find and call the target, as `Process.start()` describes it. */
@@ -73,6 +116,11 @@ export interface LaunchPayload {
 const KEEPALIVE_PERIOD_MS = 2 ** 30;
 /** How long a parent waits for an exited child's `end` marker before closing the link anyway. */
 const MAIL_END_GRACE_MS = 2000;
+
+/** Mailbox words for an actor: see `MAILBOX_DEPTH` in the protocol. */
+export function newMailboxWords(): Int32Array {
+  return sharedWords(MAILBOX_WORDS);
+}
 
 /** Status words for an actor: `[state, exitcode, halt]` on shared memory. */
 export function newStatus(state: number): Int32Array {
@@ -94,7 +142,11 @@ export class Runtime {
   bootstrapping = false;
   /** The `Process` object `currentProcess()` returns. */
   selfHandle: object | null = null;
-  readonly mailbox: Mailbox<unknown> = new Mailbox();
+  readonly mailbox: Mailbox<Letter> = new Mailbox();
+  mailboxWords: Int32Array = newMailboxWords();
+  /** The message the last `receive()` returned: what `reply()` answers. */
+  lastLetter: Letter | null = null;
+  exitSignalFactory: ExitSignalFactory | null = null;
 
   #pidCounter = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   #childIndex = 0;
@@ -104,6 +156,11 @@ export class Runtime {
   #pendingWaits = 0;
   #keepAlive: ReturnType<typeof setInterval> | undefined;
   #exitHookInstalled = false;
+  #peers = new Map<number, PeerRecord>();
+  /** Mail to actors whose link the root is still creating, in order. */
+  #connecting = new Map<number, MailEnvelope[]>();
+  readonly #asks = new PendingAsks();
+  #nextCallId = 0;
 
   constructor() {
     this.#pidCounter[0] = MAIN_PID;
@@ -117,11 +174,13 @@ export class Runtime {
     this.daemon = spec.daemon;
     this.mainModule = spec.mainModule;
     this.status = new Int32Array(spec.status);
+    this.mailboxWords = new Int32Array(spec.mailbox);
     this.#pidCounter = new Int32Array(spec.pidCounter);
     this.parent = {
       pid: spec.parentPid,
       name: spec.parentName,
       status: new Int32Array(spec.parentStatus),
+      mailbox: new Int32Array(spec.parentMailbox),
       port: spec.mailPort,
     };
     this.#link = link;
@@ -171,7 +230,13 @@ export class Runtime {
    * `started` promise settles when the target runs or cannot start.
    */
   startChild(
-    init: { name: string; identity: number[]; daemon: boolean; handle: object },
+    init: {
+      name: string;
+      identity: number[];
+      daemon: boolean;
+      handle: object;
+      mailbox: Int32Array;
+    },
     payload: LaunchPayload,
   ): ChildRecord {
     const { port1, port2 } = new MessageChannel();
@@ -180,6 +245,7 @@ export class Runtime {
       pid: Atomics.add(this.#pidCounter, 0, 1) + 1,
       status: newStatus(STARTING),
       port: port1,
+      mailbox: init.mailbox,
       started: Promise.withResolvers(),
       exited: Promise.withResolvers(),
       mailEnded: Promise.withResolvers(),
@@ -202,6 +268,8 @@ export class Runtime {
       parentStatus: this.status.buffer as SharedArrayBuffer,
       pidCounter: this.#pidCounter.buffer as SharedArrayBuffer,
       mailPort: port2,
+      mailbox: child.mailbox.buffer as SharedArrayBuffer,
+      parentMailbox: this.mailboxWords.buffer as SharedArrayBuffer,
     });
     return child;
   }
@@ -240,15 +308,221 @@ export class Runtime {
     this.#supervisor().adopt(handle);
   }
 
-  /** Posts `body` to the actor at the other end of `port`. */
-  sendMail(port: MessagePort, body: unknown): void {
-    assertCloneable(body, "message", "send message");
-    const envelope: MailEnvelope = { type: "mail", from: this.pid, body };
-    port.postMessage(envelope);
+  /** This actor's address, which other actors turn into a reference to it. */
+  address(): ActorAddress {
+    return {
+      pid: this.pid,
+      name: this.name,
+      status: this.status.buffer as SharedArrayBuffer,
+      mailbox: this.mailboxWords.buffer as SharedArrayBuffer,
+    };
   }
 
-  /** Applies a command from the root supervisor about one of this actor's children. */
-  dispatch(command: ChildCommand): void {
+  /**
+   * Posts `body` to the actor at `address`: on the mail link with a parent, child or peer,
+   * linking with a peer through the root first. Mail to an actor that has exited is dropped.
+   * The caller has reserved the mailbox slot (see `_outbox.ts`).
+   *
+   * @throws {CloneError} If the body cannot be copied to another actor.
+   */
+  post(address: ActorAddress, body: unknown, marks: { ask?: number; cast?: true } = {}): void {
+    assertCloneable(body, "message", "send message");
+    if (address.pid === this.pid) {
+      this.mailbox.deliver({
+        body: structuredClone(body),
+        from: this.pid,
+        ask: marks.ask,
+        cast: marks.cast === true,
+        port: undefined,
+      });
+      return;
+    }
+    const envelope: MailEnvelope = { type: "mail", from: this.pid, body, ...marks };
+    if (containsHandles(body)) {
+      envelope.body = encodeHandles(body);
+      envelope.handles = true;
+    }
+    const port = this.#portTo(address.pid);
+    if (port !== undefined) return port.postMessage(envelope);
+    if (exitcodeOf(new Int32Array(address.status)) !== null) {
+      return this.#undeliverable(address.pid, [envelope]);
+    }
+    this.#connect(address.pid, envelope);
+  }
+
+  #portTo(pid: number): MessagePort | undefined {
+    if (this.parent?.pid === pid) return this.parent.port;
+    return this.#children.get(pid)?.port ?? this.#peers.get(pid)?.ports[0];
+  }
+
+  #connect(pid: number, envelope: MailEnvelope): void {
+    const waiting = this.#connecting.get(pid);
+    if (waiting !== undefined) return void waiting.push(envelope);
+    const queue = [envelope];
+    this.#connecting.set(pid, queue);
+    this.rootCall({ type: "connect", pid }).answer.then(
+      (answer) => {
+        const { port, address } = answer as { port: MessagePort; address: ActorAddress };
+        this.acceptPeer(address, port);
+        this.#connecting.delete(pid);
+        for (const queued of queue) port.postMessage(queued);
+      },
+      () => {
+        this.#connecting.delete(pid);
+        this.#undeliverable(pid, queue);
+      },
+    );
+  }
+
+  /** Mail to an actor that is gone: dropped, as in Erlang; an ask among it fails. */
+  #undeliverable(pid: number, envelopes: MailEnvelope[]): void {
+    for (const envelope of envelopes) {
+      if (envelope.type === "mail" && envelope.ask !== undefined) {
+        this.#asks.reject(envelope.ask, exitedError(pid, "it has exited"));
+      }
+    }
+  }
+
+  /**
+   * Sends `body` as an ask and resolves to the reply, as Erlang's `gen_server:call`.
+   * The caller has reserved the mailbox slot.
+   */
+  ask(address: ActorAddress, body: unknown, options: ReceiveOptions): Promise<unknown> {
+    if (exitcodeOf(new Int32Array(address.status)) !== null) {
+      return Promise.reject(exitedError(address.pid, "it has exited"));
+    }
+    const { id, promise } = this.#asks.open(address.pid, options);
+    try {
+      this.post(address, body, { ask: id });
+    } catch (error) {
+      this.#asks.reject(id, error);
+    }
+    return this.waitFor(promise);
+  }
+
+  /** Answers `letter`, an ask, with a value or an error. */
+  answer(
+    letter: Letter,
+    outcome: { ok: true; value: unknown } | { ok: false; error: unknown },
+  ): void {
+    const ask = letter.ask;
+    if (ask === undefined) {
+      throw new ProcessStateError(
+        "Cannot reply: the message received was sent with send(), not ask(); only an ask " +
+          "has someone waiting for a reply",
+      );
+    }
+    if (outcome.ok) assertCloneable(outcome.value, "reply", "reply");
+    letter.ask = undefined;
+    const envelope: MailEnvelope = outcome.ok
+      ? { type: "reply", ask, ok: true, value: outcome.value }
+      : { type: "reply", ask, ok: false, error: serializeError(outcome.error) };
+    if (envelope.ok && containsHandles(envelope.value)) {
+      envelope.value = encodeHandles(envelope.value);
+      envelope.handles = true;
+    }
+    if (letter.port === undefined) return void this.#settleReply(structuredClone(envelope));
+    letter.port.postMessage(envelope);
+  }
+
+  #settleReply(envelope: Extract<MailEnvelope, { type: "reply" }>): void {
+    if (!envelope.ok) return this.#asks.reject(envelope.ask, deserializeError(envelope.error));
+    if (envelope.handles !== true) return this.#asks.resolve(envelope.ask, envelope.value);
+    void reviveHandles(envelope.value).then(
+      (value) => this.#asks.resolve(envelope.ask, value),
+      (error) => this.#asks.reject(envelope.ask, error),
+    );
+  }
+
+  /**
+   * Takes the oldest letter whose body `predicate` accepts, and frees its mailbox slot.
+   */
+  async takeLetter(
+    predicate?: MessagePredicate<unknown>,
+    options?: ReceiveOptions,
+  ): Promise<Letter> {
+    const accepts = predicate === undefined
+      ? undefined
+      : (letter: Letter) => predicate(letter.body);
+    const letter = await this.waitFor(this.mailbox.receive(accepts, options));
+    Atomics.sub(this.mailboxWords, MAILBOX_DEPTH, 1);
+    wake(this.mailboxWords);
+    return letter;
+  }
+
+  /** Sends request to the root supervisor; `id` names it for a later `demonitor`. */
+  rootCall(request: RootRequest): { id: number; answer: Promise<unknown> } {
+    const id = ++this.#nextCallId;
+    return { id, answer: this.#supervisor().call(id, request) };
+  }
+
+  /** Adds a link with a peer, made by the root; mail from it arrives on `port`. */
+  acceptPeer(address: ActorAddress, port: MessagePort): void {
+    let peer = this.#peers.get(address.pid);
+    if (peer === undefined) {
+      peer = {
+        address,
+        status: new Int32Array(address.status),
+        mailbox: new Int32Array(address.mailbox),
+        ports: [],
+        endsSeen: 0,
+        exited: null,
+      };
+      this.#peers.set(address.pid, peer);
+    }
+    const record = peer;
+    record.ports.push(port);
+    this.#listen(port, () => {
+      record.endsSeen++;
+      if (record.endsSeen === record.ports.length) record.exited?.resolve();
+    });
+  }
+
+  /** A peer exited: once its last mail is in, close the links and fail asks still open. */
+  #peerExited(pid: number, mailEnds: boolean): void {
+    const peer = this.#peers.get(pid);
+    if (peer === undefined) return;
+    const close = () => {
+      for (const port of peer.ports) port.close();
+      this.#peers.delete(pid);
+      this.#asks.rejectAll(pid, exitedError(pid, "it exited before it replied"));
+    };
+    if (!mailEnds || peer.endsSeen === peer.ports.length) return close();
+    peer.exited = Promise.withResolvers();
+    const fallback = setTimeout(peer.exited.resolve, MAIL_END_GRACE_MS);
+    void peer.exited.promise.then(() => {
+      clearTimeout(fallback);
+      close();
+    });
+  }
+
+  /** Applies a command from the root supervisor. */
+  dispatch(command: RuntimeCommand): void {
+    switch (command.type) {
+      case "childStarted":
+      case "childStartFailed":
+      case "childExited":
+        return this.#dispatchChild(command);
+      case "peer":
+        return this.acceptPeer(command.address, command.port);
+      case "peerExited":
+        return this.#peerExited(command.pid, command.mailEnds);
+      case "exitSignal":
+        return this.#deliverExitSignal(command.from, command.reason);
+      default: {
+        const unknown: never = command;
+        throw new TypeError(`Unknown supervisor command ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  #deliverExitSignal(from: ActorAddress, reason: ExitReport): void {
+    const body = this.exitSignalFactory?.(from, reason) ?? { exit: from.pid, reason };
+    Atomics.add(this.mailboxWords, MAILBOX_DEPTH, 1);
+    this.mailbox.deliver({ body, from: from.pid, ask: undefined, cast: false, port: undefined });
+  }
+
+  #dispatchChild(command: ChildCommand): void {
     const child = this.#children.get(command.pid);
     if (child === undefined) return;
     switch (command.type) {
@@ -291,6 +565,7 @@ export class Runtime {
     const reap = () => {
       child.port.close();
       this.#children.delete(child.pid);
+      this.#asks.rejectAll(child.pid, exitedError(child.pid, "it exited before it replied"));
       child.exited.resolve();
       this.#updateKeepAlive();
     };
@@ -303,18 +578,49 @@ export class Runtime {
     });
   }
 
+  /**
+   * Receives mail on `port`. Mail holding handles is revived before delivery, which takes an
+   * import: later mail on the same link waits for it, so the order is kept.
+   */
   #listen(port: MessagePort, onEnd: () => void): void {
-    port.on("message", (envelope: MailEnvelope) => {
-      if (envelope.type === "mail") this.mailbox.deliver(envelope.body);
-      else onEnd();
+    let reviving: Promise<void> | null = null;
+    const receive = (envelope: MailEnvelope, body: unknown) => {
+      if (envelope.type !== "mail") return envelope.type === "end" ? onEnd() : undefined;
+      this.mailbox.deliver({
+        body,
+        from: envelope.from,
+        ask: envelope.ask,
+        cast: envelope.cast === true,
+        port,
+      });
+    };
+    port.addEventListener("message", (event) => {
+      const envelope = (event as MessageEvent<MailEnvelope>).data;
+      if (envelope.type === "reply") return this.#settleReply(envelope);
+      const body = envelope.type === "mail" ? envelope.body : undefined;
+      const revive = envelope.type === "mail" && envelope.handles === true;
+      if (reviving === null && !revive) return receive(envelope, body);
+      const revived = revive ? reviveHandles(body) : Promise.resolve(body);
+      const previous = reviving ?? Promise.resolve();
+      const current: Promise<void> = previous
+        .then(() => revived)
+        .then((value) => receive(envelope, value), (error) => reportUnrevivable(error))
+        .finally(() => {
+          if (reviving === current) reviving = null;
+        });
+      reviving = current;
     });
+    port.start();
     port.unref();
   }
 
-  /** Tells the parent that this actor will send no more mail; the host's last act. */
+  /** Tells the parent and peers that this actor will send no more mail; the host's last act. */
   endMail(): void {
     const end: MailEnvelope = { type: "end" };
     this.parent?.port.postMessage(end);
+    for (const peer of this.#peers.values()) {
+      for (const port of peer.ports) port.postMessage(end);
+    }
   }
 
   #supervisor(): SupervisorLink {
@@ -365,6 +671,58 @@ class RootLink implements SupervisorLink {
   adopt(handle: Portable & Repairable): void {
     void this.#root.then((root) => root.adopt(handle));
   }
+
+  async call(id: number, request: RootRequest): Promise<unknown> {
+    const root = await this.#root;
+    return (await root.answer(MAIN_PID, id, request)).value;
+  }
+}
+
+/**
+ * A worker's calls to the root: requests go out as `call` reports, answers come back as
+ * `answer` commands, matched by id.
+ */
+export class WorkerCalls {
+  readonly #pending = new Map<number, PromiseWithResolvers<unknown>>();
+  readonly #post: (id: number, request: RootRequest) => void;
+
+  constructor(post: (id: number, request: RootRequest) => void) {
+    this.#post = post;
+  }
+
+  call(id: number, request: RootRequest): Promise<unknown> {
+    const answer = Promise.withResolvers<unknown>();
+    this.#pending.set(id, answer);
+    this.#post(id, request);
+    return answer.promise;
+  }
+
+  settle(command: RootAnswer): void {
+    const answer = this.#pending.get(command.id);
+    this.#pending.delete(command.id);
+    if (command.ok) answer?.resolve(command.value);
+    else answer?.reject(deserializeError(command.error));
+  }
+}
+
+function exitedError(pid: number, what: string): ActorExitedError {
+  return new ActorExitedError(`Cannot ask actor ${pid}: ${what}`);
+}
+
+/** True if `value` holds a handle (an actor reference, a queue...) at any depth. */
+function containsHandles(value: unknown): boolean {
+  if (isPortable(value)) return true;
+  if (typeof value !== "object" || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== Array.prototype && prototype !== null) {
+    return false;
+  }
+  for (const item of Object.values(value)) if (containsHandles(item)) return true;
+  return false;
+}
+
+function reportUnrevivable(error: unknown): void {
+  console.error("A message could not be delivered: a handle in it could not be revived", error);
 }
 
 /** This thread's actor. */

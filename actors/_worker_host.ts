@@ -12,7 +12,7 @@ import process from "node:process";
 import { parentPort, type Transferable } from "node:worker_threads";
 import { describe, reviveHandles } from "./_portable.ts";
 import type { ActorSpec, HostCommand, HostReport } from "./_protocol.ts";
-import { runtime, type SupervisorLink } from "./_runtime.ts";
+import { runtime, type SupervisorLink, WorkerCalls } from "./_runtime.ts";
 import { serializeError } from "./_serialized_error.ts";
 import { loadRef } from "./_target.ts";
 import { SystemExit, TargetNotFoundError } from "./errors.ts";
@@ -24,6 +24,8 @@ function report(message: HostReport, transfer: Transferable[] = []): void {
   control.postMessage(message, transfer);
 }
 
+const calls = new WorkerCalls((id, request) => report({ type: "call", id, request }));
+
 const link: SupervisorLink = {
   spawn(spec) {
     report({ type: "spawn", spec }, [spec.mailPort]);
@@ -34,6 +36,7 @@ const link: SupervisorLink = {
   adopt(handle) {
     report({ type: "adopt", handle: describe(handle) });
   },
+  call: (id, request) => calls.call(id, request),
 };
 
 control.on("message", (command: HostCommand) => {
@@ -44,9 +47,15 @@ control.on("message", (command: HostCommand) => {
     case "halt":
       process.exit(0);
       return;
+    case "answer":
+      calls.settle(command);
+      return;
     case "childStarted":
     case "childStartFailed":
     case "childExited":
+    case "peer":
+    case "peerExited":
+    case "exitSignal":
       runtime.dispatch(command);
       return;
     default: {

@@ -424,3 +424,104 @@ export class PoolQueueFullError extends Error {
     this.name = "PoolQueueFullError";
   }
 }
+
+/**
+ * An `ask` (or a gen_server `call`) could not be answered because the actor it went to has
+ * ended, or ended before it replied. The error's `cause` is the actor's {@linkcode ExitReason}
+ * error when it died of one.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import { ActorExitedError } from "./errors.ts";
+ *
+ * const error = new ActorExitedError('Cannot ask actor 7: it exited (error) before it replied');
+ * console.assert(error.name === "ActorExitedError");
+ * ```
+ */
+export class ActorExitedError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message Which actor, how it ended, and what was asked.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ActorExitedError";
+  }
+}
+
+/**
+ * A send found a bounded mailbox full and its overflow policy is `"fail"`.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import { MailboxFullError } from "./errors.ts";
+ *
+ * const error = new MailboxFullError('Cannot send to actor 7: its mailbox is full (100 messages)');
+ * console.assert(error.name === "MailboxFullError");
+ * ```
+ */
+export class MailboxFullError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message Which actor and its mailbox's capacity.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "MailboxFullError";
+  }
+}
+
+/**
+ * {@linkcode register} was given a name that a live actor already holds. Names are freed
+ * when their actor ends.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import { NameTakenError } from "./errors.ts";
+ *
+ * const error = new NameTakenError('Cannot register "bank": actor 4 holds that name');
+ * console.assert(error.name === "NameTakenError");
+ * ```
+ */
+export class NameTakenError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message The name and the actor that holds it.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "NameTakenError";
+  }
+}
+
+/**
+ * A {@linkcode Supervisor} restarted its children more than `maxRestarts` times within
+ * `periodMs`: it stopped them all and gave up, as an OTP supervisor reaching its restart
+ * intensity does. Its `join()` rejects with this error, so a supervisor above it sees it fail.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import { SupervisorGaveUpError } from "./errors.ts";
+ *
+ * const error = new SupervisorGaveUpError('Supervisor "web" gave up: 4 restarts within 5000 ms');
+ * console.assert(error.name === "SupervisorGaveUpError");
+ * ```
+ */
+export class SupervisorGaveUpError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message The supervisor, the restarts counted and the period.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "SupervisorGaveUpError";
+  }
+}

@@ -1,23 +1,13 @@
-import { exitcodeOf, runtime } from "./_runtime.ts";
+import { ActorHandle } from "./_actor_handle.ts";
+import { runtime } from "./_runtime.ts";
+import type { ActorRef } from "./actor_ref.ts";
 
-/** A child's view of its parent: who it is, whether it still runs, and its mailbox. */
-export interface ParentProcess {
-  /** The parent's name, `MainProcess` for the main program. */
-  readonly name: string;
-  /** The parent's pid. */
-  readonly pid: number;
-  /**
-   * Whether the parent is still running, read from shared memory. The supervisor ends a
-   * subtree whose root dies, so a child never outlives its parent for long: no orphans.
-   */
-  isAlive(): boolean;
-  /**
-   * Sends `message` to the parent's mailbox, where the parent takes it with `receive()`.
-   *
-   * @throws {CloneError} If the message cannot be copied to another actor.
-   */
-  send(message: unknown): void;
-}
+/**
+ * A child's view of its parent: a reference to it (pid, name, whether it still runs, its
+ * mailbox). The supervisor ends a subtree whose root dies, so a child never outlives its
+ * parent for long: no orphans.
+ */
+export type ParentProcess = ActorRef;
 
 let cached: ParentProcess | null = null;
 
@@ -37,11 +27,11 @@ let cached: ParentProcess | null = null;
 export function parentProcess(): ParentProcess | null {
   const parent = runtime.parent;
   if (parent === null) return null;
-  cached ??= {
-    name: parent.name,
+  cached ??= new ActorHandle({
     pid: parent.pid,
-    isAlive: () => exitcodeOf(parent.status) === null,
-    send: (message) => runtime.sendMail(parent.port, message),
-  };
+    name: parent.name,
+    status: parent.status.buffer as SharedArrayBuffer,
+    mailbox: parent.mailbox.buffer as SharedArrayBuffer,
+  });
   return cached;
 }

@@ -1,8 +1,19 @@
+import { ActorHandle } from "./_actor_handle.ts";
 import { assertCloneable } from "./_clone.ts";
-import { encodeHandles } from "./_portable.ts";
-import { type ChildRecord, exitcodeOf, type LaunchPayload, runtime } from "./_runtime.ts";
+import { describeHandle, encodeHandles, type HandleDescription } from "./_portable.ts";
+import { MAILBOX_CAPACITY, MAILBOX_OVERFLOW, OVERFLOW_POLICIES } from "./_protocol.ts";
+import {
+  type ChildRecord,
+  exitcodeOf,
+  type LaunchPayload,
+  newMailboxWords,
+  runtime,
+} from "./_runtime.ts";
 import { refFor } from "./_target.ts";
+import type { ActorRef, AskOptions, SendOptions } from "./actor_ref.ts";
 import { ProcessStateError } from "./errors.ts";
+import type { MailboxOptions } from "./mailbox_options.ts";
+import { self } from "./self.ts";
 
 /** Options of {@linkcode Process}, as in Python's `Process(target=, args=, name=, daemon=)`. */
 export interface ProcessOptions<A extends unknown[]> {
@@ -30,6 +41,10 @@ export interface ProcessOptions<A extends unknown[]> {
    * @default {the creating process's own daemon flag, as in Python}
    */
   daemon?: boolean;
+  /**
+   * Bounds the process's mailbox; unbounded when omitted.
+   */
+  mailbox?: MailboxOptions;
 }
 
 /**
@@ -73,6 +88,8 @@ export class Process<A extends unknown[] = unknown[]> {
   #isSelf: boolean;
   #child: ChildRecord | null = null;
   #closed = false;
+  #mailbox: Int32Array;
+  #ref: ActorRef | null = null;
 
   /**
    * Creates a process; nothing runs until {@linkcode Process.prototype.start}.
@@ -81,7 +98,7 @@ export class Process<A extends unknown[] = unknown[]> {
    * @throws {TypeError} If `target` is not a function or `args` is not an array.
    */
   constructor(options: ProcessOptions<A> = {}) {
-    const { target, args = [] as unknown as A, name, daemon } = options;
+    const { target, args = [] as unknown as A, name, daemon, mailbox } = options;
     if (target !== undefined && typeof target !== "function") {
       throw new TypeError(`Cannot create process: target must be a function, got ${typeof target}`);
     }
@@ -92,6 +109,7 @@ export class Process<A extends unknown[] = unknown[]> {
     }
     this.#target = target as ((...args: unknown[]) => unknown) | undefined;
     this.#args = args;
+    this.#mailbox = mailboxWords(mailbox);
     this.#isSelf = runtime.takeSelfBinding();
     if (this.#isSelf) {
       this.#identity = [...runtime.identity];
@@ -204,7 +222,13 @@ export class Process<A extends unknown[] = unknown[]> {
       fields: encodeHandles(fields),
     };
     this.#child = runtime.startChild(
-      { name: this.#name, identity: this.#identity, daemon: this.#daemon, handle: this },
+      {
+        name: this.#name,
+        identity: this.#identity,
+        daemon: this.#daemon,
+        handle: this,
+        mailbox: this.#mailbox,
+      },
       payload,
     );
     return runtime.waitFor(this.#child.started.promise);
@@ -270,22 +294,63 @@ export class Process<A extends unknown[] = unknown[]> {
   }
 
   /**
-   * Sends `message` to the process's mailbox, where it takes it with `receive()`. Messages from
-   * one sender arrive in order and none is lost while the receiver is busy. A message sent to a
-   * process that has ended is dropped, as in Erlang.
+   * The process as an {@linkcode ActorRef}: what to send to other actors so they can message
+   * it directly. (A `Process` passed in a message or as an argument arrives as this reference.)
    *
-   * @param message Plain data, copied with structured clone.
-   * @throws {CloneError} If the message cannot be copied to another actor.
    * @throws {ProcessStateError} If the process was never started or is closed.
    */
-  send(message: unknown): void {
-    if (this.#isSelf) {
-      assertCloneable(message, "message", "send message");
-      runtime.mailbox.deliver(structuredClone(message));
-      return;
-    }
-    const child = this.#startedChild("send to");
-    if (exitcodeOf(child.status) === null) runtime.sendMail(child.port, message);
+  get ref(): ActorRef {
+    if (this.#isSelf) return self();
+    const child = this.#startedChild("get a reference to");
+    this.#ref ??= new ActorHandle({
+      pid: child.pid,
+      name: this.#name,
+      status: child.status.buffer as SharedArrayBuffer,
+      mailbox: child.mailbox.buffer as SharedArrayBuffer,
+    });
+    return this.#ref;
+  }
+
+  /**
+   * The messages sent to the process that it has not received yet, in flight included.
+   *
+   * @throws {ProcessStateError} If the process was never started or is closed.
+   */
+  get mailboxDepth(): number {
+    return this.ref.mailboxDepth;
+  }
+
+  /**
+   * Sends `message` to the process's mailbox, where it takes it with `receive()`. Messages from
+   * one sender arrive in order and none is lost while the receiver is busy. A message sent to a
+   * process that has ended is dropped, as in Erlang. See {@linkcode ActorRef.send} for bounded
+   * mailboxes.
+   *
+   * @param message Plain data or handles, copied with structured clone.
+   * @param options How long a send to a full bounded mailbox may wait.
+   * @returns Resolves once the message is on its way; awaiting it matters only for a bounded
+   * mailbox.
+   * @throws {CloneError} If the message cannot be copied to another actor.
+   * @throws {ProcessStateError} If the process was never started or is closed.
+   * @throws {MailboxFullError} If its bounded mailbox is full and its policy is `"fail"`.
+   */
+  send(message: unknown, options?: SendOptions): Promise<void> {
+    return this.ref.send(message, options);
+  }
+
+  /**
+   * Sends `message` as a request and resolves to the process's {@linkcode reply}.
+   *
+   * @typeParam R The reply's type.
+   * @param message The request.
+   * @param options A `timeout` in milliseconds and an abort `signal`.
+   * @returns The reply.
+   * @throws {TimeoutError} If no reply arrives within `timeout`.
+   * @throws {ActorExitedError} If the process has exited, or exits before it replies.
+   * @throws {ProcessStateError} If the process was never started or is closed.
+   */
+  ask<R = unknown>(message: unknown, options?: AskOptions): Promise<R> {
+    return this.ref.ask<R>(message, options);
   }
 
   /**
@@ -309,6 +374,11 @@ export class Process<A extends unknown[] = unknown[]> {
     if (this.#child !== null && exitcodeOf(this.#child.status) === null) await this.terminate();
     else if (this.#child !== null) await this.#child.exited.promise;
     this.close();
+  }
+
+  /** A process crosses to other actors as a reference to it. */
+  [describeHandle](): HandleDescription {
+    return (this.ref as ActorHandle)[describeHandle]();
   }
 
   /** Python's repr: `<Process name="Process-1" pid=2 started daemon>`. */
@@ -353,4 +423,25 @@ export class Process<A extends unknown[] = unknown[]> {
       );
     }
   }
+}
+
+function mailboxWords(options: MailboxOptions | undefined): Int32Array {
+  const words = newMailboxWords();
+  if (options === undefined) return words;
+  const { capacity, overflow = "block" } = options;
+  if (!Number.isInteger(capacity) || capacity < 1) {
+    throw new RangeError(
+      `Cannot create process: mailbox capacity must be an integer >= 1, got ${capacity}`,
+    );
+  }
+  const policy = OVERFLOW_POLICIES.indexOf(overflow);
+  if (policy < 0) {
+    throw new RangeError(
+      `Cannot create process: mailbox overflow must be one of ${OVERFLOW_POLICIES.join(", ")}, ` +
+        `got ${JSON.stringify(overflow)}`,
+    );
+  }
+  words[MAILBOX_CAPACITY] = capacity;
+  words[MAILBOX_OVERFLOW] = policy;
+  return words;
 }

@@ -8,8 +8,9 @@ export type { MessagePredicate, ReceiveOptions };
  * With a predicate, takes the oldest message it accepts (selective receive, as in Erlang):
  * the others stay in the mailbox, in order.
  *
- * In a child, messages come from the parent's `p.send(msg)`; in a parent, from its children's
- * `parentProcess().send(msg)`.
+ * Messages come from any actor holding a reference to this one: the parent's `p.send(msg)`,
+ * a child's `parentProcess().send(msg)`, or `ref.send(msg)` / `ref.ask(msg)` with a reference
+ * from {@linkcode self} or {@linkcode whereis}. Answer an ask with {@linkcode reply}.
  *
  * @typeParam T The type of message expected; not checked at run time.
  * @param options `timeout` in milliseconds and an abort `signal`.
@@ -52,12 +53,14 @@ export function receive<T = unknown>(
   predicate: MessagePredicate<unknown>,
   options?: ReceiveOptions,
 ): Promise<T>;
-export function receive<T>(
+export async function receive<T>(
   predicateOrOptions?: MessagePredicate<unknown> | ReceiveOptions,
   options?: ReceiveOptions,
 ): Promise<T> {
   const selective = typeof predicateOrOptions === "function";
   const predicate = selective ? predicateOrOptions : undefined;
   const waitOptions = selective ? options : predicateOrOptions;
-  return runtime.waitFor(runtime.mailbox.receive(predicate, waitOptions)) as Promise<T>;
+  const letter = await runtime.takeLetter(predicate, waitOptions);
+  runtime.lastLetter = letter;
+  return letter.body as T;
 }

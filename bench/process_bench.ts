@@ -1,14 +1,16 @@
 /**
- * deno bench for processes: spawn+join, start after idle time, and a mailbox round trip against
- * a bare Worker postMessage round trip (the baseline).
+ * deno bench for processes: spawn+join, start after idle time, and a mailbox round trip and an
+ * ask/reply round trip against a bare Worker postMessage round trip (the baseline).
  *
  * Run: deno task bench
  */
 import { mailboxEcho, rawEcho, spawnJoin, startAfterIdle } from "./_process_workloads.ts";
+import { askEcho } from "./_actor_workloads.ts";
 
 const ROUND_TRIPS = 200;
 const mailbox = await mailboxEcho();
 const raw = rawEcho();
+const asker = await askEcho();
 
 Deno.bench({
   name: `raw Worker postMessage x${ROUND_TRIPS}`,
@@ -28,6 +30,16 @@ Deno.bench({
   n: 50,
   async fn() {
     await mailbox.roundTrips(ROUND_TRIPS);
+  },
+});
+
+Deno.bench({
+  name: `ask/reply x${ROUND_TRIPS}`,
+  group: "round trip",
+  warmup: 5,
+  n: 50,
+  async fn() {
+    await asker.roundTrips(ROUND_TRIPS);
   },
 });
 
@@ -55,4 +67,5 @@ Deno.bench({
 globalThis.addEventListener("unload", () => {
   void mailbox.stop();
   void raw.stop();
+  void asker.stop();
 });

@@ -6,6 +6,8 @@
  */
 import {
   type Barrier,
+  type Behaviour,
+  type CallResult,
   type Condition,
   type Connection,
   currentProcess,
@@ -20,6 +22,8 @@ import {
   Process,
   type Queue,
   type QueueProxy,
+  receive,
+  reply,
   type Semaphore,
   type SharedArray,
   task,
@@ -197,3 +201,51 @@ export const produceNumbers = task(
     await numbers.put(null);
   },
 );
+
+/** Runs until it is terminated: a long-lived service for the supervisor examples. */
+export const idleForever = task(import.meta, async function idleForever() {
+  while (true) await delay(1000);
+});
+
+/** Throws at once: a child that keeps crashing, for the supervisor examples. */
+export const crashAtOnce = task(import.meta, function crashAtOnce(message: string) {
+  throw new RangeError(message);
+});
+
+/** Replies to every ask with the message itself, until it receives "stop". */
+export const echoServer = task(import.meta, async function echoServer() {
+  while (true) {
+    const message = await receive();
+    if (message === "stop") return;
+    reply(message);
+  }
+});
+
+/** Waits `ms`, then throws: a linked actor that crashes. */
+export const waitThenFail = task(import.meta, async function waitThenFail(ms: number) {
+  await delay(ms);
+  throw new Error(`failed after ${ms} ms`);
+});
+
+/** A bank account as a gen_server behaviour: casts deposit, calls read or withdraw. */
+export class Account
+  implements
+    Behaviour<number, "balance" | { withdraw: number }, { deposit: number }, number, [number]> {
+  init(balance: number): number {
+    return balance;
+  }
+
+  handleCall(
+    request: "balance" | { withdraw: number },
+    balance: number,
+  ): CallResult<number, number> {
+    if (request === "balance") return { reply: balance, state: balance };
+    if (request.withdraw > balance) throw new RangeError(`Insufficient funds: ${balance}`);
+    return { reply: balance - request.withdraw, state: balance - request.withdraw };
+  }
+
+  handleCast(message: { deposit: number }, balance: number): number {
+    return balance + message.deposit;
+  }
+}
+task(import.meta, Account);

@@ -236,3 +236,29 @@ Deno.test("pool_progress: the bar reaches 200/200 and all results arrive", async
   assert.match(stdout, /\[#{40}\] 200\/200/);
   assert.match(stdout, /done: 200 results, last 398/);
 });
+
+Deno.test("bank_accounts: customers find the bank by name; overdrafts are refused", async () => {
+  const lines = linesOf(await runExample("bank_accounts"));
+  for (const name of ["ann", "bob", "cy"]) {
+    assert.ok(lines.some((line) => line.startsWith(`${name}: Refused:`)), lines.join("\n"));
+  }
+  assert.deepEqual(lines.slice(-4), [
+    "ann has 100",
+    "bob has 80",
+    "cy has 50",
+    "the bank kept running through every refused request",
+  ]);
+});
+
+Deno.test("supervised_worker: bad input crashes the worker, which is restarted", async () => {
+  const lines = linesOf(await runExample("supervised_worker"));
+  assert.equal(lines.filter((line) => /restarted as pid \d+ \(restart \d\)/.test(line)).length, 2);
+  assert.ok(lines.includes("sqrt(100) = 10"));
+  assert.match(lines.at(-1)!, /^supervisor stopped/);
+});
+
+Deno.test("one_for_all: one member's crash restarts the whole group", async () => {
+  const lines = linesOf(await runExample("one_for_all"));
+  assert.ok(lines.some((line) => line.endsWith("restarted reader, parser, writer")));
+  assert.equal(lines.at(-1), "stopped: 0 running");
+});
