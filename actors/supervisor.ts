@@ -35,7 +35,7 @@ export type RestartPolicy = "permanent" | "transient" | "temporary";
  *
  * @example A transient child with arguments
  * ```ts
- * import type { ChildSpec } from "./supervisor.ts";
+ * import type { ChildSpec } from "../mod.ts";
  * import { sendMail } from "../examples/doc_targets.ts";
  *
  * const mailer: ChildSpec<[number]> = {
@@ -88,7 +88,7 @@ export interface ChildSpec<A extends unknown[] = unknown[]> {
  *
  * @example Logging restarts
  * ```ts
- * import { type RestartEvent, Supervisor } from "./supervisor.ts";
+ * import { type RestartEvent, Supervisor } from "../mod.ts";
  * import { idleForever } from "../examples/doc_targets.ts";
  *
  * const log = (event: RestartEvent) =>
@@ -123,7 +123,7 @@ export interface RestartEvent {
  *
  * @example Listing the children of a supervisor that has not started
  * ```ts
- * import { type ChildInfo, Supervisor } from "./supervisor.ts";
+ * import { type ChildInfo, Supervisor } from "../mod.ts";
  * import { idleForever } from "../examples/doc_targets.ts";
  *
  * const supervisor = new Supervisor({ children: [{ id: "service", target: idleForever }] });
@@ -209,7 +209,7 @@ let supervisorCount = 0;
  *
  * @example Restart a child that was killed
  * ```ts
- * import { type RestartEvent, Supervisor } from "./supervisor.ts";
+ * import { type RestartEvent, Supervisor } from "../mod.ts";
  * import { idleForever } from "../examples/doc_targets.ts";
  *
  * const restarted = Promise.withResolvers<RestartEvent>();
@@ -228,8 +228,7 @@ let supervisorCount = 0;
  *
  * @example Give up on a child that keeps crashing
  * ```ts
- * import { Supervisor } from "./supervisor.ts";
- * import { SupervisorGaveUpError } from "./errors.ts";
+ * import { Supervisor, SupervisorGaveUpError } from "../mod.ts";
  * import { crashAtOnce } from "../examples/doc_targets.ts";
  *
  * const supervisor = new Supervisor({

@@ -11,8 +11,7 @@
  * Run: deno task bench (its `--no-check` matters here: deno bench type-checks the module of
  * every Worker it creates, and its memory grows by about 100 MB per restart otherwise)
  */
-import { Process, receive, task } from "../mod.ts";
-import { type RestartEvent, Supervisor } from "../actors/supervisor.ts";
+import { Process, receive, type RestartEvent, Supervisor, task } from "../mod.ts";
 
 const IDLE_MS = 150;
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

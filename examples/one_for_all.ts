@@ -7,8 +7,7 @@
  *
  * Run: deno task example:one_for_all
  */
-import { currentProcess, receive } from "../mod.ts";
-import { type RestartEvent, Supervisor } from "../actors/supervisor.ts";
+import { currentProcess, receive, type RestartEvent, Supervisor } from "../mod.ts";
 
 export async function member(): Promise<void> {
   const command = await receive<string>();

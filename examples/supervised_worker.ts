@@ -7,8 +7,7 @@
  *
  * Run: deno task example:supervised_worker
  */
-import { currentProcess, parentProcess, receive } from "../mod.ts";
-import { type RestartEvent, Supervisor } from "../actors/supervisor.ts";
+import { currentProcess, parentProcess, receive, type RestartEvent, Supervisor } from "../mod.ts";
 
 export async function squareRoots(): Promise<void> {
   while (true) {

@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import {
   activeChildren,
+  type ChildSpec,
   type Process,
   ProcessStateError,
+  type RestartEvent,
+  Supervisor,
   SupervisorGaveUpError,
   Value,
 } from "../mod.ts";
-import { type ChildSpec, type RestartEvent, Supervisor } from "../actors/supervisor.ts";
 import { RestartIntensity } from "../actors/_restart_intensity.ts";
 import * as targets from "./fixtures/supervisor_targets.ts";
 import { until } from "./_helpers.ts";
