@@ -154,7 +154,8 @@ export class Runtime {
   #link: SupervisorLink | null = null;
   #selfBinding = false;
   #pendingWaits = 0;
-  #keepAlive: ReturnType<typeof setInterval> | undefined;
+  #keepAlive: number | undefined;
+  #keptAlive = false;
   #exitHookInstalled = false;
   #peers = new Map<number, PeerRecord>();
   /** Mail to actors whose link the root is still creating, in order. */
@@ -285,6 +286,8 @@ export class Runtime {
    * could still settle it. With no live child left, nothing can, and the program may end.
    */
   waitFor<T>(promise: Promise<T>): Promise<T> {
+    // A worker is kept alive by its host until it exits: only the main thread needs this.
+    if (!isMainThread) return promise;
     this.#pendingWaits++;
     this.#updateKeepAlive();
     return promise.finally(() => {
@@ -628,15 +631,18 @@ export class Runtime {
     return this.#link;
   }
 
+  /**
+   * Refs or unrefs one long interval, created once: the main thread's asks and receives toggle
+   * it, and toggling a timer's ref costs far less than creating and clearing a timer each time.
+   */
   #updateKeepAlive(): void {
     if (!isMainThread) return;
     const needed = this.#pendingWaits > 0 && this.#children.size > 0;
-    if (needed && this.#keepAlive === undefined) {
-      this.#keepAlive = setInterval(() => {}, KEEPALIVE_PERIOD_MS);
-    } else if (!needed && this.#keepAlive !== undefined) {
-      clearInterval(this.#keepAlive);
-      this.#keepAlive = undefined;
-    }
+    if (needed === this.#keptAlive) return;
+    this.#keptAlive = needed;
+    this.#keepAlive ??= setInterval(() => {}, KEEPALIVE_PERIOD_MS) as unknown as number;
+    if (needed) Deno.refTimer(this.#keepAlive);
+    else Deno.unrefTimer(this.#keepAlive);
   }
 
   #installExitHook(): void {

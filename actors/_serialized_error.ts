@@ -24,9 +24,30 @@ export function serializeError(thrown: unknown): SerializedError {
   return serialized;
 }
 
-/** Rebuilds an `Error` whose `name`, `message`, `stack` and `cause` are the remote ones. */
+/** An error class whose instances can be rebuilt from their message. */
+type ErrorClass = new (message: string) => Error;
+
+const errorClasses = new Map<string, ErrorClass>(
+  [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError].map(
+    (errorClass) => [errorClass.name, errorClass],
+  ),
+);
+
+/**
+ * Registers the framework's error classes, so an error that crossed from another actor is an
+ * instance of its class again (`error instanceof TimeoutError`), not only named like it.
+ */
+export function registerErrorClasses(...classes: ErrorClass[]): void {
+  for (const errorClass of classes) errorClasses.set(errorClass.name, errorClass);
+}
+
+/**
+ * Rebuilds an `Error` whose `name`, `message`, `stack` and `cause` are the remote ones, of the
+ * same class when it is a built-in or registered one.
+ */
 export function deserializeError(serialized: SerializedError): Error {
-  const error = new Error(serialized.message);
+  const ErrorClass = errorClasses.get(serialized.name) ?? Error;
+  const error = new ErrorClass(serialized.message);
   error.name = serialized.name;
   if (serialized.stack !== undefined) error.stack = serialized.stack;
   const cause = serialized.cause;

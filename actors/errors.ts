@@ -1,10 +1,12 @@
 /**
  * Named errors raised by processes and the supervisor. Each class sets `name`, so callers can
- * branch on `error instanceof ProcessStateError` in the actor that threw it, or on
- * `error.name === "ProcessStateError"` for an error that crossed from another actor.
+ * branch on `error instanceof ProcessStateError`, in the actor that threw it and in the one it
+ * crossed to (a pool task's error, a refused call, a child's `error`).
  *
  * @module
  */
+
+import { registerErrorClasses } from "./_serialized_error.ts";
 
 /**
  * A {@linkcode Process} method was called in a state that does not allow it: starting twice,
@@ -525,3 +527,24 @@ export class SupervisorGaveUpError extends Error {
     this.name = "SupervisorGaveUpError";
   }
 }
+
+registerErrorClasses(
+  ProcessStateError,
+  TargetNotFoundError,
+  CloneError,
+  TimeoutError,
+  ReleaseError,
+  BlockingError,
+  BrokenBarrierError,
+  ManagerClosedError,
+  AuthenticationError,
+  PoolStateError,
+  PoolTerminatedError,
+  WorkerDiedError,
+  TaskTimeoutError,
+  PoolQueueFullError,
+  ActorExitedError,
+  MailboxFullError,
+  NameTakenError,
+  SupervisorGaveUpError,
+);

@@ -1,9 +1,11 @@
 /**
- * Named errors of the channels. Each sets `name`, so callers can branch on `instanceof` in the
- * actor that threw, or on `error.name` for an error that crossed from another actor.
+ * Named errors of the channels. Each sets `name`, so callers can branch on `instanceof`, in the
+ * actor that threw and in one the error crossed to.
  *
  * @module
  */
+
+import { registerErrorClasses } from "../actors/_serialized_error.ts";
 
 /**
  * A get found the queue empty: `getNowait()`, `get({ block: false })`, or a `get` whose timeout
@@ -125,3 +127,11 @@ export class TaskDoneError extends Error {
     this.name = "TaskDoneError";
   }
 }
+
+registerErrorClasses(
+  Empty,
+  Full,
+  ChannelClosedError,
+  EOFError,
+  TaskDoneError,
+);
