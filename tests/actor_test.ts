@@ -10,6 +10,7 @@ import {
   Process,
   receive,
   register,
+  reply,
   self,
   spawn,
   TimeoutError,
@@ -18,6 +19,7 @@ import {
 } from "../mod.ts";
 import {
   askByName,
+  askByNameFromGrandchild,
   drainAfter,
   echo,
   exitAfter,
@@ -54,7 +56,6 @@ Deno.test("self() is the current actor: asking it works through its own mailbox"
   assert.equal(me.pid, 1);
   const answer = me.ask("to myself", { timeout: 5000 });
   assert.equal(await receive(), "to myself");
-  const { reply } = await import("../mod.ts");
   reply("answered");
   assert.equal(await answer, "answered");
   assert.equal(me.mailboxDepth, 0);
@@ -181,6 +182,16 @@ Deno.test("named actors: register, whereis from another actor, names freed on ex
   assert.equal((await whereis("bank"))?.pid, 1);
   await unregister("bank");
   assert.equal(await whereis("bank"), undefined);
+});
+
+Deno.test("a grandchild finds the main program by name and asks it directly", async () => {
+  await register("main-under-test");
+  const middle = await spawn(askByNameFromGrandchild, ["main-under-test", "are you there?"]);
+  assert.equal(await receive({ timeout: 10_000 }), "are you there?");
+  reply("yes");
+  assert.deepEqual(await receive({ timeout: 10_000 }), { forwarded: "yes" });
+  await middle.join();
+  await unregister("main-under-test");
 });
 
 Deno.test("a bounded mailbox with policy fail throws MailboxFullError when full", async () => {
