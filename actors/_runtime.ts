@@ -161,6 +161,8 @@ export class Runtime {
   /** Mail to actors whose link the root is still creating, in order. */
   #connecting = new Map<number, MailEnvelope[]>();
   readonly #asks = new PendingAsks();
+  /** Delivers this actor's mail to itself, in order, handles revived. */
+  #toSelf: ((envelope: MailEnvelope) => void) | undefined;
   #nextCallId = 0;
 
   constructor() {
@@ -330,20 +332,14 @@ export class Runtime {
    */
   post(address: ActorAddress, body: unknown, marks: { ask?: number; cast?: true } = {}): void {
     assertCloneable(body, "message", "send message");
-    if (address.pid === this.pid) {
-      this.mailbox.deliver({
-        body: structuredClone(body),
-        from: this.pid,
-        ask: marks.ask,
-        cast: marks.cast === true,
-        port: undefined,
-      });
-      return;
-    }
     const envelope: MailEnvelope = { type: "mail", from: this.pid, body, ...marks };
     if (containsHandles(body)) {
       envelope.body = encodeHandles(body);
       envelope.handles = true;
+    }
+    if (address.pid === this.pid) {
+      this.#toSelf ??= this.#receiver(undefined, () => {});
+      return this.#toSelf(structuredClone(envelope));
     }
     const port = this.#portTo(address.pid);
     if (port !== undefined) return port.postMessage(envelope);
@@ -581,13 +577,25 @@ export class Runtime {
     });
   }
 
-  /**
-   * Receives mail on `port`. Mail holding handles is revived before delivery, which takes an
-   * import: later mail on the same link waits for it, so the order is kept.
-   */
+  /** Receives mail on `port`. */
   #listen(port: MessagePort, onEnd: () => void): void {
+    const receive = this.#receiver(port, onEnd);
+    port.addEventListener(
+      "message",
+      (event) => receive((event as MessageEvent<MailEnvelope>).data),
+    );
+    port.start();
+    port.unref();
+  }
+
+  /**
+   * Delivers the mail of one link (a port, or this actor's mail to itself) to the mailbox.
+   * Mail holding handles is revived first, which takes an import: later mail of the same link
+   * waits for it, so the order is kept.
+   */
+  #receiver(port: MessagePort | undefined, onEnd: () => void): (envelope: MailEnvelope) => void {
     let reviving: Promise<void> | null = null;
-    const receive = (envelope: MailEnvelope, body: unknown) => {
+    const deliver = (envelope: MailEnvelope, body: unknown) => {
       if (envelope.type !== "mail") return envelope.type === "end" ? onEnd() : undefined;
       this.mailbox.deliver({
         body,
@@ -597,24 +605,21 @@ export class Runtime {
         port,
       });
     };
-    port.addEventListener("message", (event) => {
-      const envelope = (event as MessageEvent<MailEnvelope>).data;
+    return (envelope) => {
       if (envelope.type === "reply") return this.#settleReply(envelope);
       const body = envelope.type === "mail" ? envelope.body : undefined;
       const revive = envelope.type === "mail" && envelope.handles === true;
-      if (reviving === null && !revive) return receive(envelope, body);
+      if (reviving === null && !revive) return deliver(envelope, body);
       const revived = revive ? reviveHandles(body) : Promise.resolve(body);
       const previous = reviving ?? Promise.resolve();
       const current: Promise<void> = previous
         .then(() => revived)
-        .then((value) => receive(envelope, value), (error) => reportUnrevivable(error))
+        .then((value) => deliver(envelope, value), (error) => reportUnrevivable(error))
         .finally(() => {
           if (reviving === current) reviving = null;
         });
       reviving = current;
-    });
-    port.start();
-    port.unref();
+    };
   }
 
   /** Tells the parent and peers that this actor will send no more mail; the host's last act. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   ActorExitedError,
+  type ActorRef,
   Event,
   ExitSignal,
   link,
@@ -59,6 +60,15 @@ Deno.test("self() is the current actor: asking it works through its own mailbox"
   reply("answered");
   assert.equal(await answer, "answered");
   assert.equal(me.mailboxDepth, 0);
+});
+
+Deno.test("a reference an actor mails to itself arrives working, after earlier mail", async () => {
+  await self().send("first");
+  await self().send({ me: self() });
+  assert.equal(await receive({ timeout: 5000 }), "first");
+  const { me } = await receive<{ me: ActorRef }>({ timeout: 5000 });
+  assert.equal(me.pid, 1);
+  assert.equal(typeof me.ask, "function");
 });
 
 Deno.test("an ask times out with TimeoutError, and an abort signal cancels it", async () => {
