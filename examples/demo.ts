@@ -1,10 +1,21 @@
 /**
  * A short tour of what exists: processes and join, the subclass form, daemons, terminate and
- * kill, mailboxes, errors that reach the parent, and exit codes.
+ * kill, mailboxes, actors that ask and are monitored, errors that reach the parent, and exit
+ * codes.
  *
  * Run: deno task demo
  */
-import { activeChildren, currentProcess, exit, parentProcess, Process, receive } from "../mod.ts";
+import {
+  activeChildren,
+  currentProcess,
+  exit,
+  monitor,
+  parentProcess,
+  Process,
+  receive,
+  reply,
+  spawn,
+} from "../mod.ts";
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -39,6 +50,14 @@ export async function echo(): Promise<void> {
     const message = await receive<string>();
     if (message === "bye") return;
     parentProcess()!.send(message.toUpperCase());
+  }
+}
+
+export async function calculator(): Promise<void> {
+  while (true) {
+    const [a, b] = await receive<[number, number]>();
+    if (b === 0) throw new RangeError(`cannot divide ${a} by zero`);
+    reply(a / b);
   }
 }
 
@@ -77,6 +96,14 @@ if (import.meta.main) {
   for (let i = 0; i < 4; i++) console.log(`  reply: ${await receive()}`);
   echoer.send("bye");
   await echoer.join();
+
+  heading("Actors: ask and reply, monitors");
+  const calc = await spawn<[number, number], number>(calculator);
+  const down = monitor(calc.ref);
+  console.log(`  ask 84 / 2: ${await calc.ask([84, 2], { timeout: 5000 })}`);
+  await calc.ask([1, 0]).catch((error) => console.log(`  ask 1 / 0: ${error.name}`));
+  const reason = await down;
+  console.log(`  monitor: the calculator ended (${reason.kind}: ${reason.error?.message})`);
 
   heading("Errors reach the parent; exit(code) sets the exit code");
   const failing = new Process({ target: divide, args: [1, 0] });

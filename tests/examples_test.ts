@@ -91,6 +91,9 @@ Deno.test("mailbox: selective receive first, then order, then a timeout", async 
 Deno.test("demo: the tour runs to the end", async () => {
   const stdout = await runExample("demo");
   assert.match(stdout, /exit codes: 0, 0, 0/);
+  assert.match(stdout, /ask 84 \/ 2: 42/);
+  assert.match(stdout, /ask 1 \/ 0: ActorExitedError/);
+  assert.match(stdout, /monitor: the calculator ended \(error: cannot divide 1 by zero\)/);
   assert.match(stdout, /exitcode 1, p\.error: RangeError: cannot divide 1 by zero/);
   assert.match(stdout, /exit\(3\) in the child: exitcode 3/);
   assert.match(stdout, /active children: 0/);
