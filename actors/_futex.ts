@@ -42,6 +42,13 @@ export const SLEEPERS = 1;
 export const FIRST_STATE_WORD = 2;
 
 /**
+ * One try of a wait. `sleeping` is true for the last try before the waiter sleeps (it is then
+ * registered in SLEEPERS): a primitive that skips {@linkcode wake} on its fast paths uses it to
+ * leave a mark the waker will see (as a lock marks its holder's word).
+ */
+export type Attempt = (sleeping?: boolean) => boolean;
+
+/**
  * Wakes every waiter after a state change. Free when nobody sleeps: a waiter registers in
  * SLEEPERS before its last attempt, so either this sees it, or its attempt sees the change.
  */
@@ -63,18 +70,19 @@ function deadlineOf(options: AcquireOptions, action: string): number {
   return performance.now() + timeout;
 }
 
-function spin(attempt: () => boolean): boolean {
+function spin(attempt: Attempt): boolean {
   for (let round = 0; round < SPINS; round++) if (attempt()) return true;
   return false;
 }
 
 /**
  * Resolves to true once `attempt()` succeeds, or to false when not blocking or out of time.
- * Whoever makes `attempt` newly succeed calls {@linkcode wake}.
+ * Whoever makes `attempt` newly succeed calls {@linkcode wake} (or, when the attempt leaves
+ * marks, at least whenever it finds one).
  */
 export async function waitUntil(
   words: Int32Array,
-  attempt: () => boolean,
+  attempt: Attempt,
   options: AcquireOptions,
   action: string,
 ): Promise<boolean> {
@@ -94,7 +102,7 @@ type WaitResult =
   | { async: false; value: "not-equal" | "timed-out" }
   | { async: true; value: Promise<"ok" | "timed-out"> };
 
-async function sleepUntil(words: Int32Array, attempt: () => boolean, deadline: number) {
+async function sleepUntil(words: Int32Array, attempt: Attempt, deadline: number) {
   let pending: { seen: number; woken: Promise<unknown> } | null = null;
   let pollMs = 1;
   // A timed wait must last its time even if nothing else keeps the program alive, and this
@@ -107,7 +115,7 @@ async function sleepUntil(words: Int32Array, attempt: () => boolean, deadline: n
   try {
     while (true) {
       const seen = Atomics.load(words, SEQUENCE);
-      if (attempt()) return true;
+      if (attempt(true)) return true;
       const remaining = deadline - performance.now();
       if (remaining <= 0) return false;
       if (pending === null || pending.seen !== seen) {
@@ -166,7 +174,7 @@ function poll(ms: number): Promise<void> {
  */
 export function waitUntilSync(
   words: Int32Array,
-  attempt: () => boolean,
+  attempt: Attempt,
   options: AcquireOptions,
   action: string,
 ): boolean {
@@ -184,7 +192,7 @@ export function waitUntilSync(
   try {
     while (true) {
       const seen = Atomics.load(words, SEQUENCE);
-      if (attempt()) return true;
+      if (attempt(true)) return true;
       const remaining = deadline - performance.now();
       if (remaining <= 0) return false;
       Atomics.wait(words, SEQUENCE, seen, Math.min(remaining, SLICE_MS));

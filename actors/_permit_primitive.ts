@@ -1,9 +1,17 @@
 /**
  * Lock, Semaphore and BoundedSemaphore on one mechanism: each permit is one shared word that is
- * FREE, NONE (not a permit now: room for a semaphore's value to grow) or the pid of the actor
- * holding it. Taking, giving back and repairing are each a single compare-exchange, so an actor
- * terminated at any instruction leaves no half-done state, and the supervisor's repair frees
- * exactly the permits whose holder is dead.
+ * FREE, DIED (free, and its last holder died holding it), NONE (not a permit now: room for a
+ * semaphore's value to grow) or the pid of the actor holding it, with the SLEEPING bit set once
+ * a waiter went to sleep on it. Taking, giving back and repairing are each a single
+ * compare-exchange, so an actor terminated at any instruction leaves no half-done state, and the
+ * supervisor's repair frees exactly the permits whose holder is dead.
+ *
+ * The uncontended acquire + release is two compare-exchanges on the first permit word and
+ * nothing else: the owner-died report is in the word taken (DIED), and a release that finds its
+ * own pid without the SLEEPING bit knows that nobody sleeps on it, so it skips the wake. A
+ * waiter registers in SLEEPERS, then, on its last try before sleeping, sets SLEEPING on every
+ * held permit word: a holder's release either happens first (the try takes the permit) or fails
+ * its compare-exchange on the marked word and wakes.
  *
  * @module
  */
@@ -23,11 +31,14 @@ import { ReleaseError } from "./errors.ts";
 
 export type { AcquireOptions };
 
-/** 1 while a permit freed from a dead holder has not been taken yet. */
-const OWNER_DIED = FIRST_STATE_WORD;
-const FIRST_PERMIT = FIRST_STATE_WORD + 1;
+const FIRST_PERMIT = FIRST_STATE_WORD;
 const FREE = 0;
 const NONE = -1;
+/** Free, and its last holder died holding it: whoever takes it is told ({@linkcode PermitPrimitive.prototype.ownerDied}). */
+const DIED = -2;
+/** Set on a held permit word by a waiter about to sleep: its release must wake. Pids stay below. */
+const SLEEPING = 1 << 30;
+const HOLDER = SLEEPING - 1;
 
 /** How a primitive kind behaves, read from its class. */
 export interface PermitKind {
@@ -82,8 +93,9 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
    * @returns True once taken; false if not blocking or out of time.
    * @throws {RangeError} If the timeout is negative.
    */
-  acquire(options: AcquireOptions = {}): Promise<boolean> {
-    return waitUntil(this.state, this.#take, options, this.#acquireAction);
+  acquire(options?: AcquireOptions): Promise<boolean> {
+    if (options === undefined && this.#takeFirst()) return Promise.resolve(true);
+    return waitUntil(this.state, this.#take, options ?? {}, this.#acquireAction);
   }
 
   /**
@@ -94,8 +106,9 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
    * @returns True once taken; false if not blocking or out of time.
    * @throws {BlockingError} On the main thread, when it would have to wait.
    */
-  acquireSync(options: AcquireOptions = {}): boolean {
-    return waitUntilSync(this.state, this.#take, options, this.#acquireAction);
+  acquireSync(options?: AcquireOptions): boolean {
+    if (options === undefined && this.#takeFirst()) return true;
+    return waitUntilSync(this.state, this.#take, options ?? {}, this.#acquireAction);
   }
 
   /**
@@ -106,14 +119,16 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
    * at its initial value, a semaphore at its capacity.
    */
   release(): void {
-    const words = this.state;
+    const me = runtime.pid;
+    // The caller's own first permit, and nobody asleep on it: nothing to wake.
+    if (Atomics.compareExchange(this.state, FIRST_PERMIT, me, FREE) === me) return;
     if (
-      !this.#giveBack(runtime.pid) && !this.#giveBack(null) &&
+      !this.#giveBack(me) && !this.#giveBack(null) &&
       (this.#kind.bounded || !this.#swapAny(NONE, FREE))
     ) {
       throw new ReleaseError(this.#overReleaseMessage());
     }
-    wake(words);
+    wake(this.state);
   }
 
   /**
@@ -141,44 +156,76 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
     const words = this.state;
     let repaired = false;
     for (let index = FIRST_PERMIT; index < words.length; index++) {
-      const holder = Atomics.load(words, index);
-      if (
-        holder > 0 && isDead(holder) &&
-        Atomics.compareExchange(words, index, holder, FREE) === holder
-      ) {
-        repaired = true;
+      let current = Atomics.load(words, index);
+      // A waiter may set SLEEPING between the load and the exchange: retry with what is there.
+      while (current > 0 && isDead(current & HOLDER)) {
+        const seen = Atomics.compareExchange(words, index, current, DIED);
+        if (seen === current) {
+          repaired = true;
+          break;
+        }
+        current = seen;
       }
     }
-    if (repaired) {
-      Atomics.store(words, OWNER_DIED, 1);
-      wake(words);
-    }
+    if (repaired) wake(words);
   }
 
   /** The number of free permits, as Python's `get_value()`. */
   protected freePermits(): number {
     let free = 0;
     for (let index = FIRST_PERMIT; index < this.state.length; index++) {
-      if (Atomics.load(this.state, index) === FREE) free++;
+      const current = Atomics.load(this.state, index);
+      if (current === FREE || current === DIED) free++;
     }
     return free;
   }
 
-  readonly #take = (): boolean => {
+  /** The fast path of an acquire: the first permit word, free. */
+  #takeFirst(): boolean {
     runtime.haltIfReaped();
-    if (!this.#swapAny(FREE, runtime.pid)) return false;
-    this.#ownerDied = Atomics.load(this.state, OWNER_DIED) === 1 &&
-      Atomics.compareExchange(this.state, OWNER_DIED, 1, 0) === 1;
+    if (Atomics.compareExchange(this.state, FIRST_PERMIT, FREE, runtime.pid) !== FREE) return false;
+    this.#ownerDied = false;
     return true;
+  }
+
+  /**
+   * Takes any free permit; when `sleeping` and there is none, marks every held one SLEEPING so
+   * that its release wakes this waiter.
+   */
+  readonly #take = (sleeping?: boolean): boolean => {
+    runtime.haltIfReaped();
+    const words = this.state;
+    const me = runtime.pid;
+    for (let index = FIRST_PERMIT; index < words.length; index++) {
+      let current = Atomics.load(words, index);
+      while (true) {
+        let wanted: number;
+        if (current === FREE || current === DIED) wanted = me;
+        else if (sleeping && current > 0 && (current & SLEEPING) === 0) wanted = current | SLEEPING;
+        else break;
+        const seen = Atomics.compareExchange(words, index, current, wanted);
+        if (seen !== current) {
+          current = seen;
+          continue;
+        }
+        if (wanted !== me) break;
+        this.#ownerDied = current === DIED;
+        return true;
+      }
+    }
+    return false;
   };
 
   /** Frees a permit held by `holder`, or by anyone when `holder` is null. */
   #giveBack(holder: number | null): boolean {
     const words = this.state;
     for (let index = FIRST_PERMIT; index < words.length; index++) {
-      const current = Atomics.load(words, index);
-      if (current > 0 && (holder === null || current === holder)) {
-        if (Atomics.compareExchange(words, index, current, FREE) === current) return true;
+      let current = Atomics.load(words, index);
+      // A waiter may set SLEEPING between the load and the exchange: retry with what is there.
+      while (current > 0 && (holder === null || (current & HOLDER) === holder)) {
+        const seen = Atomics.compareExchange(words, index, current, FREE);
+        if (seen === current) return true;
+        current = seen;
       }
     }
     return false;

@@ -14,9 +14,20 @@ import { ReleaseError } from "./errors.ts";
 
 export type { AcquireOptions };
 
+/**
+ * FREE, DIED (free, and its last holder died holding it) or the holder's pid, with the SLEEPING
+ * bit set once a waiter went to sleep on it: a Lock's permit word (`_permit_primitive.ts`).
+ */
 const OWNER = FIRST_STATE_WORD;
+/**
+ * How many times the holder holds the lock. Only the holder reads or writes it, with plain
+ * accesses: the compare-exchanges on OWNER that pass the lock on order them.
+ */
 const COUNT = FIRST_STATE_WORD + 1;
-const OWNER_DIED = FIRST_STATE_WORD + 2;
+const FREE = 0;
+const DIED = -2;
+const SLEEPING = 1 << 30;
+const HOLDER = SLEEPING - 1;
 
 /**
  * A re-entrant lock, as Python's `multiprocessing.RLock`: the actor that holds it may acquire
@@ -42,7 +53,7 @@ export class RLock extends SharedHandle<Int32Array> {
 
   /** Creates an unlocked re-entrant lock. */
   constructor() {
-    super("RLock", import.meta.url, () => sharedWords(FIRST_STATE_WORD + 3));
+    super("RLock", import.meta.url, () => sharedWords(FIRST_STATE_WORD + 2));
   }
 
   /** True when this actor's latest first acquire took the lock over from an actor that died holding it. */
@@ -52,7 +63,7 @@ export class RLock extends SharedHandle<Int32Array> {
 
   /** How many times the current actor holds the lock (0 when it does not). */
   get count(): number {
-    return Atomics.load(this.state, OWNER) === runtime.pid ? Atomics.load(this.state, COUNT) : 0;
+    return this.#holds(runtime.pid) ? this.state[COUNT] : 0;
   }
 
   /**
@@ -61,8 +72,9 @@ export class RLock extends SharedHandle<Int32Array> {
    * @param options `blocking` (default true) and `timeout` in milliseconds.
    * @returns True once held; false if not blocking or out of time.
    */
-  acquire(options: AcquireOptions = {}): Promise<boolean> {
-    return waitUntil(this.state, this.#take, options, "acquire rlock");
+  acquire(options?: AcquireOptions): Promise<boolean> {
+    if (options === undefined && this.#take()) return Promise.resolve(true);
+    return waitUntil(this.state, this.#take, options ?? {}, "acquire rlock");
   }
 
   /**
@@ -72,8 +84,9 @@ export class RLock extends SharedHandle<Int32Array> {
    * @returns True once held; false if not blocking or out of time.
    * @throws {BlockingError} On the main thread, when it would have to wait.
    */
-  acquireSync(options: AcquireOptions = {}): boolean {
-    return waitUntilSync(this.state, this.#take, options, "acquire rlock");
+  acquireSync(options?: AcquireOptions): boolean {
+    if (options === undefined && this.#take()) return true;
+    return waitUntilSync(this.state, this.#take, options ?? {}, "acquire rlock");
   }
 
   /**
@@ -83,15 +96,22 @@ export class RLock extends SharedHandle<Int32Array> {
    */
   release(): void {
     const words = this.state;
-    if (Atomics.load(words, OWNER) !== runtime.pid) {
+    const me = runtime.pid;
+    if (!this.#holds(me)) {
       throw new ReleaseError(
-        `Cannot release rlock: actor ${runtime.pid} does not hold it; only its holder can release it`,
+        `Cannot release rlock: actor ${me} does not hold it; only its holder can release it`,
       );
     }
-    if (Atomics.sub(words, COUNT, 1) === 1) {
-      Atomics.store(words, OWNER, 0);
-      wake(words);
+    const count = words[COUNT];
+    if (count > 1) {
+      words[COUNT] = count - 1;
+      return;
     }
+    words[COUNT] = 0;
+    // Nobody asleep on it: nothing to wake. Else a waiter can only have added SLEEPING.
+    if (Atomics.compareExchange(words, OWNER, me, FREE) === me) return;
+    Atomics.compareExchange(words, OWNER, me | SLEEPING, FREE);
+    wake(words);
   }
 
   /**
@@ -117,28 +137,64 @@ export class RLock extends SharedHandle<Int32Array> {
   /** Frees the lock if its holder is dead. */
   [repairHandle](isDead: (pid: number) => boolean): void {
     const words = this.state;
-    const owner = Atomics.load(words, OWNER);
-    if (owner === 0 || !isDead(owner)) return;
-    Atomics.store(words, COUNT, 0);
-    if (Atomics.compareExchange(words, OWNER, owner, 0) === owner) {
-      Atomics.store(words, OWNER_DIED, 1);
-      wake(words);
+    let owner = Atomics.load(words, OWNER);
+    // A waiter may set SLEEPING between the load and the exchange: retry with what is there.
+    while (owner > 0 && isDead(owner & HOLDER)) {
+      const seen = Atomics.compareExchange(words, OWNER, owner, DIED);
+      if (seen === owner) {
+        wake(words);
+        return;
+      }
+      owner = seen;
     }
   }
 
-  readonly #take = (): boolean => {
+  /**
+   * Whether actor `me` holds the lock. A plain read is enough: only `me` writes its pid there,
+   * and only `me` removes it (or the supervisor, once `me` is dead); others only add SLEEPING.
+   */
+  #holds(me: number): boolean {
+    const owner = this.state[OWNER];
+    return owner > 0 && (owner & HOLDER) === me;
+  }
+
+  /**
+   * Takes the lock, or takes it once more if this actor holds it; when `sleeping` and another
+   * actor holds it, marks it SLEEPING so that its release wakes this waiter.
+   */
+  readonly #take = (sleeping?: boolean): boolean => {
     runtime.haltIfReaped();
     const words = this.state;
     const me = runtime.pid;
-    if (Atomics.load(words, OWNER) === me) {
-      Atomics.add(words, COUNT, 1);
+    if (this.#holds(me)) {
+      words[COUNT]++;
       return true;
     }
-    if (Atomics.compareExchange(words, OWNER, 0, me) !== 0) return false;
-    Atomics.store(words, COUNT, 1);
-    this.#ownerDied = Atomics.load(words, OWNER_DIED) === 1 &&
-      Atomics.compareExchange(words, OWNER_DIED, 1, 0) === 1;
-    return true;
+    let owner = Atomics.compareExchange(words, OWNER, FREE, me);
+    if (owner === FREE) {
+      words[COUNT] = 1;
+      this.#ownerDied = false;
+      return true;
+    }
+    while (true) {
+      if (owner > 0 && (owner & HOLDER) === me) {
+        words[COUNT]++;
+        return true;
+      }
+      let wanted: number;
+      if (owner === FREE || owner === DIED) wanted = me;
+      else if (sleeping && owner > 0 && (owner & SLEEPING) === 0) wanted = owner | SLEEPING;
+      else return false;
+      const seen = Atomics.compareExchange(words, OWNER, owner, wanted);
+      if (seen !== owner) {
+        owner = seen;
+        continue;
+      }
+      if (wanted !== me) return false;
+      words[COUNT] = 1;
+      this.#ownerDied = owner === DIED;
+      return true;
+    }
   };
 }
 

@@ -1,5 +1,5 @@
 /** Lock and Event workloads shared by the deno bench file and the comparison with Python. */
-import { Event, Lock, Process, task } from "../mod.ts";
+import { Event, Lock, Process, type RLock, task } from "../mod.ts";
 
 /** Acquires and releases `lock` `times` times, blocking, after `go` is set. */
 export const churn = task(import.meta, async function churn(lock: Lock, times: number, go: Event) {
@@ -22,12 +22,25 @@ export const ponger = task(
   },
 );
 
-/** Nanoseconds per uncontended acquireSync + release on this thread. */
-export function uncontendedLockNs(times = 1_000_000): number {
-  const lock = new Lock();
+/**
+ * Nanoseconds per uncontended acquireSync + release on this thread: the loop python_bench.py
+ * times with `lock.acquire(); lock.release()` (Python's blocking acquire is synchronous too).
+ */
+export function uncontendedLockNs(times = 1_000_000, lock: Lock | RLock = new Lock()): number {
   const started = performance.now();
   for (let i = 0; i < times; i++) {
     lock.acquireSync();
+    lock.release();
+  }
+  return (performance.now() - started) / times * 1e6;
+}
+
+/** Nanoseconds per uncontended `await acquire()` + release on this thread. */
+export async function uncontendedAwaitedLockNs(times = 300_000): Promise<number> {
+  const lock = new Lock();
+  const started = performance.now();
+  for (let i = 0; i < times; i++) {
+    await lock.acquire();
     lock.release();
   }
   return (performance.now() - started) / times * 1e6;

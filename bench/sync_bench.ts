@@ -1,10 +1,16 @@
 /**
- * deno bench for the synchronization primitives: uncontended lock, lock contended by two
- * actors, and Event wake-up latency.
+ * deno bench for the synchronization primitives: uncontended lock (synchronous and awaited) and
+ * RLock, lock contended by two actors, and Event wake-up latency.
  *
  * Run: deno task bench
  */
-import { contendedLockNs, eventRoundTripUs, uncontendedLockNs } from "./_sync_workloads.ts";
+import { RLock } from "../mod.ts";
+import {
+  contendedLockNs,
+  eventRoundTripUs,
+  uncontendedAwaitedLockNs,
+  uncontendedLockNs,
+} from "./_sync_workloads.ts";
 
 Deno.bench({
   name: "Lock acquireSync + release, uncontended x100k",
@@ -12,6 +18,22 @@ Deno.bench({
   baseline: true,
   fn() {
     uncontendedLockNs(100_000);
+  },
+});
+
+Deno.bench({
+  name: "Lock await acquire() + release, uncontended x100k",
+  group: "lock",
+  async fn() {
+    await uncontendedAwaitedLockNs(100_000);
+  },
+});
+
+Deno.bench({
+  name: "RLock acquireSync + release, uncontended x100k",
+  group: "lock",
+  fn() {
+    uncontendedLockNs(100_000, new RLock());
   },
 });
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { BlockingError, Event, Lock, Process, ReleaseError, Value } from "../mod.ts";
 import * as targets from "./fixtures/sync_targets.ts";
-import { receiveMany } from "./_helpers.ts";
+import { delay, receiveMany } from "./_helpers.ts";
 
 async function ticketRace(withLock: boolean): Promise<string[]> {
   const dir = await Deno.makeTempDir();
@@ -129,4 +129,67 @@ Deno.test("acquireSync on the main thread works uncontended and throws rather th
   assert.equal(lock.acquireSync({ blocking: false }), false);
   assert.throws(() => lock.acquireSync(), BlockingError);
   lock.release();
+});
+
+Deno.test("a release wakes a sleeping waiter at once, not at its next poll", async () => {
+  const lock = new Lock();
+  const latencies: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    lock.acquireSync();
+    let wokenAt = 0;
+    const waiter = lock.acquire().then((taken) => {
+      wokenAt = performance.now();
+      return taken;
+    });
+    await delay(60); // asleep by now, its re-check poll grown to 20 ms
+    const releasedAt = performance.now();
+    lock.release();
+    assert.equal(await waiter, true);
+    latencies.push(wokenAt - releasedAt);
+    lock.release();
+  }
+  const median = [...latencies].sort((a, b) => a - b)[2];
+  assert.ok(median < 5, `woken after ${latencies.map((ms) => ms.toFixed(1))} ms`);
+  assert.equal(lock.locked(), false);
+});
+
+Deno.test("a waiter asleep on a living holder waits; when the holder dies it gets the lock, told", async () => {
+  const lock = new Lock();
+  const holder = new Process({ target: targets.holdLock, args: [lock, 0, true] });
+  await holder.start();
+  await receiveMany(1);
+  let settled = false;
+  const waiter = lock.acquire({ timeout: 10_000 }).finally(() => settled = true);
+  await delay(30);
+  // Another actor's exit runs the repair: the holder is alive, its marked lock stays held.
+  const other = new Process({ target: targets.holdLock, args: [new Lock(), 0, false] });
+  await other.start();
+  await other.join();
+  await delay(30);
+  assert.equal(settled, false, "the lock of a living holder was taken");
+  await holder.kill();
+  assert.equal(await waiter, true);
+  assert.equal(lock.ownerDied, true);
+  lock.release();
+  assert.equal(lock.locked(), false);
+});
+
+Deno.test("actors and the main thread take turns, sleeping and waking, without losing one", async () => {
+  const counter = new Value("i32", 0, { lock: false });
+  const lock = new Lock();
+  const workers = Array.from(
+    { length: 2 },
+    () => new Process({ target: targets.incrementUnderLock, args: [counter, lock, 20_000] }),
+  );
+  for (const p of workers) p.start();
+  for (let turn = 0; turn < 20; turn++) {
+    await lock.acquire();
+    counter.value = counter.value + 1;
+    await delay(2); // the workers go to sleep on the held lock
+    lock.release();
+  }
+  for (const p of workers) await p.join();
+  assert.deepEqual(workers.map((p) => p.exitcode), [0, 0]);
+  assert.equal(counter.value, 40_020);
+  assert.equal(lock.locked(), false);
 });

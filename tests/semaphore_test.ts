@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
-import { BoundedSemaphore, Event, Process, ReleaseError, Semaphore, Value } from "../mod.ts";
+import {
+  BoundedSemaphore,
+  Event,
+  type Lock,
+  Process,
+  ReleaseError,
+  Semaphore,
+  Value,
+} from "../mod.ts";
 import * as targets from "./fixtures/sync_targets.ts";
-import { receiveMany } from "./_helpers.ts";
+import { delay, receiveMany } from "./_helpers.ts";
 
 Deno.test("the seeds' KTV: 5 people, 2 rooms, never more than 2 singing at once", async () => {
   const rooms = new Semaphore(2);
@@ -54,4 +62,59 @@ Deno.test("a permit held by an actor that is terminated returns to the semaphore
   assert.equal(semaphore.ownerDied, true);
   semaphore.release();
   assert.equal(semaphore.getValue(), 1);
+});
+
+Deno.test("a Semaphore(1) excludes like a lock: 3 actors x 20,000 increments end at 60,000", async () => {
+  const counter = new Value("i32", 0, { lock: false });
+  const semaphore = new Semaphore(1);
+  const workers = Array.from(
+    { length: 3 },
+    () =>
+      new Process({
+        target: targets.incrementUnderLock,
+        args: [counter, semaphore as unknown as Lock, 20_000],
+      }),
+  );
+  for (const p of workers) p.start();
+  for (const p of workers) await p.join();
+  assert.deepEqual(workers.map((p) => p.exitcode), [0, 0, 0]);
+  assert.equal(counter.value, 60_000);
+  assert.equal(semaphore.getValue(), 1);
+});
+
+Deno.test("a waiter asleep on a full semaphore wakes when any permit comes back", async () => {
+  const semaphore = new Semaphore(2);
+  assert.equal(semaphore.acquireSync(), true);
+  assert.equal(semaphore.acquireSync(), true);
+  const waiter = semaphore.acquire();
+  await delay(60);
+  semaphore.release();
+  assert.equal(await waiter, true);
+  assert.equal(semaphore.getValue(), 0);
+  const second = semaphore.acquire();
+  await delay(60);
+  semaphore.release(); // not a permit this thread marked first: still wakes
+  assert.equal(await second, true);
+  semaphore.release();
+  semaphore.release();
+  assert.equal(semaphore.getValue(), 2);
+});
+
+Deno.test("only the acquirer of the permit a dead actor held is told its owner died", async () => {
+  const semaphore = new BoundedSemaphore(2);
+  await semaphore.acquire();
+  const holder = new Process({ target: targets.holdLock, args: [semaphore, 0, true] });
+  await holder.start();
+  await receiveMany(1);
+  const waiter = semaphore.acquire({ timeout: 10_000 });
+  await delay(30);
+  await holder.kill();
+  assert.equal(await waiter, true);
+  assert.equal(semaphore.ownerDied, true);
+  semaphore.release();
+  semaphore.release();
+  assert.equal(semaphore.getValue(), 2);
+  await semaphore.acquire();
+  assert.equal(semaphore.ownerDied, false);
+  semaphore.release();
 });
