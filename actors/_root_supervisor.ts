@@ -159,7 +159,13 @@ export class RootSupervisor {
     this.#actors.set(spec.pid, record);
     worker.on("message", (report: HostReport) => this.#onReport(record, report));
     worker.on("error", (error: unknown) => record.crash ??= serializeError(error));
-    worker.on("exit", () => this.#reap(record));
+    worker.on("exit", () => {
+      if (!record.reaped) return this.#reap(record);
+      // A thread reaped while stuck has only now stopped. Between its last halt check and its
+      // stop it may have taken a lock that the repair at its reaping already saw free: repair
+      // again now that it can take nothing more.
+      this.#repairAll();
+    });
     const init: HostCommand = { type: "init", spec };
     worker.postMessage(init, [spec.mailPort]);
   }
@@ -290,9 +296,13 @@ export class RootSupervisor {
         mailEnds: report !== null && !report.startFailed,
       },
     );
-    for (const handle of this.#adopted) handle[repairHandle](this.#isDead);
+    this.#repairAll();
     this.#forget(record, { pid: record.pid, exitcode, error }, report);
     for (const listener of this.#exitListeners) listener(record.pid, exitcode);
+  }
+
+  #repairAll(): void {
+    for (const handle of this.#adopted) handle[repairHandle](this.#isDead);
   }
 
   /** Frees the names of a reaped actor, answers its monitors, and tells its links and peers. */
