@@ -86,6 +86,27 @@ Deno.test("binary messages go through sendBytes/recvBytes unchanged", async () =
   parentEnd.close();
 });
 
+Deno.test("sendBytes of any length, from any offset, arrives whole across wraps and growth", async () => {
+  const [reader, writer] = Pipe(false, { bufferBytes: 256 });
+  const source = new Uint8Array(80_000).map((_, i) => (i * 7 + 3) % 251);
+  const lengths = [0, 1, 5, 7, 8, 9, 63, 64, 65, 100, 255, 1000, 4097, 70_001];
+  const pending: Uint8Array[] = [];
+  for (let round = 0; round < 4; round++) {
+    for (const [i, length] of lengths.entries()) {
+      const offset = (i + round) % 8; // payloads that start unaligned, too
+      const payload = source.subarray(offset, offset + length);
+      writer.sendBytes(payload);
+      pending.push(payload);
+      // Read some back now and then, so that records wrap around the end of the buffer.
+      if ((i + round) % 3 === 0) assert.deepEqual(await reader.recvBytes(), pending.shift());
+    }
+  }
+  writer.close();
+  while (pending.length > 0) assert.deepEqual(await reader.recvBytes(), pending.shift());
+  await assert.rejects(reader.recvBytes(), EOFError);
+  reader.close();
+});
+
 Deno.test("recvBytes refuses a message sent with send() and leaves it for recv()", async () => {
   const [reader, writer] = Pipe<string>(false);
   writer.send("text");
