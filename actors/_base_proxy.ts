@@ -73,10 +73,12 @@ export abstract class BaseProxy implements Portable, ProxyLike {
     return { client: this.#client, ref: this.#ref };
   }
 
-  /** Like Python's repr: `<DictProxy object=3 manager=127.0.0.1:4312>`. */
+  /**
+   * Like Python's repr: `<DictProxy object=3 manager=127.0.0.1:4312>` for a manager reached over
+   * TCP, `<DictProxy object=3 manager=actor 2>` for one of this program.
+   */
   toString(): string {
-    const { hostname, port } = this.#client.endpoint.address;
-    return `<${this.constructor.name} object=${this.#ref.object} manager=${hostname}:${port}>`;
+    return `<${this.constructor.name} object=${this.#ref.object} manager=${this.#client.where}>`;
   }
 
   /**

@@ -41,15 +41,12 @@ export function frame(payload: Uint8Array): Uint8Array {
   return framed;
 }
 
-/** Frames `payload`; throws `RangeError` when it exceeds `maxBytes`. */
-export function checkedFrame(payload: Uint8Array, maxBytes: number, action: string): Uint8Array {
-  if (payload.length > maxBytes) {
-    throw new RangeError(
-      `Cannot ${action}: the message takes ${payload.length} bytes, more than the manager's ` +
-        `frame limit of ${maxBytes}; send smaller values or raise \`maxFrameBytes\``,
-    );
-  }
-  return frame(payload);
+/** The error for a message of `length` bytes, more than the frame limit `maxBytes`. */
+export function frameTooLarge(length: number, maxBytes: number, action: string): RangeError {
+  return new RangeError(
+    `Cannot ${action}: the message takes ${length} bytes, more than the manager's ` +
+      `frame limit of ${maxBytes}; send smaller values or raise \`maxFrameBytes\``,
+  );
 }
 
 /** Cuts a byte stream into frames. */

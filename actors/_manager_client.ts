@@ -1,19 +1,22 @@
 /**
  * One actor's connection to one manager, shared by every proxy of that manager in the actor.
- * Requests are pipelined: each is framed and queued at once, and everything queued in the same
- * turn goes out in one write, so a caller that does not await a reply never waits for one. The
- * manager answers calls in order per connection; replies are matched by id. When the connection
- * ends, every pending call rejects with `ManagerClosedError` (or the `AuthenticationError` that
- * ended it), and so does every later call: nothing hangs.
+ * Requests are pipelined: each is framed and handed to the link at once, so a caller that does
+ * not await a reply never waits for one. The manager answers calls in order per connection;
+ * replies are matched by id. When the connection ends, every pending call rejects with
+ * `ManagerClosedError` (or the `AuthenticationError` that ended it), and so does every later
+ * call: nothing hangs.
  *
- * The connection keeps the actor alive only while a call awaits its reply.
+ * The link is shared memory for a manager of this program (`_manager_local_link.ts`) and
+ * authenticated TCP for one served by another program (`_manager_tcp_link.ts`); the frames are
+ * the same. Either keeps the actor alive only while a call awaits its reply.
  *
  * @module
  */
 import { assertCloneable } from "./_clone.ts";
-import { concatBytes, FrameError, FrameReader, writeAll } from "./_frame_codec.ts";
-import { decodeMessage, encodeFrame } from "./_manager_codec.ts";
-import { authenticateServer, HANDSHAKE_MAX_BYTES, importAuthkey } from "./_hmac_auth.ts";
+import { FrameError } from "./_frame_codec.ts";
+import { decodeMessage, encodeFrameView } from "./_manager_codec.ts";
+import { LocalLink } from "./_manager_local_link.ts";
+import { TcpLink } from "./_manager_tcp_link.ts";
 import {
   isManagerReply,
   type ManagerReply,
@@ -25,6 +28,7 @@ import {
 } from "./_manager_protocol.ts";
 import { isPortable } from "./_portable.ts";
 import type { SerializedError } from "./_serialized_error.ts";
+import type { ActorRef } from "./actor_ref.ts";
 import { Empty, Full } from "../channels/errors.ts";
 import {
   AuthenticationError,
@@ -42,11 +46,64 @@ export interface ManagerAddress {
   port: number;
 }
 
-/** How to reach and authenticate to a manager: plain data, so it can cross to other actors. */
+/**
+ * How the actors of the manager's own program reach it: shared memory, found through the
+ * manager's actor. Plain data, SharedArrayBuffers and an actor reference, so it crosses to the
+ * program's other actors, and no further.
+ */
+export interface LocalEndpoint {
+  /** Tells this manager from any other of the program. */
+  id: string;
+  /** The words every client rings when it has published requests (`_manager_ring.ts`). */
+  hub: SharedArrayBuffer;
+  /** The manager's actor, which hands each client actor its channel. */
+  manager: ActorRef;
+}
+
+/**
+ * How to reach and authenticate to a manager: plain data (with, for a manager of this program,
+ * shared memory and an actor reference), so it can cross to other actors.
+ */
 export interface ManagerEndpoint {
   address: ManagerAddress;
   authkey: Uint8Array;
   maxFrameBytes: number;
+  /** Set for a manager of this program: then no TCP, and no authentication, are needed. */
+  local?: LocalEndpoint;
+}
+
+/** What carries a client's frames to its manager and the replies back. */
+export interface ManagerLink {
+  /** Resolves once the link is usable, or rejects with why it is not. */
+  open(): Promise<void>;
+  /** Hands over a framed request, now; `frame` is valid only during the call: copy to keep. */
+  send(frame: Uint8Array): void;
+  /** Resolves once everything sent so far is on its way; rejects if the link ends first. */
+  written(): Promise<void>;
+  /** A call awaits a reply: deliver replies, and keep the actor alive while waiting. */
+  awaiting(): void;
+  /** No call awaits a reply any more. */
+  idle(): void;
+  /** Ends the link; `written()` promises still pending reject with `error`. */
+  close(error: Error): void;
+  /** Resolves once the link has ended and its reads have stopped. */
+  readonly ended: Promise<void>;
+}
+
+/** What a link reports to its client. */
+export interface LinkOwner {
+  /** Whether a call awaits its reply. */
+  readonly awaitingReplies: boolean;
+  /**
+   * One reply frame's payload.
+   *
+   * @throws {FrameError} If it is not a manager reply.
+   */
+  receive(payload: Uint8Array): void;
+  /** The link failed: the client closes, and answers the error a failed send rejects with. */
+  fail(error: unknown): Error;
+  /** The link ended for `reason`, which says why as it is: the client closes. */
+  end(reason: Error): void;
 }
 
 /** The method a proxy implements so that stored values can refer to it. */
@@ -91,6 +148,12 @@ function rebuildError(error: SerializedError): Error {
     : new known(error.message);
 }
 
+/** Values stored as they are, with nothing to check or replace. */
+function isPrimitive(value: unknown): boolean {
+  const type = typeof value;
+  return type === "string" || type === "number" || type === "boolean" || value == null;
+}
+
 function isProxyLike(value: unknown): value is ProxyLike {
   return typeof value === "object" && value !== null && proxyTarget in value;
 }
@@ -117,7 +180,8 @@ function containsMarker(value: unknown): boolean {
   return isPlainContainer(value) && Object.values(value).some(containsMarker);
 }
 
-function endpointKey({ address, authkey }: ManagerEndpoint): string {
+function endpointKey({ address, authkey, local }: ManagerEndpoint): string {
+  if (local !== undefined) return `local#${local.id}`;
   return `${address.hostname}:${address.port}#${authkey.join(",")}`;
 }
 
@@ -132,21 +196,15 @@ function loadProxyFactory(): Promise<ProxyFactory> {
 const clients = new Map<string, ManagerClient>();
 
 /** One actor's connection to one manager. */
-export class ManagerClient {
+export class ManagerClient implements LinkOwner {
   /** Where the manager is and how to authenticate to it. */
   readonly endpoint: ManagerEndpoint;
   readonly #where: string;
-  #opening: Promise<Deno.TcpConn> | null = null;
-  #conn: Deno.TcpConn | null = null;
+  readonly #link: ManagerLink;
   #failure: Error | null = null;
-  readonly #ended = Promise.withResolvers<void>();
   #nextId = 1;
   readonly #pending = new Map<number, Pending>();
   readonly #deferred = new Map<number, Error>();
-  #outbox: Uint8Array[] = [];
-  #nextBatch = Promise.withResolvers<void>();
-  #pumping = false;
-  #reading = false;
 
   /** The client of this actor for `endpoint`, created on first use. */
   static of(endpoint: ManagerEndpoint): ManagerClient {
@@ -168,22 +226,36 @@ export class ManagerClient {
 
   private constructor(endpoint: ManagerEndpoint) {
     this.endpoint = endpoint;
-    this.#where = `${endpoint.address.hostname}:${endpoint.address.port}`;
-    this.#nextBatch.promise.catch(() => {});
+    this.#where = endpoint.local === undefined
+      ? `${endpoint.address.hostname}:${endpoint.address.port}`
+      : `actor ${endpoint.local.manager.pid}`;
+    this.#link = endpoint.local === undefined
+      ? new TcpLink(endpoint, this)
+      : new LocalLink(endpoint.local, endpoint.maxFrameBytes, this.#where, this);
+  }
+
+  /** Where the manager is, for messages: its address, or its actor for a local one. */
+  get where(): string {
+    return this.#where;
   }
 
   /** Resolves once the connection has ended, for any reason, and its reads have stopped. */
   get ended(): Promise<void> {
-    return this.#ended.promise;
+    return this.#link.ended;
   }
 
-  /** Connects and authenticates now rather than on the first request. */
+  /** Whether a call awaits its reply. */
+  get awaitingReplies(): boolean {
+    return this.#pending.size > 0;
+  }
+
+  /** Connects (and authenticates) now rather than on the first request. */
   async open(): Promise<void> {
     if (this.#failure !== null) throw this.#closedError("connect to the manager");
     try {
-      await this.#open();
+      await this.#link.open();
     } catch (error) {
-      this.close(error as Error);
+      this.fail(error);
       throw this.#closedError("connect to the manager");
     }
   }
@@ -194,7 +266,7 @@ export class ManagerClient {
       const id = this.#queue(body, action);
       const { promise, resolve, reject } = Promise.withResolvers<unknown>();
       this.#pending.set(id, { action, resolve, reject });
-      if (this.#pending.size === 1) this.#conn?.ref();
+      this.#link.awaiting();
       return promise;
     } catch (error) {
       return Promise.reject(error);
@@ -202,13 +274,13 @@ export class ManagerClient {
   }
 
   /**
-   * Sends a request that gets no reply unless it fails; resolves once it is written to the
-   * connection. A failure is kept for {@linkcode ManagerClient.prototype.takeDeferred}.
+   * Sends a request that gets no reply unless it fails; resolves once it is on its way to the
+   * manager. A failure is kept for {@linkcode ManagerClient.prototype.takeDeferred}.
    */
   cast(body: RequestBody, action: string): Promise<void> {
     try {
       this.#queue(body, action);
-      return this.#nextBatch.promise;
+      return this.#link.written();
     } catch (error) {
       return Promise.reject(error);
     }
@@ -225,15 +297,35 @@ export class ManagerClient {
   close(reason: Error): void {
     if (this.#failure !== null) return;
     this.#failure = reason;
-    // Held until the read it ends has settled, so that `ended` resolves.
-    this.#conn?.ref();
-    this.#conn?.close();
-    this.#nextBatch.reject(reason);
+    this.#link.close(this.#closedError("send a request to the manager"));
     for (const [id, pending] of this.#pending) {
       this.#pending.delete(id);
       pending.reject(this.#closedError(pending.action));
     }
-    if (!this.#reading) this.#ended.resolve();
+  }
+
+  /** The link ended for `reason`: closes with it as it is. */
+  end(reason: Error): void {
+    this.close(reason);
+  }
+
+  /** The link failed with `error`: closes, and answers the error of a failed send. */
+  fail(error: unknown): Error {
+    this.close(this.#connectionFailure(error));
+    return this.#closedError("send a request to the manager");
+  }
+
+  /**
+   * Handles one reply frame.
+   *
+   * @throws {FrameError} If it is not a manager reply.
+   */
+  receive(payload: Uint8Array): void {
+    const reply = decodeMessage(payload);
+    if (!isManagerReply(reply)) {
+      throw new FrameError("the manager sent a frame that is not a manager reply");
+    }
+    this.#dispatch(reply);
   }
 
   /**
@@ -262,17 +354,14 @@ export class ManagerClient {
     if (this.#failure !== null) throw this.#closedError(action);
     const id = this.#nextId++;
     const request = { ...this.#encodeProxies(body, action), id };
-    this.#outbox.push(encodeFrame(request, this.endpoint.maxFrameBytes, action));
-    if (!this.#pumping) {
-      this.#pumping = true;
-      queueMicrotask(() => void this.#pump());
-    }
+    this.#link.send(encodeFrameView(request, this.endpoint.maxFrameBytes, action));
     return id;
   }
 
   /** Replaces proxies of this manager by references; refuses anything that cannot be stored. */
   #encodeProxies(body: RequestBody, action: string): RequestBody {
     if (body.type === "call" || body.type === "cast") {
+      if (body.args.every(isPrimitive)) return body;
       return { ...body, args: this.#encodeValue(body.args, "args", action) as unknown[] };
     }
     if (body.type === "create") {
@@ -305,70 +394,6 @@ export class ManagerClient {
     return value;
   }
 
-  async #pump(): Promise<void> {
-    let batch = this.#nextBatch;
-    try {
-      const conn = await this.#open();
-      while (this.#outbox.length > 0) {
-        const frames = this.#outbox;
-        batch = this.#nextBatch;
-        this.#outbox = [];
-        this.#nextBatch = Promise.withResolvers();
-        this.#nextBatch.promise.catch(() => {});
-        await writeAll(conn, frames.length === 1 ? frames[0] : concatBytes(frames));
-        batch.resolve();
-      }
-    } catch (error) {
-      this.close(this.#connectionFailure(error));
-      batch.reject(this.#closedError("send a request to the manager"));
-    } finally {
-      this.#pumping = false;
-    }
-  }
-
-  #open(): Promise<Deno.TcpConn> {
-    this.#opening ??= this.#connect();
-    return this.#opening;
-  }
-
-  async #connect(): Promise<Deno.TcpConn> {
-    const conn = await Deno.connect(this.endpoint.address);
-    try {
-      conn.setNoDelay(true);
-      const reader = new FrameReader(conn, HANDSHAKE_MAX_BYTES);
-      const key = await importAuthkey(this.endpoint.authkey);
-      await authenticateServer(conn, reader, key, this.#where);
-      reader.decoder.maxBytes = this.endpoint.maxFrameBytes;
-      if (this.#failure !== null) throw this.#failure;
-      this.#conn = conn;
-      if (this.#pending.size === 0) conn.unref();
-      this.#reading = true;
-      void this.#read(conn, reader);
-      return conn;
-    } catch (error) {
-      conn.close();
-      throw error;
-    }
-  }
-
-  async #read(conn: Deno.TcpConn, reader: FrameReader): Promise<void> {
-    try {
-      for (let payload = await reader.next(); payload !== null; payload = await reader.next()) {
-        const reply = decodeMessage(payload);
-        if (!isManagerReply(reply)) {
-          throw new FrameError("the manager sent a frame that is not a manager reply");
-        }
-        this.#dispatch(conn, reply);
-      }
-      this.close(new Error(`the manager at ${this.#where} closed the connection`));
-    } catch (error) {
-      this.close(this.#connectionFailure(error));
-    } finally {
-      this.#reading = false;
-      this.#ended.resolve();
-    }
-  }
-
   #connectionFailure(error: unknown): Error {
     if (error instanceof AuthenticationError || this.#failure !== null) return error as Error;
     return new Error(
@@ -377,7 +402,7 @@ export class ManagerClient {
     );
   }
 
-  #dispatch(conn: Deno.TcpConn, reply: ManagerReply): void {
+  #dispatch(reply: ManagerReply): void {
     if (reply.type === "castFailed") {
       this.#deferred.set(reply.object, rebuildError(reply.error));
       return;
@@ -385,7 +410,7 @@ export class ManagerClient {
     const pending = this.#pending.get(reply.id);
     if (pending === undefined) return;
     this.#pending.delete(reply.id);
-    if (this.#pending.size === 0) conn.unref();
+    if (this.#pending.size === 0) this.#link.idle();
     switch (reply.type) {
       case "result":
         if (containsMarker(reply.value)) {

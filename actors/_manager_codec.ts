@@ -10,7 +10,7 @@
  * @module
  */
 import { deserialize, serialize } from "node:v8";
-import { checkedFrame, FrameError } from "./_frame_codec.ts";
+import { FrameError, frameTooLarge } from "./_frame_codec.ts";
 
 const GENERIC = 0;
 const CALL = 1;
@@ -29,11 +29,28 @@ const CLONED = 6;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
+/** The size of the scratch buffer every frame is encoded in; a larger one is not kept. */
+const SCRATCH_BYTES = 4096;
+
 /** A growable byte buffer. */
 class Writer {
-  #bytes = new Uint8Array(256);
+  #bytes = new Uint8Array(SCRATCH_BYTES);
   #view = new DataView(this.#bytes.buffer);
   #length = 0;
+
+  /** Starts over, dropping a buffer that grew for a large message. */
+  reset(): void {
+    if (this.#bytes.length > SCRATCH_BYTES) {
+      this.#bytes = new Uint8Array(SCRATCH_BYTES);
+      this.#view = new DataView(this.#bytes.buffer);
+    }
+    this.#length = 0;
+  }
+
+  /** Overwrites the 32-bit word at `offset`. */
+  uint32At(offset: number, value: number): void {
+    this.#view.setUint32(offset, value);
+  }
 
   #reserve(size: number): void {
     if (this.#length + size <= this.#bytes.length) return;
@@ -179,30 +196,54 @@ class Reader {
 type Message = { type: string; id: number; [field: string]: unknown };
 
 /** Serializes a manager message. */
-function encodeMessage(message: Message): Uint8Array {
-  const writer = new Writer();
+function writeMessage(writer: Writer, message: Message): void {
   const tag = TYPE_TAGS[message.type] ?? GENERIC;
   writer.byte(tag);
-  if (tag === GENERIC) {
-    writer.bytes(serialize(message));
-    return writer.done();
-  }
+  if (tag === GENERIC) return writer.bytes(serialize(message));
   writer.uint32(message.id);
-  if (tag === RESULT) {
-    writer.value(message.value);
-    return writer.done();
-  }
+  if (tag === RESULT) return writer.value(message.value);
   writer.uint32(message.object as number);
   writer.string(message.method as string);
   const args = message.args as unknown[];
   writer.uint32(args.length);
   for (const arg of args) writer.value(arg);
-  return writer.done();
 }
 
-/** Serializes `message` into a frame; throws `RangeError` when it exceeds `maxBytes`. */
+/** The buffer frames are encoded in, one at a time. */
+const scratch = new Writer();
+let scratchInUse = false;
+
+/**
+ * Serializes `message` into a frame (a 4-byte length, then the message) and returns a view of
+ * a shared buffer, valid until the next call: copy what you keep.
+ *
+ * @throws {RangeError} When the message exceeds `maxBytes`.
+ */
+export function encodeFrameView(message: Message, maxBytes: number, action: string): Uint8Array {
+  // A getter that V8's serializer runs could make a request of its own: it gets a buffer of
+  // its own.
+  const writer = scratchInUse ? new Writer() : scratch;
+  scratchInUse = true;
+  try {
+    writer.reset();
+    writer.uint32(0);
+    writeMessage(writer, message);
+    const frame = writer.done();
+    const length = frame.length - 4;
+    if (length > maxBytes) {
+      writer.reset();
+      throw frameTooLarge(length, maxBytes, action);
+    }
+    writer.uint32At(0, length);
+    return frame;
+  } finally {
+    if (writer === scratch) scratchInUse = false;
+  }
+}
+
+/** Serializes `message` into a frame of its own; throws `RangeError` when it exceeds `maxBytes`. */
 export function encodeFrame(message: Message, maxBytes: number, action: string): Uint8Array {
-  return checkedFrame(encodeMessage(message), maxBytes, action);
+  return encodeFrameView(message, maxBytes, action).slice();
 }
 
 /**

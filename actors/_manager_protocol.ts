@@ -1,8 +1,11 @@
 /**
  * The protocol between manager proxies and the manager actor that owns the shared objects. It
- * runs over authenticated, length-prefixed frames (see `_frame_codec.ts` and `_hmac_auth.ts`),
- * each holding one message serialized with V8's structured-clone serializer, which rebuilds data
- * and never code. One union per direction; both sides `switch` on `type` with a `never` default.
+ * runs over length-prefixed frames (`_frame_codec.ts`), carried by shared-memory rings between
+ * the actors of one program (`_manager_ring.ts`) and by TCP connections authenticated in both
+ * directions between programs (`_hmac_auth.ts`). Each frame holds one message (`_manager_codec.ts`:
+ * a compact layout for the frequent ones, V8's structured-clone serializer for the rest), which
+ * rebuilds data and never code. One union per direction; both sides `switch` on `type` with a
+ * `never` default.
  *
  * Every request carries an `id`. A `call` gets exactly one reply with that id (at once, or later
  * when it waits for a lock, an event or a queue); a `cast` gets none unless it fails, and then a
@@ -36,6 +39,15 @@ export const OBJECT_KINDS: readonly ObjectKind[] = [
   "semaphore",
   "value",
 ];
+
+/**
+ * The key of the mail a client actor sends the manager's actor (of the same program) to be
+ * served through shared memory: `{ [CONNECT_MESSAGE]: { channel, client } }`, answered `true`.
+ */
+export const CONNECT_MESSAGE = "\u0000managerConnect";
+
+/** The key of the mail that makes a manager started for its own program listen on TCP too. */
+export const LISTEN_MESSAGE = "\u0000managerListen";
 
 /** The key of the marker that stands for a proxy inside a stored value. */
 export const PROXY_MARKER = "\u0000proxy";

@@ -1,18 +1,28 @@
 /**
- * The manager actor: listens on a TCP address, authenticates every connection in both
- * directions before reading any request, then feeds each connection's requests, in order, to
- * the one engine that owns the objects. A connection that sends a malformed or oversized frame,
- * or ends in the middle of one, is closed and its session ended (its locks released, its waits
- * dropped); nothing else is affected, and a request is applied whole or not at all.
+ * The manager actor: one engine that owns the objects, fed by two kinds of sessions. Actors of
+ * the same program are served through shared memory (`_manager_local_server.ts`): each hands
+ * over its channel by mail, and the manager monitors it. Other programs reach it over TCP, when
+ * it listens: every connection is authenticated in both directions before any request is read,
+ * then its requests are fed, in order, to the engine. A session that sends a malformed or
+ * oversized frame, or ends in the middle of one, is closed and ended (its locks released, its
+ * waits dropped); nothing else is affected, and a request is applied whole or not at all.
  *
  * @module
  */
 import { wake } from "./_futex.ts";
 import { concatBytes, FrameError, FrameReader, writeAll } from "./_frame_codec.ts";
-import { decodeMessage, encodeFrame } from "./_manager_codec.ts";
+import { decodeMessage, encodeFrame, encodeFrameView } from "./_manager_codec.ts";
 import { authenticateClient, HANDSHAKE_MAX_BYTES, importAuthkey } from "./_hmac_auth.ts";
 import { type EngineSession, ManagerEngine } from "./_manager_engine.ts";
-import { isManagerRequest, type ManagerReply } from "./_manager_protocol.ts";
+import { LocalHub } from "./_manager_local_server.ts";
+import {
+  CONNECT_MESSAGE,
+  isManagerRequest,
+  LISTEN_MESSAGE,
+  type ManagerReply,
+} from "./_manager_protocol.ts";
+import type { Letter } from "./_runtime.ts";
+import { runtime } from "./_runtime.ts";
 import { serializeError } from "./_serialized_error.ts";
 import { task } from "./task.ts";
 
@@ -25,8 +35,13 @@ export interface ServeOptions {
   port: number;
   authkey: Uint8Array;
   maxFrameBytes: number;
-  /** Futex words; the port the manager listens on is stored at `portWord`, then woken. */
+  /** Whether to listen on TCP from the start; a `LISTEN_MESSAGE` can ask for it later. */
+  listen: boolean;
+  /** The words local clients ring (`_manager_ring.ts`). */
+  hub: SharedArrayBuffer;
+  /** Futex words: `readyWord` is set once serving, `portWord` holds the port listened on. */
   ready: Int32Array;
+  readyWord: number;
   portWord: number;
 }
 
@@ -34,52 +49,31 @@ export interface ServeOptions {
 export const serveManager = task(
   import.meta,
   async function serveManager(options: ServeOptions): Promise<void> {
-    const key = await importAuthkey(options.authkey);
-    const listener = Deno.listen({ hostname: options.hostname, port: options.port });
-    Atomics.store(options.ready, options.portWord, listener.addr.port);
+    const server = new ManagerServer(options);
+    if (options.listen) await server.listen();
+    Atomics.store(options.ready, options.readyWord, 1);
     wake(options.ready);
-    await new ManagerServer(listener, key, options.maxFrameBytes).serve();
+    await server.serve();
   },
 );
 
-class ManagerServer {
+/** Serves local and TCP sessions until a `shutdown` request. */
+export class ManagerServer {
+  readonly #options: ServeOptions;
   readonly #engine = new ManagerEngine();
   readonly #sessions = new Set<ServerSession>();
-  readonly #listener: Deno.TcpListener;
-  readonly #key: CryptoKey;
-  readonly #maxFrameBytes: number;
+  readonly #hub: LocalHub;
   readonly #stopped = Promise.withResolvers<void>();
+  readonly #mailStop = new AbortController();
+  #listener: Deno.TcpListener | null = null;
+  #listening: Promise<number> | null = null;
+  #key: CryptoKey | null = null;
   #nextSession = 1;
+  #stopping = false;
 
-  constructor(listener: Deno.TcpListener, key: CryptoKey, maxFrameBytes: number) {
-    this.#listener = listener;
-    this.#key = key;
-    this.#maxFrameBytes = maxFrameBytes;
-  }
-
-  /** Accepts connections until {@linkcode ManagerServer.prototype.stop}. */
-  async serve(): Promise<void> {
-    const accepting = this.#accept();
-    await this.#stopped.promise;
-    await accepting;
-  }
-
-  async #accept(): Promise<void> {
-    while (true) {
-      let conn: Deno.TcpConn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (error) {
-        // The listener was closed by stop(): serving is over.
-        if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
-          return;
-        }
-        throw error;
-      }
-      const session = new ServerSession(this.#nextSession++, conn, this);
-      this.#sessions.add(session);
-      void session.run().finally(() => this.#sessions.delete(session));
-    }
+  constructor(options: ServeOptions) {
+    this.#options = options;
+    this.#hub = new LocalHub(this, options.hub, options.maxFrameBytes);
   }
 
   get engine(): ManagerEngine {
@@ -87,20 +81,115 @@ class ManagerServer {
   }
 
   get key(): CryptoKey {
-    return this.#key;
+    return this.#key!;
   }
 
   get maxFrameBytes(): number {
-    return this.#maxFrameBytes;
+    return this.#options.maxFrameBytes;
   }
 
-  /** Stops listening, ends every session once its answers are written, and ends `serve()`. */
+  /** A new session id, unique among local and TCP sessions. */
+  nextSessionId(): number {
+    return this.#nextSession++;
+  }
+
+  /** Starts listening on the TCP address (once); resolves to the port. */
+  listen(): Promise<number> {
+    this.#listening ??= (async () => {
+      this.#key = await importAuthkey(this.#options.authkey);
+      const { hostname, port } = this.#options;
+      const listener = Deno.listen({ hostname, port });
+      this.#listener = listener;
+      Atomics.store(this.#options.ready, this.#options.portWord, listener.addr.port);
+      wake(this.#options.ready);
+      void this.#accept(listener);
+      return listener.addr.port;
+    })();
+    return this.#listening;
+  }
+
+  /** Serves until {@linkcode ManagerServer.prototype.stop}. */
+  async serve(): Promise<void> {
+    const mail = this.#serveMail();
+    const local = this.#hub.run();
+    await this.#stopped.promise;
+    await Promise.all([mail, local]);
+  }
+
+  async #serveMail(): Promise<void> {
+    while (true) {
+      let letter: Letter;
+      try {
+        letter = await runtime.takeLetter(undefined, { signal: this.#mailStop.signal });
+      } catch {
+        return; // Stopped.
+      }
+      this.#answerMail(letter);
+    }
+  }
+
+  #answerMail(letter: Letter): void {
+    const body = letter.body as Record<string, unknown> | null;
+    const answer = (value: unknown) => {
+      if (letter.ask !== undefined) runtime.answer(letter, { ok: true, value });
+    };
+    const refuse = (error: Error) => {
+      if (letter.ask !== undefined) runtime.answer(letter, { ok: false, error });
+    };
+    if (typeof body !== "object" || body === null) return refuse(notForManager());
+    if (CONNECT_MESSAGE in body) {
+      if (this.#stopping) return refuse(new Error("the manager was shut down"));
+      try {
+        this.#hub.connect(body[CONNECT_MESSAGE], this.#mailStop.signal);
+      } catch (error) {
+        return refuse(error as Error);
+      }
+      return answer(true);
+    }
+    if (LISTEN_MESSAGE in body) {
+      if (this.#stopping) return refuse(new Error("the manager was shut down"));
+      this.listen().then(answer, refuse);
+      return;
+    }
+    refuse(notForManager());
+  }
+
+  async #accept(listener: Deno.TcpListener): Promise<void> {
+    while (true) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        // The listener was closed by stop(): serving is over.
+        if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
+          return;
+        }
+        throw error;
+      }
+      const session = new ServerSession(this.nextSessionId(), conn, this);
+      this.#sessions.add(session);
+      void session.run().finally(() => this.#sessions.delete(session));
+    }
+  }
+
+  /**
+   * Stops listening, ends every session once its answers are written, and ends `serve()`.
+   * Called by a session that received `shutdown`, after it queued its answer.
+   */
   async stop(): Promise<void> {
-    this.#listener.close();
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#listener?.close();
     this.#engine.close();
+    this.#mailStop.abort();
+    this.#hub.stop();
     await Promise.all([...this.#sessions].map((session) => session.close()));
     this.#stopped.resolve();
   }
+}
+
+function notForManager(): Error {
+  return new TypeError("This actor is a manager: it takes no messages but its clients'");
 }
 
 class ServerSession implements EngineSession {
@@ -161,7 +250,7 @@ class ServerSession implements EngineSession {
   /** Queues `reply`; replies to the frames of one read go out in one write. */
   send(reply: ManagerReply): void {
     if (this.#closed) return;
-    this.#outbox.push(this.#encode(reply));
+    this.#outbox.push(encodeReply(reply, this.#server.maxFrameBytes));
     if (!this.#handling) this.#flush();
   }
 
@@ -170,19 +259,6 @@ class ServerSession implements EngineSession {
     this.#flush();
     await this.#flushing;
     this.#closeConn();
-  }
-
-  #encode(reply: ManagerReply): Uint8Array {
-    try {
-      return encodeFrame(reply, this.#server.maxFrameBytes, "send a manager reply");
-    } catch (error) {
-      if (reply.type === "castFailed") throw error;
-      return encodeFrame(
-        { type: "error", id: reply.id, error: serializeError(error) },
-        this.#server.maxFrameBytes,
-        "send a manager reply",
-      );
-    }
   }
 
   #flush(): void {
@@ -207,5 +283,23 @@ class ServerSession implements EngineSession {
     if (this.#closed) return;
     this.#closed = true;
     this.#conn.close();
+  }
+}
+
+/**
+ * Frames `reply`; a reply too large to send becomes the error saying so. With `view`, the frame
+ * is a view of a shared buffer, valid until the next encoding: copy what you keep.
+ */
+export function encodeReply(reply: ManagerReply, maxFrameBytes: number, view = false): Uint8Array {
+  const encode = view ? encodeFrameView : encodeFrame;
+  try {
+    return encode(reply, maxFrameBytes, "send a manager reply");
+  } catch (error) {
+    if (reply.type === "castFailed") throw error;
+    return encode(
+      { type: "error", id: reply.id, error: serializeError(error) },
+      maxFrameBytes,
+      "send a manager reply",
+    );
   }
 }

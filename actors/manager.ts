@@ -1,6 +1,12 @@
 import { FIRST_STATE_WORD, sharedWords, waitUntil } from "./_futex.ts";
-import { type ManagerAddress, ManagerClient, type ManagerEndpoint } from "./_manager_client.ts";
-import type { ObjectKind } from "./_manager_protocol.ts";
+import {
+  type LocalEndpoint,
+  type ManagerAddress,
+  ManagerClient,
+  type ManagerEndpoint,
+} from "./_manager_client.ts";
+import { LISTEN_MESSAGE, type ObjectKind } from "./_manager_protocol.ts";
+import { HUB_WORDS } from "./_manager_ring.ts";
 import { serveManager } from "./_manager_server.ts";
 import type { DictKey, DictProxy } from "./dict_proxy.ts";
 import type { EventProxy } from "./event_proxy.ts";
@@ -31,7 +37,9 @@ export type ManagedProxy =
 export interface ManagerOptions {
   /**
    * Where the manager listens ({@linkcode Manager.prototype.start}) or where to reach it
-   * ({@linkcode Manager.prototype.connect}). Port 0 picks a free port when serving.
+   * ({@linkcode Manager.prototype.connect}). Port 0 picks a free port when serving. A manager
+   * that is not started with `start()` listens nowhere: the actors of its program reach it
+   * through shared memory.
    *
    * @default {{ hostname: "127.0.0.1", port: 0 }}
    */
@@ -51,8 +59,9 @@ export interface ManagerOptions {
   maxFrameBytes?: number;
 }
 
-/** Where the manager actor stores the port it listens on. */
-const PORT_WORD = FIRST_STATE_WORD;
+/** Where the manager actor says it serves, and stores the port it listens on. */
+const READY_WORD = FIRST_STATE_WORD;
+const PORT_WORD = FIRST_STATE_WORD + 1;
 /** How long a shut-down manager actor may take to end before it is terminated. */
 const SHUTDOWN_GRACE_MS = 1000;
 
@@ -67,9 +76,10 @@ function entriesOf(init: Iterable<readonly [unknown, unknown]> | Record<string, 
  * lists, namespaces, queues, locks, events, semaphores, values) and hands out typed async
  * proxies to them. A proxy can be passed to any process (as an argument, or stored inside
  * another managed object), and every call on it is applied by the manager, one request at a
- * time, so each call is atomic. The manager listens on loopback TCP and authenticates every
- * connection with its authkey; the same manager can serve other programs and machines
- * (`address` + `authkey`, then `start()`), which reach it with `connect()`.
+ * time, so each call is atomic. The actors of the program that created it reach it through
+ * shared memory (no port, no `--allow-net`); after `start()` it also listens on its TCP
+ * address and authenticates every connection with its authkey, so other programs and machines
+ * can reach it with `connect()` (`address` + `authkey`).
  *
  * Proxy calls reject with `ManagerClosedError` once the manager is shut down or gone; none
  * hangs. A process that dies in the middle of a request leaves the data as it was before the
@@ -113,11 +123,12 @@ export class Manager {
   #role: "server" | "client" | null = null;
   #ready: Promise<ManagerClient> | null = null;
   #process: Process<never[]> | null = null;
+  #listening: Promise<void> | null = null;
   #shutdown: Promise<void> | null = null;
 
   /**
    * Creates a manager; nothing runs until {@linkcode Manager.prototype.start}, `connect()`, or,
-   * for a local manager (port 0), the first object created, which starts it.
+   * for a local manager (port 0), the first object created, which starts it for this program.
    *
    * @param options The address, the authkey and the frame limit.
    * @throws {RangeError} If the port or the frame limit is not valid, or the authkey is empty.
@@ -145,14 +156,19 @@ export class Manager {
     this.#maxFrameBytes = maxFrameBytes;
   }
 
-  /** Where the manager listens or is reached; the port is the one chosen once started. */
+  /**
+   * Where the manager listens or is reached; the port is the one chosen once started with
+   * `start()`, 0 while the manager listens nowhere.
+   */
   get address(): ManagerAddress {
     return { hostname: this.#hostname, port: this.#port };
   }
 
   /**
-   * Starts the manager actor, serving on the address: Python's `manager.start()`. Called
-   * implicitly by the first object created; calling it again returns the same start.
+   * Starts the manager actor and makes it listen on the address, for other programs:
+   * Python's `manager.start()`. The first object created starts the manager without it, for
+   * the actors of this program only (which need no `--allow-net`); `start()` then makes that
+   * manager listen too. Calling it again returns the same start.
    *
    * @returns Once the manager listens.
    * @throws {TypeError} If this manager was connected to a remote one with `connect()`.
@@ -160,7 +176,8 @@ export class Manager {
    * @throws {Error} The listen error (`AddrInUse`, `NotCapable` without `--allow-net`, ...).
    */
   async start(): Promise<void> {
-    await this.#begin("server", "start manager");
+    this.#listening ??= this.#listen();
+    await this.#listening;
   }
 
   /**
@@ -319,7 +336,7 @@ export class Manager {
     return `${this.#hostname}:${this.#port}`;
   }
 
-  #begin(role: "server" | "client", action: string): Promise<ManagerClient> {
+  #begin(role: "server" | "client", action: string, listen = false): Promise<ManagerClient> {
     if (this.#shutdown !== null) {
       return Promise.reject(
         new ManagerClosedError(`Cannot ${action} at ${this.#where()}: it was shut down`),
@@ -335,7 +352,7 @@ export class Manager {
       );
     }
     this.#role = role;
-    this.#ready ??= role === "server" ? this.#serve() : this.#connect();
+    this.#ready ??= role === "server" ? this.#serve(listen) : this.#connect();
     return this.#ready;
   }
 
@@ -358,16 +375,44 @@ export class Manager {
     return await client.request({ type: "create", kind, init }, action) as P;
   }
 
-  #endpoint(): ManagerEndpoint {
+  #endpoint(local?: LocalEndpoint): ManagerEndpoint {
     return {
       address: { hostname: this.#hostname, port: this.#port },
       authkey: this.#authkey,
       maxFrameBytes: this.#maxFrameBytes,
+      local,
     };
   }
 
-  async #serve(): Promise<ManagerClient> {
+  /** Starts the manager if needed, and makes it listen on its TCP address. */
+  async #listen(): Promise<void> {
+    const listenNow = this.#ready === null;
+    await this.#begin("server", "start manager", listenNow);
+    if (listenNow) return;
+    // Started by its first object, for this program only: listen now.
+    const process = this.#process!;
+    try {
+      this.#port = await process.ref.ask({ [LISTEN_MESSAGE]: true }) as number;
+    } catch (error) {
+      if (process.exitcode !== null || this.#shutdown !== null) {
+        throw new ManagerClosedError(`Cannot start manager at ${this.#where()}: it has ended`, {
+          cause: error,
+        });
+      }
+      (error as Error).message = `Cannot start manager at ${this.#where()}: ${
+        (error as Error).message
+      }`;
+      throw error;
+    }
+  }
+
+  /**
+   * Starts the manager's actor. It serves the actors of this program through shared memory,
+   * and listens on the TCP address when `listen` is set (by `start()`).
+   */
+  async #serve(listen: boolean): Promise<ManagerClient> {
     const ready = sharedWords(PORT_WORD + 1);
+    const hub = new SharedArrayBuffer(HUB_WORDS * Int32Array.BYTES_PER_ELEMENT);
     const process = new Process({
       target: serveManager,
       args: [{
@@ -375,7 +420,10 @@ export class Manager {
         port: this.#port,
         authkey: this.#authkey,
         maxFrameBytes: this.#maxFrameBytes,
+        listen,
+        hub,
         ready,
+        readyWord: READY_WORD,
         portWord: PORT_WORD,
       }],
       daemon: true,
@@ -384,19 +432,21 @@ export class Manager {
     await process.start();
     await waitUntil(
       ready,
-      () => Atomics.load(ready, PORT_WORD) !== 0 || process.exitcode !== null,
+      () => Atomics.load(ready, READY_WORD) !== 0 || process.exitcode !== null,
       {},
       "start manager",
     );
-    const port = Atomics.load(ready, PORT_WORD);
-    if (port === 0) {
+    if (Atomics.load(ready, READY_WORD) === 0) {
       await process.join();
-      const error = process.error ?? new Error("its actor ended before listening");
+      const error = process.error ??
+        new Error(`its actor ended before ${listen ? "listening" : "serving"}`);
       error.message = `Cannot start manager at ${this.#where()}: ${error.message}`;
       throw error;
     }
-    this.#port = port;
-    return ManagerClient.fresh(this.#endpoint());
+    if (listen) this.#port = Atomics.load(ready, PORT_WORD);
+    return ManagerClient.fresh(
+      this.#endpoint({ id: crypto.randomUUID(), hub, manager: process.ref }),
+    );
   }
 
   async #connect(): Promise<ManagerClient> {

@@ -21,6 +21,7 @@ import {
   extendTriplesForever,
   holdLockForever,
   incrementMany,
+  setManyAndLeave,
   useEveryKind,
 } from "./fixtures/manager_targets.ts";
 
@@ -221,6 +222,19 @@ Deno.test("a set the manager refuses is reported by flush()", async () => {
   await d.flush();
 });
 
+Deno.test("what a process sent before it ended is applied before what follows its join", async () => {
+  await using manager = new Manager();
+  const d = await manager.dict<string, number>();
+  for (let round = 0; round < 3; round++) {
+    const writer = new Process({ target: setManyAndLeave, args: [d, 2000] });
+    await writer.start();
+    await writer.join();
+    assert.equal(writer.exitcode, 0, String(writer.error));
+    assert.equal(await d.get("last"), 1999);
+    assert.equal(await d.size(), 2001);
+  }
+});
+
 Deno.test("a client killed while holding a managed lock does not deadlock the others", async () => {
   await using manager = new Manager();
   const lock = await manager.lock();
@@ -266,6 +280,73 @@ Deno.test("a manager actor that is killed rejects pending calls instead of hangi
   await actor.kill();
   await waiting;
   await assert.rejects(event.isSet(), ManagerClosedError);
+});
+
+Deno.test("values and runs of requests larger than the shared-memory rings pass whole", async () => {
+  await using manager = new Manager();
+  const d = await manager.dict<string, unknown>();
+  const text = "x".repeat(300_000) + "é";
+  const bytes = new Uint8Array(200_000).map((_, i) => i % 251);
+  await d.set("text", text);
+  await d.set("bytes", bytes);
+  assert.equal(await d.get("text"), text);
+  assert.deepEqual(await d.get("bytes"), bytes);
+  const list = await manager.list<string>();
+  const writes = Array.from({ length: 5000 }, (_, i) => list.append(`item ${i} `.repeat(5)));
+  const reads = Array.from({ length: 500 }, () => list.length());
+  await Promise.all(writes);
+  const lengths = await Promise.all(reads);
+  assert.ok(lengths.every((length, i) => i === 0 || length >= lengths[i - 1]));
+  assert.equal(await list.length(), 5000);
+  assert.equal(await list.get(4999), "item 4999 ".repeat(5));
+  await assert.rejects(
+    d.set("huge", "y".repeat(17 * 1024 * 1024)),
+    /more than the manager's frame limit/,
+  );
+});
+
+Deno.test("a loop of calls answered at once still lets timers and mail in", async () => {
+  await using manager = new Manager();
+  const d = await manager.dict<string, number>({ k: 1 });
+  let fired = false;
+  setTimeout(() => fired = true, 5);
+  const deadline = performance.now() + 10_000;
+  let calls = 0;
+  while (!fired && performance.now() < deadline) {
+    await d.get("k");
+    calls++;
+  }
+  assert.ok(fired, `the timer did not fire during ${calls} calls`);
+});
+
+Deno.test("a manager of this program needs no network permission", async () => {
+  const program = new URL("./fixtures/manager_local_program.ts", import.meta.url).pathname;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-check", "--allow-read", program],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const output = new TextDecoder().decode(stdout);
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  assert.match(output, /^count 100 address 0$/m);
+  assert.match(output, /^start\(\) refused: NotCapable$/m);
+  assert.match(output, /^still served: 101$/m);
+});
+
+Deno.test("start() after the first object makes a local manager listen for other programs", async () => {
+  await using manager = new Manager({ authkey: "late listen" });
+  const d = await manager.dict<string, number>({ a: 1 });
+  assert.match(String(d), /^<DictProxy object=1 manager=actor \d+>$/);
+  assert.equal(manager.address.port, 0);
+  await manager.register("shared", d);
+  await manager.start();
+  assert.notEqual(manager.address.port, 0);
+  await using remote = new Manager({ address: manager.address, authkey: "late listen" });
+  await remote.connect();
+  const shared = await remote.lookup<typeof d>("shared");
+  assert.match(String(shared), /^<DictProxy object=1 manager=127\.0\.0\.1:\d+>$/);
+  assert.equal(await shared.increment("a"), 2);
+  assert.equal(await d.get("a"), 2);
 });
 
 Deno.test("start, connect and bad options are checked", async () => {
