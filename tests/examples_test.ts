@@ -168,23 +168,24 @@ Deno.test("pipe_eof: everything sent arrives, then EOFError", async () => {
   ]);
 });
 
-const MANAGER_PERMISSIONS = ["--allow-net=127.0.0.1", "--allow-run"];
+/** Only the remote example serves a manager on TCP; the others reach theirs in memory. */
+const REMOTE_MANAGER_PERMISSIONS = ["--allow-net=127.0.0.1", "--allow-run"];
 
 Deno.test("manager_counter: the managed lock and the atomic increment bring the count to 0", async () => {
-  const stdout = await runExample("manager_counter", MANAGER_PERMISSIONS);
+  const stdout = await runExample("manager_counter");
   assert.match(stdout, /without a lock: +count = \d+/);
   assert.match(stdout, /with a managed lock: +count = 0$/m);
   assert.match(stdout, /with increment\(-1\): +count = 0$/m);
 });
 
 Deno.test("manager_list: a pool appends all ten squares to one managed list", async () => {
-  const stdout = await runExample("manager_list", MANAGER_PERMISSIONS);
+  const stdout = await runExample("manager_list");
   assert.match(stdout, /10 items appended by the pool/);
   assert.match(stdout, /sorted: 0, 1, 4, 9, 16, 25, 36, 49, 64, 81/);
 });
 
 Deno.test("manager_remote: two programs update a dict served by a third", async () => {
-  const stdout = await runExample("manager_remote", MANAGER_PERMISSIONS);
+  const stdout = await runExample("manager_remote", REMOTE_MANAGER_PERMISSIONS);
   assert.equal(stdout.match(/a wrong authkey is refused \(AuthenticationError\)/g)?.length, 2);
   const scores = JSON.parse(stdout.match(/server: final scores (\{.*\})/)![1]);
   assert.deepEqual(scores, { total: 200, alice: 100, bob: 100 });
