@@ -198,7 +198,10 @@ export class Runtime {
    * owner of what the supervisor released.
    */
   haltIfReaped(): void {
-    if (this.parent !== null && Atomics.load(this.status, STATUS_HALT) === 1) process.exit(1);
+    // A plain read, not Atomics.load (an uninlined call costing 10 ns on every lock acquire):
+    // the flag only ever goes from 0 to 1, and the atomic operation that follows every check
+    // keeps the read from being hoisted out of a loop, so a late flag is seen on the next check.
+    if (this.parent !== null && this.status[STATUS_HALT] === 1) process.exit(1);
   }
 
   /** Python's `_identity` of the next child this actor creates: `[...mine, n]`. */
