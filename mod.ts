@@ -1,7 +1,11 @@
 /**
  * Python's `multiprocessing`, rebuilt for Deno on the actor model. Every process is an actor
  * running in its own Worker, with a mailbox; a supervisor on the main thread reaps every exit,
- * so there are no zombies and no orphans.
+ * so there are no zombies and no orphans. Queues and pipes are typed channels on shared memory;
+ * locks, semaphores, events and shared values are released when their holder dies; a `Pool`
+ * survives worker crashes; a `Manager` shares dicts and lists, locally or over TCP; and any
+ * actor can `ask`, `monitor`, `link` or find by name any other, with gen_server behaviours and
+ * OTP-style `Supervisor`s.
  *
  * @example Start ten processes, then join them all
  * ```ts
