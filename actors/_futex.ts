@@ -91,6 +91,28 @@ function spinAWhile(attempt: Attempt): boolean {
 }
 
 /**
+ * After its spin, an async waiter blocks in `Atomics.wait` for up to this long before it sleeps on
+ * its event loop. A blocked thread gives its core to the actor that will answer (on 2 vCPUs they
+ * often share one), and a futex wake takes microseconds where a `waitAsync` wake takes tens of
+ * them or a poll; the event loop stalls at most this long. An Event round trip went from 16-21 us
+ * to 2-11 us with it (Python's: 14 us).
+ */
+const BLOCK_MS = 0.5;
+
+/** Blocks until `attempt` succeeds, up to {@linkcode BLOCK_MS} or the deadline. */
+function blockBriefly(words: Int32Array, attempt: Attempt, deadline: number): boolean {
+  const until = Math.min(performance.now() + BLOCK_MS, deadline);
+  while (true) {
+    const seen = Atomics.load(words, SEQUENCE);
+    if (attempt(true)) return true;
+    const remaining = until - performance.now();
+    if (remaining <= 0) return false;
+    Atomics.wait(words, SEQUENCE, seen, remaining);
+    runtime.haltIfReaped();
+  }
+}
+
+/**
  * Resolves to true once `attempt()` succeeds, or to false when not blocking or out of time.
  * Whoever makes `attempt` newly succeed calls {@linkcode wake} (or, when the attempt leaves
  * marks, at least whenever it finds one).
@@ -107,6 +129,7 @@ export async function waitUntil(
   if (spinAWhile(attempt)) return true;
   Atomics.add(words, SLEEPERS, 1);
   try {
+    if (blockBriefly(words, attempt, deadline)) return true;
     return await sleepUntil(words, attempt, deadline);
   } finally {
     Atomics.sub(words, SLEEPERS, 1);
