@@ -66,17 +66,25 @@ export class ActorHandle<In = unknown, Out = unknown> implements ActorRef<In, Ou
     );
   }
 
-  async ask<R = Out>(message: In, options: AskOptions = {}): Promise<R> {
+  ask<R = Out>(message: In, options: AskOptions = {}): Promise<R> {
     let reply: Promise<unknown> | undefined;
-    await sendWhenRoom(this.#address, this.#mailbox, () => {
-      reply = runtime.ask(this.#address, message, options);
-    });
-    if (reply === undefined) {
-      throw new MailboxFullError(
-        `Cannot ask actor ${this.pid}: its mailbox is full and drops what does not fit`,
-      );
+    try {
+      const sent = sendWhenRoom(this.#address, this.#mailbox, () => {
+        reply = runtime.ask(this.#address, this.#status, message, options);
+      });
+      // Posted at once (the usual case): no extra turn through the send's promise.
+      if (reply !== undefined) return reply as Promise<R>;
+      return sent.then(() => {
+        if (reply === undefined) {
+          throw new MailboxFullError(
+            `Cannot ask actor ${this.pid}: its mailbox is full and drops what does not fit`,
+          );
+        }
+        return reply as Promise<R>;
+      });
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return (await reply) as R;
   }
 
   toString(): string {

@@ -79,7 +79,7 @@ export interface ExitReport {
 
 /** Requests an actor makes of the root supervisor, answered by an `answer` command. */
 export type RootRequest =
-  /** A mail link to `pid`; answered with `{ port, address }`, or an error if it is gone. */
+  /** A mail link to `pid`; answered with the port, or an error if it is gone. */
   | { type: "connect"; pid: number }
   | { type: "register"; name: string; pid: number }
   | { type: "unregister"; name: string }
@@ -114,7 +114,7 @@ export type HostCommand =
   }
   | RootAnswer
   /** Another actor connected to this one: mail from it arrives on `port`. */
-  | { type: "peer"; address: ActorAddress; port: MessagePort }
+  | { type: "peer"; pid: number; port: MessagePort }
   /** A connected actor exited; `mailEnds` as for `childExited`. */
   | { type: "peerExited"; pid: number; mailEnds: boolean }
   /** A linked actor exited and this actor traps exits: deliver an `ExitSignal`. */

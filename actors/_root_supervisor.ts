@@ -408,18 +408,16 @@ export class RootSupervisor {
   }
 
   #connect(from: number, to: number): Answer {
-    const target = this.#addressOf(to);
-    const source = this.#addressOf(from);
-    if (target === undefined || source === undefined) {
+    if (this.#livePid(to) === undefined || this.#livePid(from) === undefined) {
       throw new ActorExitedError(`Cannot send to actor ${to}: it has exited`);
     }
     const { port1, port2 } = new MessageChannel();
-    this.#command(to, { type: "peer", address: source, port: port2 }, [port2]);
+    this.#command(to, { type: "peer", pid: from, port: port2 }, [port2]);
     for (const [one, other] of [[from, to], [to, from]]) {
       const peers = this.#peers.get(one) ?? new Set<number>();
       this.#peers.set(one, peers.add(other));
     }
-    return { value: { port: port1, address: target }, transfer: [port1] };
+    return { value: port1, transfer: [port1] };
   }
 
   #register(name: string, pid: number): void {

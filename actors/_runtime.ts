@@ -7,7 +7,10 @@
  */
 import process from "node:process";
 import { isMainThread, MessageChannel, type MessagePort } from "node:worker_threads";
+// The runtime's own exports are used by these only inside functions, so the cycle is harmless.
+import { ActorHandle } from "./_actor_handle.ts";
 import { assertCloneable } from "./_clone.ts";
+import { reasonOf } from "./_exit_report.ts";
 import { sharedWords, wake } from "./_futex.ts";
 import { Mailbox, type MessagePredicate, type ReceiveOptions } from "./_mailbox.ts";
 import { PendingAsks } from "./_pending_asks.ts";
@@ -37,6 +40,7 @@ import {
 } from "./_protocol.ts";
 import { deserializeError, serializeError } from "./_serialized_error.ts";
 import { ActorExitedError, ProcessStateError } from "./errors.ts";
+import { ExitSignal } from "./exit_signal.ts";
 import type { RootSupervisor } from "./_root_supervisor.ts";
 
 /** How this thread reaches the root supervisor: a direct call on the main thread, a message in a worker. */
@@ -59,9 +63,6 @@ export interface Letter {
   cast: boolean;
   port: MessagePort | undefined;
 }
-
-/** Builds what a trapped link exit delivers to the mailbox: set by the module defining it. */
-export type ExitSignalFactory = (from: ActorAddress, reason: ExitReport) => unknown;
 
 /** The parent's view of a child it started. */
 export interface ChildRecord {
@@ -95,9 +96,6 @@ export interface ParentLink {
 
 /** An actor this one exchanged mail with although neither is the other's parent. */
 interface PeerRecord {
-  readonly address: ActorAddress;
-  readonly status: Int32Array;
-  readonly mailbox: Int32Array;
   /** Every link with the peer (two when both connected at once); mail goes on the first. */
   readonly ports: MessagePort[];
   /** `end` markers received, one per port once the peer has exited normally. */
@@ -146,7 +144,6 @@ export class Runtime {
   mailboxWords: Int32Array = newMailboxWords();
   /** The message the last `receive()` returned: what `reply()` answers. */
   lastLetter: Letter | null = null;
-  exitSignalFactory: ExitSignalFactory | null = null;
 
   #pidCounter = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   #childIndex = 0;
@@ -364,8 +361,8 @@ export class Runtime {
     this.#connecting.set(pid, queue);
     this.rootCall({ type: "connect", pid }).answer.then(
       (answer) => {
-        const { port, address } = answer as { port: MessagePort; address: ActorAddress };
-        this.acceptPeer(address, port);
+        const port = answer as MessagePort;
+        this.acceptPeer(pid, port);
         this.#connecting.delete(pid);
         for (const queued of queue) port.postMessage(queued);
       },
@@ -387,10 +384,15 @@ export class Runtime {
 
   /**
    * Sends `body` as an ask and resolves to the reply, as Erlang's `gen_server:call`.
-   * The caller has reserved the mailbox slot.
+   * The caller has reserved the mailbox slot; `status` is the asked actor's status words.
    */
-  ask(address: ActorAddress, body: unknown, options: ReceiveOptions): Promise<unknown> {
-    if (exitcodeOf(new Int32Array(address.status)) !== null) {
+  ask(
+    address: ActorAddress,
+    status: Int32Array,
+    body: unknown,
+    options: ReceiveOptions,
+  ): Promise<unknown> {
+    if (exitcodeOf(status) !== null) {
       return Promise.reject(exitedError(address.pid, "it has exited"));
     }
     const { id, promise } = this.#asks.open(address.pid, options);
@@ -459,20 +461,9 @@ export class Runtime {
   }
 
   /** Adds a link with a peer, made by the root; mail from it arrives on `port`. */
-  acceptPeer(address: ActorAddress, port: MessagePort): void {
-    let peer = this.#peers.get(address.pid);
-    if (peer === undefined) {
-      peer = {
-        address,
-        status: new Int32Array(address.status),
-        mailbox: new Int32Array(address.mailbox),
-        ports: [],
-        endsSeen: 0,
-        exited: null,
-      };
-      this.#peers.set(address.pid, peer);
-    }
-    const record = peer;
+  acceptPeer(pid: number, port: MessagePort): void {
+    const record = this.#peers.get(pid) ?? { ports: [], endsSeen: 0, exited: null };
+    this.#peers.set(pid, record);
     record.ports.push(port);
     this.#listen(port, () => {
       record.endsSeen++;
@@ -506,7 +497,7 @@ export class Runtime {
       case "childExited":
         return this.#dispatchChild(command);
       case "peer":
-        return this.acceptPeer(command.address, command.port);
+        return this.acceptPeer(command.pid, command.port);
       case "peerExited":
         return this.#peerExited(command.pid, command.mailEnds);
       case "exitSignal":
@@ -519,7 +510,7 @@ export class Runtime {
   }
 
   #deliverExitSignal(from: ActorAddress, reason: ExitReport): void {
-    const body = this.exitSignalFactory?.(from, reason) ?? { exit: from.pid, reason };
+    const body = new ExitSignal(new ActorHandle(from), reasonOf(reason));
     Atomics.add(this.mailboxWords, MAILBOX_DEPTH, 1);
     this.mailbox.deliver({ body, from: from.pid, ask: undefined, cast: false, port: undefined });
   }

@@ -1,7 +1,3 @@
-import { ActorHandle } from "./_actor_handle.ts";
-import type { ActorAddress, ExitReport } from "./_protocol.ts";
-import { runtime } from "./_runtime.ts";
-import { reasonOf } from "./_exit_report.ts";
 import type { ActorRef } from "./actor_ref.ts";
 import type { ExitReason } from "./exit_reason.ts";
 
@@ -35,6 +31,3 @@ export class ExitSignal {
     this.reason = reason;
   }
 }
-
-runtime.exitSignalFactory = (from: ActorAddress, report: ExitReport) =>
-  new ExitSignal(new ActorHandle(from), reasonOf(report));

@@ -1,6 +1,5 @@
 import { runtime } from "./_runtime.ts";
 import type { ActorRef } from "./actor_ref.ts";
-import "./exit_signal.ts";
 
 /**
  * Links the current actor with `ref`, both ways, as Erlang's `link/1`: when either ends
