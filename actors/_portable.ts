@@ -28,9 +28,15 @@ export interface HandleDescription {
   data: unknown;
 }
 
-/** A value that crosses actors as a description of shared state. */
+/**
+ * A value that crosses actors as a description of shared state. `recipient` is the pid of the
+ * actor the description is for, when the sender knows it (a child at `start()`, the receiver of
+ * mail): a handle that counts the actors holding it (a pipe end) counts the recipient at once,
+ * so that the sender may close its own copy right after, as Python's `p.start();
+ * child_end.close()` idiom does.
+ */
 export interface Portable {
-  [describeHandle](): HandleDescription;
+  [describeHandle](recipient?: number): HandleDescription;
 }
 
 /** A handle with state an actor can hold; `isDead(pid)` tells which holders are gone. */
@@ -58,15 +64,18 @@ export function isPortable(value: unknown): value is Portable {
   return typeof value === "object" && value !== null && describeHandle in value;
 }
 
-/** Replaces handles (at any depth of arrays and plain objects) with their descriptions. */
-export function encodeHandles<T>(value: T): T {
-  return mapTree(value, (handle) => ({ [MARKER]: describe(handle) })) as T;
+/**
+ * Replaces handles (at any depth of arrays and plain objects) with their descriptions, for the
+ * actor `recipient` when it is known (see {@linkcode Portable}).
+ */
+export function encodeHandles<T>(value: T, recipient?: number): T {
+  return mapTree(value, (handle) => ({ [MARKER]: describe(handle, recipient) })) as T;
 }
 
 /** Describes `handle`, with the handles its own state holds (a condition's lock) described too. */
-export function describe(handle: Portable): HandleDescription {
-  const description = handle[describeHandle]();
-  return { ...description, data: encodeHandles(description.data) };
+export function describe(handle: Portable, recipient?: number): HandleDescription {
+  const description = handle[describeHandle](recipient);
+  return { ...description, data: encodeHandles(description.data, recipient) };
 }
 
 let adopting = false;

@@ -135,6 +135,8 @@ export type HostReport =
   | { type: "startFailed"; error: SerializedError }
   | { type: "exit"; code: number; error: SerializedError | null }
   | { type: "spawn"; spec: ActorSpec }
+  /** A pid this actor handed out will never be spawned (building its start failed). */
+  | { type: "discard"; pid: number }
   | { type: "signal"; pid: number; signal: StopSignal }
   | { type: "adopt"; handle: HandleDescription }
   | { type: "call"; id: number; request: RootRequest };

@@ -131,16 +131,22 @@ export class RootSupervisor {
     handle[repairHandle](this.#isDead);
   }
 
-  /** True for a pid that is not the main program and no longer alive. */
-  readonly #isDead = (pid: number): boolean => pid !== MAIN_PID && !this.#actors.has(pid);
+  /**
+   * True for a pid that has been reaped. A pid handed out and not yet spawned here is not dead:
+   * a parent that passed a pipe end to a child it is starting counted the child as a holder.
+   */
+  readonly #isDead = (pid: number): boolean =>
+    pid !== MAIN_PID && !this.#actors.has(pid) && this.#settled.has(pid);
+  readonly #settled = new SettledPids();
 
   /** Creates the worker for `spec` and sends it the `init` command. */
   spawn(spec: ActorSpec): void {
     const parent = this.#actors.get(spec.parentPid);
     if (spec.parentPid !== MAIN_PID && (parent === undefined || parent.signal !== null)) {
       spec.mailPort.close();
-      return;
+      return this.discard(spec.pid);
     }
+    this.#settled.add(spec.pid);
     const worker = this.#takeWorker();
     const record: ActorRecord = {
       pid: spec.pid,
@@ -168,6 +174,12 @@ export class RootSupervisor {
     });
     const init: HostCommand = { type: "init", spec };
     worker.postMessage(init, [spec.mailPort]);
+  }
+
+  /** A pid that was handed out but will never be spawned: it counts as dead. */
+  discard(pid: number): void {
+    this.#settled.add(pid);
+    this.#repairAll();
   }
 
   #takeWorker(): Worker {
@@ -233,6 +245,9 @@ export class RootSupervisor {
         return;
       case "spawn":
         if (report.spec.parentPid === record.pid) this.spawn(report.spec);
+        return;
+      case "discard":
+        this.discard(report.pid);
         return;
       case "adopt":
         void reviveForAdoption(report.handle).then((handle) => this.adopt(handle as Repairable));
@@ -475,6 +490,27 @@ export class RootSupervisor {
 
   #notify(parentPid: number, command: ChildCommand): void {
     this.#command(parentPid, command);
+  }
+}
+
+/**
+ * The pids that have reached the root (spawned, or discarded), in little memory: pids are handed
+ * out in increasing order, so all those below a floor have, and only the few above it that
+ * arrived ahead of a lower one are kept one by one.
+ */
+class SettledPids {
+  /** Every pid below this one has reached the root. */
+  #floor = MAIN_PID + 1;
+  readonly #above = new Set<number>();
+
+  has(pid: number): boolean {
+    return pid < this.#floor || this.#above.has(pid);
+  }
+
+  add(pid: number): void {
+    if (pid < this.#floor) return;
+    this.#above.add(pid);
+    while (this.#above.delete(this.#floor)) this.#floor++;
   }
 }
 

@@ -46,6 +46,8 @@ import type { RootSupervisor } from "./_root_supervisor.ts";
 /** How this thread reaches the root supervisor: a direct call on the main thread, a message in a worker. */
 export interface SupervisorLink {
   spawn(spec: ActorSpec): void;
+  /** `pid` was handed out but will never be spawned. */
+  discard(pid: number): void;
   signal(pid: number, signal: StopSignal): void;
   adopt(handle: Portable & Repairable): void;
   /** Sends request `id` to the root; resolves to its answer, rejects with its error. */
@@ -230,7 +232,8 @@ export class Runtime {
 
   /**
    * Registers a child and its mail link, and asks the supervisor to spawn it. The record's
-   * `started` promise settles when the target runs or cannot start.
+   * `started` promise settles when the target runs or cannot start. `payload` is built for the
+   * child's pid, so that handles in it count the child as a holder from this moment.
    */
   startChild(
     init: {
@@ -240,12 +243,21 @@ export class Runtime {
       handle: object;
       mailbox: Int32Array;
     },
-    payload: LaunchPayload,
+    payloadFor: (pid: number) => LaunchPayload,
   ): ChildRecord {
+    const pid = Atomics.add(this.#pidCounter, 0, 1) + 1;
+    let payload: LaunchPayload;
+    try {
+      payload = payloadFor(pid);
+    } catch (error) {
+      // Handles described before the failure may count the pid as a holder: it never lives.
+      this.#supervisor().discard(pid);
+      throw error;
+    }
     const { port1, port2 } = new MessageChannel();
     const child: ChildRecord = {
       ...init,
-      pid: Atomics.add(this.#pidCounter, 0, 1) + 1,
+      pid,
       status: newStatus(STARTING),
       port: port1,
       mailbox: init.mailbox,
@@ -334,7 +346,7 @@ export class Runtime {
     assertCloneable(body, "message", "send message");
     const envelope: MailEnvelope = { type: "mail", from: this.pid, body, ...marks };
     if (containsHandles(body)) {
-      envelope.body = encodeHandles(body);
+      envelope.body = encodeHandles(body, address.pid);
       envelope.handles = true;
     }
     if (address.pid === this.pid) {
@@ -422,7 +434,7 @@ export class Runtime {
       ? { type: "reply", ask, ok: true, value: outcome.value }
       : { type: "reply", ask, ok: false, error: serializeError(outcome.error) };
     if (envelope.ok && containsHandles(envelope.value)) {
-      envelope.value = encodeHandles(envelope.value);
+      envelope.value = encodeHandles(envelope.value, letter.from);
       envelope.handles = true;
     }
     if (letter.port === undefined) return void this.#settleReply(structuredClone(envelope));
@@ -667,6 +679,10 @@ class RootLink implements SupervisorLink {
 
   spawn(spec: ActorSpec): void {
     void this.#root.then((root) => root.spawn(spec));
+  }
+
+  discard(pid: number): void {
+    void this.#root.then((root) => root.discard(pid));
   }
 
   signal(pid: number, signal: StopSignal): void {

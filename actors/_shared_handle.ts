@@ -42,8 +42,8 @@ export abstract class SharedHandle<State> implements Portable, Repairable {
     }
   }
 
-  /** Describes the handle for another actor. */
-  [describeHandle](): HandleDescription {
+  /** Describes the handle for another actor (`recipient`, when known: see `Portable`). */
+  [describeHandle](_recipient?: number): HandleDescription {
     return { module: this.#module, kind: this.#kind, data: this.state as unknown };
   }
 

@@ -30,6 +30,9 @@ const link: SupervisorLink = {
   spawn(spec) {
     report({ type: "spawn", spec }, [spec.mailPort]);
   },
+  discard(pid) {
+    report({ type: "discard", pid });
+  },
   signal(pid, signal) {
     report({ type: "signal", pid, signal });
   },

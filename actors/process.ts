@@ -211,15 +211,13 @@ export class Process<A extends unknown[] = unknown[]> {
     assertCloneable(this.#args, "args", action);
     assertCloneable(fields, "this", action);
     const processClass = this.constructor as typeof Process;
-    const payload: LaunchPayload = {
+    const refs = {
       processClass: processClass === Process
         ? null
         : refFor(processClass, runtime.mainModule, `process "${this.#name}"`),
       target: this.#target === undefined
         ? null
         : refFor(this.#target, runtime.mainModule, `process "${this.#name}"`),
-      args: encodeHandles(this.#args),
-      fields: encodeHandles(fields),
     };
     this.#child = runtime.startChild(
       {
@@ -229,7 +227,11 @@ export class Process<A extends unknown[] = unknown[]> {
         handle: this,
         mailbox: this.#mailbox,
       },
-      payload,
+      (pid): LaunchPayload => ({
+        ...refs,
+        args: encodeHandles(this.#args, pid),
+        fields: encodeHandles(fields, pid),
+      }),
     );
     return runtime.waitFor(this.#child.started.promise);
   }

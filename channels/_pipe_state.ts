@@ -18,6 +18,8 @@ export interface ConnectionState {
   /** HOLDER_SLOTS pids per side: the actors holding a copy of that end. */
   holders: Int32Array;
   side: number;
+  /** Set in the description of an end that was closed where it was passed from. */
+  closed?: true;
 }
 
 /** The state of a new pipe, one per end; the creating actor holds both ends. */

@@ -1,5 +1,10 @@
 import { type AcquireOptions, waitUntil, wake } from "../actors/_futex.ts";
-import { repairHandle, revivingForAdoption } from "../actors/_portable.ts";
+import {
+  describeHandle,
+  type HandleDescription,
+  repairHandle,
+  revivingForAdoption,
+} from "../actors/_portable.ts";
 import { runtime } from "../actors/_runtime.ts";
 import { registerSharedKind, SharedHandle } from "../actors/_shared_handle.ts";
 import { BYTES, encode } from "./_codec.ts";
@@ -67,7 +72,21 @@ export class Connection<T = unknown> extends SharedHandle<State> {
     const duplex = rings.length === 2;
     this.#send = duplex || side === 0 ? new Ring(rings[side] ?? rings[0]) : null;
     this.#receive = duplex ? new Ring(rings[1 - side]) : side === 1 ? new Ring(rings[0]) : null;
-    if (state === undefined && !revivingForAdoption()) this.#hold();
+    if (this.state.closed === true) this.#closed = true;
+    else if (state === undefined && !revivingForAdoption()) this.#hold(runtime.pid);
+  }
+
+  /**
+   * Describes this end for another actor. When the recipient is known (a child at `start()`,
+   * the receiver of mail), it holds its copy from this moment, before it has even started: the
+   * sender may close its own copy at once without the other end seeing EOF. A closed end
+   * arrives closed.
+   */
+  override [describeHandle](recipient?: number): HandleDescription {
+    const description = super[describeHandle](recipient);
+    if (this.#closed) return { ...description, data: { ...this.state, closed: true } };
+    if (recipient !== undefined && recipient !== runtime.pid) this.#hold(recipient);
+    return description;
   }
 
   /** Whether this copy of the end was closed here. */
@@ -194,13 +213,14 @@ export class Connection<T = unknown> extends SharedHandle<State> {
     }
   }
 
-  #hold(): void {
+  /** Counts `pid` among the holders of this end, once. */
+  #hold(pid: number): void {
     const { holders, side } = this.state;
     for (let slot = side * HOLDER_SLOTS; slot < (side + 1) * HOLDER_SLOTS; slot++) {
-      if (Atomics.load(holders, slot) === runtime.pid) return;
+      if (Atomics.load(holders, slot) === pid) return;
     }
     for (let slot = side * HOLDER_SLOTS; slot < (side + 1) * HOLDER_SLOTS; slot++) {
-      if (Atomics.compareExchange(holders, slot, 0, runtime.pid) === 0) return;
+      if (Atomics.compareExchange(holders, slot, 0, pid) === 0) return;
     }
     throw new RangeError(`Cannot hold a pipe end in more than ${HOLDER_SLOTS} actors at once`);
   }
