@@ -57,8 +57,10 @@ export class Full extends Error {
 }
 
 /**
- * A channel was closed: a put after `close()`, or a get on a closed queue with nothing left.
- * Unlike Python, closing a queue closes it for every actor, as a Go channel does.
+ * A channel was closed: a put or get on a queue after this actor's `close()` (Python raises
+ * `ValueError` there), a send or receive on a closed pipe end, or a send to a pipe whose other
+ * end is closed everywhere. {@linkcode ShutDown} is the kind for a queue shut down for every
+ * actor, so `catch` of this class also catches it.
  *
  * @example Recognising the error
  * ```ts
@@ -77,6 +79,66 @@ export class ChannelClosedError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ChannelClosedError";
+  }
+}
+
+/**
+ * The queue was shut down with `shutdown()`, for every actor: a put, or a get once what was
+ * buffered is drained (at once after `shutdown({ immediate: true })`). Python 3.13's
+ * `queue.ShutDown`. A subclass of {@linkcode ChannelClosedError}.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ChannelClosedError, ShutDown } from "./errors.ts";
+ *
+ * const error = new ShutDown("Cannot put: the queue was shut down");
+ * assert.equal(error.name, "ShutDown");
+ * assert.ok(error instanceof ChannelClosedError);
+ * ```
+ */
+export class ShutDown extends ChannelClosedError {
+  /**
+   * Creates the error.
+   *
+   * @param message What was attempted.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ShutDown";
+  }
+}
+
+/**
+ * `recvBytesInto()` was given a buffer too short for the message. The message was taken from
+ * the pipe all the same: it is in `bytes`, as Python's `BufferTooShort` holds it in `args[0]`.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferTooShort } from "./errors.ts";
+ *
+ * const error = new BufferTooShort("Cannot receive bytes into the buffer", new Uint8Array(9));
+ * assert.equal(error.name, "BufferTooShort");
+ * assert.equal(error.bytes.length, 9);
+ * ```
+ */
+export class BufferTooShort extends Error {
+  /** The whole message that did not fit. */
+  readonly bytes: Uint8Array;
+
+  /**
+   * Creates the error.
+   *
+   * @param message What did not fit where.
+   * @param bytes The message.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, bytes: Uint8Array = new Uint8Array(0), options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BufferTooShort";
+    this.bytes = bytes;
   }
 }
 
@@ -132,6 +194,8 @@ registerErrorClasses(
   Empty,
   Full,
   ChannelClosedError,
+  ShutDown,
   EOFError,
+  BufferTooShort,
   TaskDoneError,
 );
