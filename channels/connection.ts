@@ -43,22 +43,21 @@ export type BytesLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer;
  * @throws {TypeError} If `data` is not a buffer or a view of one, or its buffer was detached.
  */
 function bytesOf(data: unknown, action: string, name: string): Uint8Array {
-  let bytes: Uint8Array;
-  if (data instanceof Uint8Array) bytes = data;
-  else if (ArrayBuffer.isView(data)) {
-    bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  } else if (data instanceof ArrayBuffer || data instanceof SharedArrayBuffer) {
-    bytes = new Uint8Array(data);
-  } else {
+  const view = ArrayBuffer.isView(data);
+  if (!view && !(data instanceof ArrayBuffer || data instanceof SharedArrayBuffer)) {
     throw new TypeError(
       `Cannot ${action}: ${name} must be an ArrayBuffer, a SharedArrayBuffer or a view of one ` +
         `(a typed array or a DataView), got ${describeValue(data)}`,
     );
   }
-  if (bytes.length === 0 && (bytes.buffer as ArrayBuffer).detached === true) {
+  const buffer = view ? data.buffer : data;
+  if ((buffer as ArrayBuffer).detached === true) {
     throw new TypeError(`Cannot ${action}: the buffer of ${name} was detached (transferred)`);
   }
-  return bytes;
+  if (data instanceof Uint8Array) return data;
+  return view
+    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    : new Uint8Array(buffer);
 }
 
 /**

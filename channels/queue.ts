@@ -37,24 +37,30 @@ export interface ShutdownOptions {
   immediate?: boolean;
 }
 
+/** The options of `putNowait` and `getNowait`. */
+const NO_WAIT_OPTIONS: WaitOptions = { block: false };
+const WAIT: AcquireOptions = {};
+const NO_WAIT: AcquireOptions = { blocking: false };
+
 /** Validates wait options; the futex options of a channel wait. */
 function waitOptions(options: WaitOptions | undefined, action: string): AcquireOptions {
-  if (options === undefined) return {};
+  // The common cases, without an allocation on the hot path.
+  if (options === undefined) return WAIT;
+  if (options === NO_WAIT_OPTIONS) return NO_WAIT;
   if (typeof options !== "object" || options === null) {
     throw new TypeError(
       `Cannot ${action}: options must be an object ({ block, timeout }), got ` +
         describeValue(options),
     );
   }
-  const { block, blocking } = options;
-  for (const [name, value] of [["block", block], ["blocking", blocking]] as const) {
-    if (value !== undefined && typeof value !== "boolean") {
-      throw new TypeError(
-        `Cannot ${action}: ${name} must be a boolean, got ${describeValue(value)}`,
-      );
-    }
+  const blocking = options.block ?? options.blocking;
+  if (blocking !== undefined && typeof blocking !== "boolean") {
+    const name = options.block === undefined ? "blocking" : "block";
+    throw new TypeError(
+      `Cannot ${action}: ${name} must be a boolean, got ${describeValue(blocking)}`,
+    );
   }
-  return { blocking: block ?? blocking, timeout: checkTimeout(options.timeout, action) };
+  return { blocking, timeout: checkTimeout(options.timeout, action) };
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -205,7 +211,7 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
    * @throws {ChannelClosedError} If this actor closed the queue.
    */
   putNowait(item: T): void {
-    this.putSync(item, { block: false });
+    this.putSync(item, NO_WAIT_OPTIONS);
   }
 
   /**
@@ -270,7 +276,7 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
    * @throws {ChannelClosedError} If this actor closed the queue.
    */
   getNowait(): T {
-    return this.getSync({ block: false });
+    return this.getSync(NO_WAIT_OPTIONS);
   }
 
   /**
