@@ -9,6 +9,7 @@
  * @module
  */
 import { type AcquireOptions, waitUntil, waitUntilSync, wake } from "../actors/_futex.ts";
+import { runtime } from "../actors/_runtime.ts";
 import { startTimer, stopTimer, type Timer } from "../actors/_time.ts";
 
 /** How long a waiter retries before it sleeps. */
@@ -234,7 +235,10 @@ export class Turns {
     if (this.#line[this.#head] === turn) this.#try(turn, true);
     else this.#settle(turn, () => turn.finish(false));
     // The pump sleeps on the words until a wake: when nothing is left, wake it to end.
-    if (this.serve() && this.#pumping) wake(this.#words);
+    if (this.serve() && this.#pumping) {
+      runtime.haltIfReaped();
+      wake(this.#words);
+    }
   }
 
   /** Waits on the channel until the line is served, one pump at a time. */

@@ -75,6 +75,8 @@ const MAX_QUEUE_SIZE = 2 ** 31 - 1;
 class LocalSide {
   closed = false;
   joinCancelled = false;
+  /** `shutdown()` was called here and waits for this side's pending puts. */
+  shutdownPending = false;
   readonly puts: Turns;
   readonly gets: Turns;
   #exitGate: PromiseWithResolvers<void> | null = null;
@@ -383,6 +385,11 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
    * `ShutDown`, and `for await` ends. With `immediate`, what is buffered is discarded: gets
    * reject at once, and a `JoinableQueue` counts the discarded items as done.
    *
+   * Like a sentinel, it never overtakes this actor's own puts: the ones it called before and
+   * that still wait for room complete first, then the shutdown takes effect (its later puts
+   * fail at once). An immediate shutdown abandons them with the rest: they reject with
+   * `ShutDown`, an un-awaited one without an unhandled rejection.
+   *
    * @param options `immediate` (default false).
    * @throws {TypeError} If `immediate` is not a boolean.
    */
@@ -398,6 +405,15 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
       throw new TypeError(
         `Cannot shut down queue: immediate must be a boolean, got ${describeValue(immediate)}`,
       );
+    }
+    const local = this.#local;
+    if (immediate) {
+      local.puts.abandon(new ShutDown("Cannot put: the queue was shut down immediately"), true);
+    } else if (!local.puts.idle) {
+      local.shutdownPending = true;
+      const applied = local.puts.settled().then(() => this.#ring.shutdown(false));
+      runtime.delayExit(applied);
+      return;
     }
     this.#ring.shutdown(immediate);
   }
@@ -466,7 +482,9 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
     if (this.#local.closed) {
       throw new ChannelClosedError("Cannot put: this actor closed the queue with close()");
     }
-    if (this.#ring.shutDown) throw new ShutDown("Cannot put: the queue was shut down");
+    if (this.#ring.shutDown || this.#local.shutdownPending) {
+      throw new ShutDown("Cannot put: the queue was shut down");
+    }
     const record = encode(item, action);
     if (this.#ring.tooLarge(record.length)) {
       throw new RangeError(

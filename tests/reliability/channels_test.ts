@@ -234,9 +234,14 @@ Deno.test("shutdown(): waiting and later puts fail, consumers drain, then for aw
   const q = new Queue<number>(3);
   const consumers = [0, 1].map(() => new Process({ target: targets.iterateAll, args: [q] }));
   for (let i = 0; i < 3; i++) await q.put(i);
-  const waiting = q.put(3, { timeout: 60_000 }); // the queue is full: it waits
+  // Another actor's put waits for room in the full queue.
+  const progress = new SharedArray("i32", 1);
+  const blocked = new Process({ target: targets.produceNumbered, args: [q, 9, 1, progress] });
+  await blocked.start();
+  await delay(50);
   q.shutdown();
-  await assert.rejects(waiting, ShutDown);
+  await blocked.join();
+  assert.equal(blocked.error?.name, "ShutDown", "the waiting put failed with ShutDown");
   await assert.rejects(q.put(4), /the queue was shut down/);
   assert.throws(() => q.putNowait(4), ShutDown);
   for (const p of consumers) await p.start();
@@ -246,6 +251,26 @@ Deno.test("shutdown(): waiting and later puts fail, consumers drain, then for aw
   await assert.rejects(q.get(), ShutDown);
   assert.throws(() => q.getNowait(), ShutDown);
   q.shutdown(); // again: nothing more happens
+});
+
+Deno.test("shutdown() never overtakes this actor's un-awaited puts; immediate abandons them", async () => {
+  const q = new Queue<number>(2);
+  const consumer = new Process({ target: targets.iterateAll, args: [q] });
+  await consumer.start();
+  for (let i = 0; i < 30; i++) q.put(i);
+  q.shutdown(); // the port of "put everything, then say we are done"
+  await assert.rejects(q.put(30), ShutDown, "a put after the call fails at once");
+  assert.deepEqual(await receiveMany(1), [range(30)]);
+  await consumer.join();
+  await assert.rejects(q.get(), ShutDown);
+
+  const dropped = new Queue<number>(1);
+  for (let i = 0; i < 5; i++) dropped.put(i); // un-awaited: no unhandled rejection
+  const awaited = dropped.put(5);
+  dropped.shutdown({ immediate: true });
+  await assert.rejects(awaited, ShutDown);
+  assert.equal(dropped.qsize(), 0);
+  await dropped.joinThread();
 });
 
 Deno.test("shutdown({ immediate: true }) discards what is buffered; join() waits only for taken items", async () => {
