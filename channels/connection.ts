@@ -69,6 +69,7 @@ function bytesOf(data: unknown, action: string, name: string): Uint8Array {
  *
  * @example A request and a reply
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Pipe, Process } from "../mod.ts";
  * import { answerOnce } from "../examples/doc_targets.ts";
  *
@@ -77,7 +78,7 @@ function bytesOf(data: unknown, action: string, name: string): Uint8Array {
  * await p.start();
  * childEnd.close(); // the child holds its own copy
  * parentEnd.send("ping");
- * console.assert((await parentEnd.recv()) === "pong: ping");
+ * assert.equal(await parentEnd.recv(), "pong: ping");
  * await p.join();
  * ```
  */

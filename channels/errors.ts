@@ -13,9 +13,10 @@ import { registerErrorClasses } from "../actors/_serialized_error.ts";
  *
  * @example Recognising the error
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Empty } from "./errors.ts";
  *
- * console.assert(new Empty("Cannot get: the queue is empty").name === "Empty");
+ * assert.equal(new Empty("Cannot get: the queue is empty").name, "Empty");
  * ```
  */
 export class Empty extends Error {
@@ -38,9 +39,10 @@ export class Empty extends Error {
  *
  * @example Recognising the error
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Full } from "./errors.ts";
  *
- * console.assert(new Full("Cannot put: the queue is full").name === "Full");
+ * assert.equal(new Full("Cannot put: the queue is full").name, "Full");
  * ```
  */
 export class Full extends Error {
@@ -64,9 +66,10 @@ export class Full extends Error {
  *
  * @example Recognising the error
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ChannelClosedError } from "./errors.ts";
  *
- * console.assert(new ChannelClosedError("Cannot put: the queue is closed").name === "ChannelClosedError");
+ * assert.equal(new ChannelClosedError("Cannot put: the queue is closed").name, "ChannelClosedError");
  * ```
  */
 export class ChannelClosedError extends Error {
@@ -148,9 +151,10 @@ export class BufferTooShort extends Error {
  *
  * @example Recognising the error
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EOFError } from "./errors.ts";
  *
- * console.assert(new EOFError("The other end of the pipe is closed").name === "EOFError");
+ * assert.equal(new EOFError("The other end of the pipe is closed").name, "EOFError");
  * ```
  */
 export class EOFError extends Error {
@@ -172,9 +176,10 @@ export class EOFError extends Error {
  *
  * @example Recognising the error
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TaskDoneError } from "./errors.ts";
  *
- * console.assert(new TaskDoneError("taskDone() called too many times").name === "TaskDoneError");
+ * assert.equal(new TaskDoneError("taskDone() called too many times").name, "TaskDoneError");
  * ```
  */
 export class TaskDoneError extends Error {

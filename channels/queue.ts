@@ -337,7 +337,7 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
 
   /**
    * Says that this actor is done with the queue, as Python's `close()`: its later puts and
-   * gets throw `ChannelClosedError`, and gets of its still waiting reject with it. Other actors
+   * gets throw `ChannelClosedError`, and its gets still waiting reject with it. Other actors
    * go on: this does not end their `for await` (that is {@linkcode Queue.prototype.shutdown}).
    * Puts this actor called before still complete (see {@linkcode Queue.prototype.joinThread}),
    * unless {@linkcode Queue.prototype.cancelJoinThread} was called. Closing twice does nothing.
