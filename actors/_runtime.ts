@@ -153,6 +153,7 @@ export class Runtime {
   #link: SupervisorLink | null = null;
   #selfBinding = false;
   #pendingWaits = 0;
+  readonly #exitWork = new Set<Promise<void>>();
   #keepAlive: number | undefined;
   #keptAlive = false;
   #exitHookInstalled = false;
@@ -308,6 +309,22 @@ export class Runtime {
       this.#pendingWaits--;
       this.#updateKeepAlive();
     });
+  }
+
+  /**
+   * Makes this worker's exit wait for `work` (a promise that never rejects), as Python's exit
+   * joins the feeder thread of each queue the process put on: a queue's pending un-awaited puts
+   * still complete after the target has returned. The main thread has no exit to delay.
+   */
+  delayExit(work: Promise<void>): void {
+    if (isMainThread) return;
+    this.#exitWork.add(work);
+    void work.then(() => this.#exitWork.delete(work));
+  }
+
+  /** Resolves once the work given to {@linkcode delayExit} is done, work added meanwhile too. */
+  async exitWork(): Promise<void> {
+    while (this.#exitWork.size > 0) await Promise.all(this.#exitWork);
   }
 
   /** Python's exit handler: terminate daemonic children, then wait for the others. */

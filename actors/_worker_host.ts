@@ -133,6 +133,7 @@ async function finish(outcome: { thrown: unknown } | null): Promise<void> {
       `Process ${runtime.name} (pid ${runtime.pid}) failed:\n${describeThrown(outcome.thrown)}`,
     );
   }
+  await runtime.exitWork();
   await runtime.endChildren();
   runtime.endMail();
   report({ type: "exit", code, error });

@@ -19,14 +19,24 @@
  * ring either before or after its operation, never torn: no completed put is lost and no item is
  * delivered twice.
  *
+ * A ring can be shut down (a queue's `shutdown()`): puts then fail and takes drain what is left.
+ * Shut down immediately, it discards what it holds: the first actor to take the take mutex moves
+ * the head to the tail, counting the records it skipped as discarded (journaled like a take), so
+ * a `JoinableQueue` does not wait for tasks nobody will ever take.
+ *
  * @module
  */
 import { FIRST_STATE_WORD, sharedWords, wake } from "../actors/_futex.ts";
 import { runtime } from "../actors/_runtime.ts";
-import { decode } from "./_codec.ts";
+import { checkInteger, describeValue } from "../actors/_time.ts";
+import { BYTES, decode } from "./_codec.ts";
 import type { BufferOptions } from "./buffer_options.ts";
 
-const CLOSED = FIRST_STATE_WORD;
+/** {@linkcode OPEN}, {@linkcode SHUT_DOWN} or {@linkcode SHUT_DOWN_IMMEDIATELY}; only grows. */
+const STATE = FIRST_STATE_WORD;
+const OPEN = 0;
+const SHUT_DOWN = 1;
+const SHUT_DOWN_IMMEDIATELY = 2;
 const MAXSIZE = FIRST_STATE_WORD + 1;
 /** `taskDone()` calls so far: the unfinished tasks are `puts - done`. */
 const DONE = FIRST_STATE_WORD + 2;
@@ -43,6 +53,12 @@ const COUNTER = 2;
 const JOURNAL_VALID = 3;
 const JOURNAL_POSITION = 4;
 const JOURNAL_COUNTER = 5;
+/** The take side only: records discarded by an immediate shutdown, and its journal. */
+const DISCARDED = 6;
+const JOURNAL_DISCARDED = 7;
+/** The journal's valid mark: position and counter, or also the discarded count. */
+const JOURNALED = 1;
+const JOURNALED_WITH_DISCARDED = 2;
 /** The tag of a padding record, which takes the bytes up to the end of the buffer. */
 const PADDING = 0;
 /**
@@ -61,6 +77,12 @@ const MUTEX_SPINS = 1000;
 const MAX_CAPACITY = 2 ** 30;
 /** The first capacity of a ring, unless its options say otherwise. */
 const DEFAULT_CAPACITY = 2 ** 16;
+/**
+ * The most a ring grows to unless its options say otherwise. A growable buffer reserves its
+ * largest size as address space when it is created, so this bounds what each live channel
+ * reserves (items up to half of it, 128 MiB, fit).
+ */
+export const DEFAULT_MAX_BYTES = 2 ** 28;
 /** The smallest capacity. */
 const MIN_CAPACITY = 64;
 
@@ -96,20 +118,24 @@ export interface RingSize {
 /**
  * The size of a channel's ring from its options.
  *
+ * @throws {TypeError} If `options` is not an object, or a size is not a number.
  * @throws {RangeError} If a size is not an integer from 64 to 2^30, or `bufferBytes` is
  * larger than `maxBufferBytes`.
  */
 export function ringSize(options: BufferOptions, action: string): RingSize {
-  const { maxBufferBytes = MAX_CAPACITY } = options;
-  const { bufferBytes = Math.min(DEFAULT_CAPACITY, maxBufferBytes) } = options;
-  for (const [name, value] of Object.entries({ bufferBytes, maxBufferBytes })) {
-    if (!Number.isInteger(value) || value < MIN_CAPACITY || value > MAX_CAPACITY) {
-      throw new RangeError(
-        `Cannot ${action}: ${name} must be an integer from ${MIN_CAPACITY} to ${MAX_CAPACITY}, ` +
-          `got ${value}`,
-      );
-    }
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(
+      `Cannot ${action}: options must be an object ({ bufferBytes, maxBufferBytes }), got ` +
+        describeValue(options),
+    );
   }
+  const bounds = { min: MIN_CAPACITY, max: MAX_CAPACITY };
+  const maxBufferBytes = options.maxBufferBytes === undefined
+    ? DEFAULT_MAX_BYTES
+    : checkInteger(options.maxBufferBytes, action, "maxBufferBytes", bounds);
+  const bufferBytes = options.bufferBytes === undefined
+    ? Math.min(DEFAULT_CAPACITY, maxBufferBytes)
+    : checkInteger(options.bufferBytes, action, "bufferBytes", bounds);
   if (bufferBytes > maxBufferBytes) {
     throw new RangeError(
       `Cannot ${action}: bufferBytes (${bufferBytes}) is larger than maxBufferBytes ` +
@@ -159,9 +185,11 @@ export class Ring {
     return Atomics.load(this.#words, CAPACITY);
   }
 
-  /** Items put and not yet marked done with `taskDone()`. */
+  /** Items put and neither marked done with `taskDone()` nor discarded by a shutdown. */
   get unfinished(): number {
-    return (Atomics.load(this.#words, PUT_SIDE + COUNTER) - Atomics.load(this.#words, DONE)) | 0;
+    const words = this.#words;
+    return (Atomics.load(words, PUT_SIDE + COUNTER) - Atomics.load(words, DONE) -
+      Atomics.load(words, TAKE_SIDE + DISCARDED)) | 0;
   }
 
   /** The most items it holds, 0 for no limit. */
@@ -174,15 +202,44 @@ export class Ring {
     return this.#buffer.maxByteLength;
   }
 
-  /** Whether `close()` was called, by any actor. */
-  get closed(): boolean {
-    return Atomics.load(this.#words, CLOSED) === 1;
+  /** Whether the ring was shut down, by any actor: puts fail. */
+  get shutDown(): boolean {
+    return Atomics.load(this.#words, STATE) !== OPEN;
   }
 
-  /** Closes the ring for everyone and wakes every waiter. */
-  close(): void {
-    Atomics.store(this.#words, CLOSED, 1);
+  /** Whether the ring was shut down and everything left in it taken or discarded. */
+  get drained(): boolean {
+    return this.shutDown && this.count === 0;
+  }
+
+  /**
+   * Shuts the ring down for everyone and wakes every waiter: puts fail from now on; takes drain
+   * what is left, or (`immediate`) find nothing, what is left being discarded.
+   */
+  shutdown(immediate: boolean): void {
+    runtime.haltIfReaped();
+    const state = immediate ? SHUT_DOWN_IMMEDIATELY : SHUT_DOWN;
+    if (Atomics.compareExchange(this.#words, STATE, OPEN, state) !== OPEN && immediate) {
+      Atomics.store(this.#words, STATE, SHUT_DOWN_IMMEDIATELY);
+    }
+    if (immediate) this.discard();
     wake(this.#words);
+  }
+
+  /**
+   * After an immediate shutdown, discards what the ring holds (a put that was in progress
+   * may have added to it); false if the take mutex stays busy (the next take discards).
+   */
+  discard(): boolean {
+    if (Atomics.load(this.#words, STATE) !== SHUT_DOWN_IMMEDIATELY) return true;
+    if (!this.#lock(TAKE_SIDE)) return false;
+    let changed = false;
+    try {
+      changed = this.#discardLocked();
+      return true;
+    } finally {
+      this.#unlock(TAKE_SIDE, changed);
+    }
   }
 
   /** Whether a payload of `length` bytes can never fit, even once the ring has grown. */
@@ -205,6 +262,7 @@ export class Ring {
     if (!this.#lock(PUT_SIDE)) return false;
     let changed = false;
     try {
+      if (words[STATE] !== OPEN) return false;
       const tail = words[PUT_SIDE + POSITION];
       const puts = words[PUT_SIDE + COUNTER];
       const maxsize = words[MAXSIZE];
@@ -246,22 +304,37 @@ export class Ring {
 
   /**
    * Removes the oldest record and returns its decoded value; {@linkcode NOTHING} when the take
-   * mutex stays busy, the ring is empty, or (with `accept`) the record has another tag.
+   * mutex stays busy, the ring is empty (or was shut down immediately), or (with `accept`) the
+   * record has another tag. With `into`, a bytes record is copied into it instead and its
+   * length returned; one longer than `into` is still taken, and returned as a copy.
    */
-  tryTake(accept?: number): unknown {
+  tryTake(accept?: number, into?: Uint8Array): unknown {
     const words = this.#words;
     if (!this.#lock(TAKE_SIDE)) return NOTHING;
     let changed = false;
     try {
       const start = words[TAKE_SIDE + POSITION];
       if (start === Atomics.load(words, PUT_SIDE + POSITION)) return NOTHING;
+      if (words[STATE] === SHUT_DOWN_IMMEDIATELY) {
+        changed = this.#discardLocked();
+        return NOTHING;
+      }
       const capacity = this.#sync();
       const head = this.#skipPadding(start, capacity);
       const offset = head & (capacity - 1);
       const length = this.#view.getInt32(offset);
       const tag = this.#bytes[offset + 4];
       if (accept !== undefined && tag !== accept) return NOTHING;
-      const value = decode(tag, this.#bytes, this.#view, offset + HEADER, length);
+      const payload = offset + HEADER;
+      let value: unknown;
+      if (into === undefined || tag !== BYTES) {
+        value = decode(tag, this.#bytes, this.#view, payload, length);
+      } else if (length <= into.length) {
+        into.set(this.#bytes.subarray(payload, payload + length));
+        value = length;
+      } else {
+        value = this.#bytes.slice(payload, payload + length);
+      }
       this.#commit(
         TAKE_SIDE,
         (head + recordSize(length)) | 0,
@@ -290,13 +363,15 @@ export class Ring {
 
   /** Marks one task done; false if none was unfinished. */
   taskDone(): boolean {
+    runtime.haltIfReaped();
     const words = this.#words;
     while (true) {
       const done = Atomics.load(words, DONE);
-      const puts = Atomics.load(words, PUT_SIDE + COUNTER);
-      if (done === puts) return false;
+      const unfinished = (Atomics.load(words, PUT_SIDE + COUNTER) - done -
+        Atomics.load(words, TAKE_SIDE + DISCARDED)) | 0;
+      if (unfinished <= 0) return false;
       if (Atomics.compareExchange(words, DONE, done, (done + 1) | 0) === done) {
-        if (((done + 1) | 0) === puts) wake(words);
+        if (unfinished === 1) wake(words);
         return true;
       }
     }
@@ -308,9 +383,34 @@ export class Ring {
     for (const side of [PUT_SIDE, TAKE_SIDE]) {
       const holder = Atomics.load(words, side + MUTEX);
       if (holder <= 0 || !isDead(holder)) continue;
-      if (Atomics.load(words, side + JOURNAL_VALID) === 1) this.#apply(side);
+      if (Atomics.load(words, side + JOURNAL_VALID) !== 0) this.#apply(side);
       if (Atomics.compareExchange(words, side + MUTEX, holder, 0) === holder) wake(words);
     }
+  }
+
+  /**
+   * Moves the head to the tail, counting the records skipped (not paddings) as taken and
+   * discarded; called holding the take mutex. False if there was nothing to discard.
+   */
+  #discardLocked(): boolean {
+    const words = this.#words;
+    const tail = Atomics.load(words, PUT_SIDE + POSITION);
+    const capacity = this.#sync();
+    let head = words[TAKE_SIDE + POSITION];
+    let records = 0;
+    while (head !== tail) {
+      const offset = head & (capacity - 1);
+      if (this.#bytes[offset + 4] !== PADDING) records++;
+      head = (head + recordSize(this.#view.getInt32(offset))) | 0;
+    }
+    if (records === 0) return false;
+    this.#commit(
+      TAKE_SIDE,
+      tail,
+      (words[TAKE_SIDE + COUNTER] + records) | 0,
+      (words[TAKE_SIDE + DISCARDED] + records) | 0,
+    );
+    return true;
   }
 
   /** The capacity, with the views brought up to date; called holding a mutex. */
@@ -410,13 +510,18 @@ export class Ring {
     }
   }
 
-  /** Journals the side's next position and counter, then applies them. */
-  #commit(side: number, position: number, counter: number): void {
+  /** Journals the side's next position and counter (and discarded count), then applies them. */
+  #commit(side: number, position: number, counter: number, discarded?: number): void {
     runtime.haltIfReaped();
     const words = this.#words;
     words[side + JOURNAL_POSITION] = position;
     words[side + JOURNAL_COUNTER] = counter;
-    Atomics.store(words, side + JOURNAL_VALID, 1);
+    if (discarded === undefined) {
+      Atomics.store(words, side + JOURNAL_VALID, JOURNALED);
+    } else {
+      words[side + JOURNAL_DISCARDED] = discarded;
+      Atomics.store(words, side + JOURNAL_VALID, JOURNALED_WITH_DISCARDED);
+    }
     this.#apply(side);
   }
 
@@ -426,6 +531,9 @@ export class Ring {
    */
   #apply(side: number): void {
     const words = this.#words;
+    if (words[side + JOURNAL_VALID] === JOURNALED_WITH_DISCARDED) {
+      Atomics.store(words, side + DISCARDED, words[side + JOURNAL_DISCARDED]);
+    }
     Atomics.store(words, side + COUNTER, words[side + JOURNAL_COUNTER]);
     Atomics.store(words, side + POSITION, words[side + JOURNAL_POSITION]);
     Atomics.store(words, side + JOURNAL_VALID, 0);

@@ -7,11 +7,12 @@
  *
  * @example A queue for large items
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Queue } from "../mod.ts";
  *
  * const q = new Queue<Uint8Array>(0, { bufferBytes: 1 << 20 });
  * await q.put(new Uint8Array(4 << 20)); // the buffer grows to hold it
- * console.assert((await q.get()).length === 4 << 20);
+ * assert.equal((await q.get()).length, 4 << 20);
  * ```
  */
 export interface BufferOptions {
@@ -23,10 +24,11 @@ export interface BufferOptions {
    */
   bufferBytes?: number;
   /**
-   * Bytes of shared memory the channel may grow to, at most 2^30 (1 GiB). Growing only
-   * reserves address space up front; memory is used as the buffer grows.
+   * Bytes of shared memory the channel may grow to, at most 2^30 (1 GiB). This much address
+   * space is reserved when the channel is created (memory is used only as the buffer grows),
+   * so the default, 256 MiB, lets items of up to 128 MiB through; raise it for larger ones.
    *
-   * @default {1073741824}
+   * @default {268435456}
    */
   maxBufferBytes?: number;
 }

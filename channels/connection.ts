@@ -1,4 +1,4 @@
-import { type AcquireOptions, waitUntil, wake } from "../actors/_futex.ts";
+import { waitUntil, wake } from "../actors/_futex.ts";
 import {
   describeHandle,
   type HandleDescription,
@@ -7,11 +7,12 @@ import {
 } from "../actors/_portable.ts";
 import { runtime } from "../actors/_runtime.ts";
 import { registerSharedKind, SharedHandle } from "../actors/_shared_handle.ts";
+import { checkInteger, checkTimeout, describeValue } from "../actors/_time.ts";
 import { BYTES, encode } from "./_codec.ts";
 import { type ConnectionState, HOLDER_SLOTS, takePendingState } from "./_pipe_state.ts";
 import { NOTHING, Ring } from "./_ring.ts";
-import { channelWait, channelWaitSync } from "./_wait.ts";
-import { ChannelClosedError, EOFError, Full } from "./errors.ts";
+import { channelWaitSync, Turns } from "./_wait.ts";
+import { BufferTooShort, ChannelClosedError, EOFError, Full } from "./errors.ts";
 
 /**
  * How long a send on the main thread retries for room before it grows the buffer instead: at
@@ -33,6 +34,32 @@ const MAIN_THREAD_MAX_SPIN_MS = 8;
 /** @ignore Internal: not part of the public API. */
 type State = ConnectionState;
 
+/** What `sendBytes` and `recvBytesInto` take: any buffer, as Python's bytes-like objects. */
+export type BytesLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer;
+
+/**
+ * The bytes of `data` as a Uint8Array over the same memory (`data` itself when it is one).
+ *
+ * @throws {TypeError} If `data` is not a buffer or a view of one, or its buffer was detached.
+ */
+function bytesOf(data: unknown, action: string, name: string): Uint8Array {
+  const view = ArrayBuffer.isView(data);
+  if (!view && !(data instanceof ArrayBuffer || data instanceof SharedArrayBuffer)) {
+    throw new TypeError(
+      `Cannot ${action}: ${name} must be an ArrayBuffer, a SharedArrayBuffer or a view of one ` +
+        `(a typed array or a DataView), got ${describeValue(data)}`,
+    );
+  }
+  const buffer = view ? data.buffer : data;
+  if ((buffer as ArrayBuffer).detached === true) {
+    throw new TypeError(`Cannot ${action}: the buffer of ${name} was detached (transferred)`);
+  }
+  if (data instanceof Uint8Array) return data;
+  return view
+    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    : new Uint8Array(buffer);
+}
+
 /**
  * One end of a {@linkcode Pipe}, as Python's `multiprocessing.connection.Connection`: `send`
  * and `recv` objects, `sendBytes` and `recvBytes` raw bytes, `poll` for data. Messages go
@@ -42,6 +69,7 @@ type State = ConnectionState;
  *
  * @example A request and a reply
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Pipe, Process } from "../mod.ts";
  * import { answerOnce } from "../examples/doc_targets.ts";
  *
@@ -50,7 +78,7 @@ type State = ConnectionState;
  * await p.start();
  * childEnd.close(); // the child holds its own copy
  * parentEnd.send("ping");
- * console.assert((await parentEnd.recv()) === "pong: ping");
+ * assert.equal(await parentEnd.recv(), "pong: ping");
  * await p.join();
  * ```
  */
@@ -58,6 +86,8 @@ export class Connection<T = unknown> extends SharedHandle<State> {
   #closed = false;
   readonly #send: Ring | null;
   readonly #receive: Ring | null;
+  /** This copy's pending receives, served in call order. */
+  readonly #receives: Turns | null;
 
   /** Connections come from `Pipe()`. */
   constructor() {
@@ -72,6 +102,9 @@ export class Connection<T = unknown> extends SharedHandle<State> {
     const duplex = rings.length === 2;
     this.#send = duplex || side === 0 ? new Ring(rings[side] ?? rings[0]) : null;
     this.#receive = duplex ? new Ring(rings[1 - side]) : side === 1 ? new Ring(rings[0]) : null;
+    this.#receives = this.#receive === null
+      ? null
+      : new Turns(this.#receive.state.words, "receive on pipe");
     if (this.state.closed === true) this.#closed = true;
     else if (state === undefined && !revivingForAdoption()) this.#hold(runtime.pid);
   }
@@ -121,17 +154,28 @@ export class Connection<T = unknown> extends SharedHandle<State> {
   }
 
   /**
-   * Sends raw bytes, copied once into shared memory, without serialization.
+   * Sends raw bytes, copied once into shared memory, without serialization: the bytes of any
+   * buffer or view (a `Uint16Array` sends 2 bytes per element), from `offset` for `size`
+   * bytes, as Python's `send_bytes(buffer, offset, size)`.
    *
-   * @param data The bytes.
+   * @param data The bytes: an ArrayBuffer, a SharedArrayBuffer, a typed array or a DataView.
+   * @param offset Where to start, in bytes.
+   * @param size How many bytes; all from `offset` when omitted.
    * @throws {ChannelClosedError} If this end is closed, or every copy of the other end is.
-   * @throws {TypeError} On the receive-only end of a one-way pipe.
-   * @throws {RangeError} If the bytes take more than half of `maxBufferBytes`.
+   * @throws {TypeError} If `data` is not a buffer, or on the receive-only end of a one-way pipe.
+   * @throws {RangeError} If `offset` or `size` falls outside `data`, or the bytes take more
+   * than half of `maxBufferBytes`.
    * @throws {Full} On the main thread, if the buffer is at its largest and stays full.
    */
-  sendBytes(data: Uint8Array): void {
+  sendBytes(data: BytesLike, offset = 0, size?: number): void {
     this.#sendable("send bytes");
-    this.#put(BYTES, data, data.length);
+    let bytes = bytesOf(data, "send bytes", "data");
+    checkInteger(offset, "send bytes", "offset", { max: bytes.length });
+    const length = size === undefined
+      ? bytes.length - offset
+      : checkInteger(size, "send bytes", "size", { max: bytes.length - offset });
+    if (offset > 0) bytes = bytes.subarray(offset, offset + length);
+    this.#put(BYTES, bytes, length);
   }
 
   /**
@@ -140,20 +184,70 @@ export class Connection<T = unknown> extends SharedHandle<State> {
    * @returns The message.
    * @throws {EOFError} If the other end is closed everywhere and nothing is left.
    * @throws {ChannelClosedError} If this end is closed.
+   * @throws {TypeError} On the send-only end of a one-way pipe.
    */
   recv(): Promise<T> {
-    return this.#take("receive") as Promise<T>;
+    return this.#take("receive", undefined, undefined, identity) as Promise<T>;
   }
 
   /**
    * Receives the next raw bytes sent with `sendBytes`.
    *
-   * @returns The bytes.
+   * @returns The bytes, in a Uint8Array of their own.
    * @throws {EOFError} If the other end is closed everywhere and nothing is left.
+   * @throws {ChannelClosedError} If this end is closed.
    * @throws {TypeError} If the next message was sent with `send()`; it stays for `recv()`.
    */
   recvBytes(): Promise<Uint8Array> {
-    return this.#take("receive bytes", BYTES) as Promise<Uint8Array>;
+    return this.#take("receive bytes", BYTES, undefined, identity) as Promise<Uint8Array>;
+  }
+
+  /**
+   * Receives the next raw bytes sent with `sendBytes` into `buffer` from byte `offset`, as
+   * Python's `recv_bytes_into`: no new buffer is allocated.
+   *
+   * @param buffer Where to write: an ArrayBuffer, a SharedArrayBuffer, a typed array or a
+   * DataView.
+   * @param offset Where to start writing, in bytes.
+   * @returns The length of the message in bytes.
+   * @throws {BufferTooShort} If the message does not fit; it was taken all the same, and the
+   * error holds it in `bytes`.
+   * @throws {EOFError} If the other end is closed everywhere and nothing is left.
+   * @throws {ChannelClosedError} If this end is closed.
+   * @throws {TypeError} If `buffer` is not a buffer, or the next message was sent with
+   * `send()` (it stays for `recv()`).
+   * @throws {RangeError} If `offset` is past the end of `buffer`.
+   *
+   * @example Reusing one buffer
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Pipe } from "../mod.ts";
+   *
+   * const [reader, writer] = Pipe(false);
+   * writer.sendBytes(new Uint8Array([1, 2, 3]));
+   * const buffer = new Uint8Array(16);
+   * assert.equal(await reader.recvBytesInto(buffer, 4), 3);
+   * assert.deepEqual(buffer.subarray(4, 7), new Uint8Array([1, 2, 3]));
+   * ```
+   */
+  recvBytesInto(buffer: BytesLike, offset = 0): Promise<number> {
+    try {
+      const action = "receive bytes into a buffer";
+      const target = bytesOf(buffer, action, "buffer");
+      checkInteger(offset, action, "offset", { max: target.length });
+      const into = offset === 0 ? target : target.subarray(offset);
+      return this.#take(action, BYTES, into, (taken) => {
+        if (typeof taken === "number") return taken;
+        const bytes = taken as Uint8Array;
+        throw new BufferTooShort(
+          `Cannot ${action}: the message takes ${bytes.length} bytes, and the buffer has ` +
+            `${into.length} from offset ${offset}; the message is in the error's \`bytes\``,
+          bytes,
+        );
+      }) as Promise<number>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -161,15 +255,18 @@ export class Connection<T = unknown> extends SharedHandle<State> {
    *
    * @returns The message.
    * @throws {EOFError} If the other end is closed everywhere and nothing is left.
+   * @throws {ChannelClosedError} If this end is closed.
    * @throws {BlockingError} On the main thread, when it would have to wait.
    */
   recvSync(): T {
     const ring = this.#receiving("receive");
-    let message = ring.tryTake();
+    const receives = this.#receives!;
+    let message = receives.idle ? ring.tryTake() : NOTHING;
     if (message !== NOTHING) return message as T;
+    // This copy's pending receives go first: the event loop cannot serve them while this blocks.
     channelWaitSync(
       ring.state.words,
-      () => (message = ring.tryTake()) !== NOTHING || this.#otherEndGone(),
+      () => receives.serve() && ((message = ring.tryTake()) !== NOTHING || this.#otherEndGone()),
       {},
       "receive on pipe",
     );
@@ -177,20 +274,28 @@ export class Connection<T = unknown> extends SharedHandle<State> {
   }
 
   /**
-   * Whether a message is waiting, or arrives within `timeoutMs`.
+   * Whether a message is waiting, or arrives within `timeoutMs`, as Python's `poll(timeout)`.
    *
-   * @param timeoutMs How long to wait; 0 (the default) only looks.
+   * @param timeoutMs How long to wait; 0 (the default) only looks; `null` or `Infinity` waits
+   * until there is something to receive (Python's `poll(None)`).
    * @returns True if `recv` would not wait (a message, or EOF to report).
+   * @throws {ChannelClosedError} If this end is closed.
+   * @throws {TypeError} If `timeoutMs` is not a number, or on the send-only end.
+   * @throws {RangeError} If `timeoutMs` is negative or NaN.
    */
-  poll(timeoutMs = 0): Promise<boolean> {
-    const ring = this.#receiving("poll");
-    const options: AcquireOptions = { timeout: timeoutMs };
-    return waitUntil(
-      ring.state.words,
-      () => ring.count > 0 || this.#otherEndGone(),
-      options,
-      "poll pipe",
-    );
+  poll(timeoutMs: number | null = 0): Promise<boolean> {
+    try {
+      const timeout = checkTimeout(timeoutMs, "poll pipe", "timeoutMs");
+      const ring = this.#receiving("poll");
+      return waitUntil(
+        ring.state.words,
+        () => ring.count > 0 || this.#otherEndGone() || this.#closed,
+        { timeout },
+        "poll pipe",
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -199,7 +304,12 @@ export class Connection<T = unknown> extends SharedHandle<State> {
    */
   close(): void {
     if (this.#closed) return;
+    runtime.haltIfReaped();
     this.#closed = true;
+    this.#receives?.abandon(
+      new ChannelClosedError("Cannot receive: this end of the pipe was closed"),
+      false,
+    );
     this.#release(runtime.pid);
   }
 
@@ -215,6 +325,7 @@ export class Connection<T = unknown> extends SharedHandle<State> {
 
   /** Counts `pid` among the holders of this end, once. */
   #hold(pid: number): void {
+    runtime.haltIfReaped();
     const { holders, side } = this.state;
     for (let slot = side * HOLDER_SLOTS; slot < (side + 1) * HOLDER_SLOTS; slot++) {
       if (Atomics.load(holders, slot) === pid) return;
@@ -227,6 +338,7 @@ export class Connection<T = unknown> extends SharedHandle<State> {
 
   /** Removes `pid` from the holders of every end it holds, and wakes the rings' waiters. */
   #release(pid: number): void {
+    runtime.haltIfReaped();
     const { holders, rings } = this.state;
     const sides = pid === runtime.pid ? [this.state.side] : [0, 1];
     for (const side of sides) {
@@ -335,25 +447,42 @@ export class Connection<T = unknown> extends SharedHandle<State> {
     return this.#receive;
   }
 
-  /** Takes the next message (with `accept`, only one of that tag), waiting for one. */
-  async #take(action: string, accept?: number): Promise<unknown> {
-    const ring = this.#receiving(action);
-    let message = ring.tryTake(accept);
-    if (message !== NOTHING) return message;
-    const refused = () => accept !== undefined && (ring.peekTag() ?? accept) !== accept;
-    await channelWait(
-      ring.state.words,
-      () => (message = ring.tryTake(accept)) !== NOTHING || this.#otherEndGone() || refused(),
-      {},
-      `${action} on pipe`,
-    );
-    if (message === NOTHING && refused()) {
-      throw new TypeError(
-        `Cannot ${action}: the next message was sent with send(), not sendBytes(); take it ` +
-          "with recv()",
+  /**
+   * Takes the next message (with `accept`, only one of that tag; with `into`, bytes copied
+   * into it), waiting for one in this copy's turn; `finish` makes the result of what was taken.
+   */
+  #take(
+    action: string,
+    accept: number | undefined,
+    into: Uint8Array | undefined,
+    finish: (taken: unknown) => unknown,
+  ): Promise<unknown> {
+    try {
+      const ring = this.#receiving(action);
+      const receives = this.#receives!;
+      if (receives.idle) {
+        const message = ring.tryTake(accept, into);
+        if (message !== NOTHING) return Promise.resolve(finish(message));
+      }
+      let message: unknown = NOTHING;
+      const refused = () => accept !== undefined && (ring.peekTag() ?? accept) !== accept;
+      return receives.enqueue(
+        () =>
+          (message = ring.tryTake(accept, into)) !== NOTHING || this.#otherEndGone() || refused(),
+        undefined,
+        () => {
+          if (message === NOTHING && refused()) {
+            throw new TypeError(
+              `Cannot ${action}: the next message was sent with send(), not sendBytes(); take ` +
+                "it with recv()",
+            );
+          }
+          return finish(this.#orEof(message, action));
+        },
       );
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return this.#orEof(message, action);
   }
 
   #orEof(message: unknown, action: string): unknown {
@@ -362,6 +491,11 @@ export class Connection<T = unknown> extends SharedHandle<State> {
       `Cannot ${action}: the other end of the pipe is closed everywhere and nothing is left`,
     );
   }
+}
+
+/** The result of a take as it is. */
+function identity(taken: unknown): unknown {
+  return taken;
 }
 
 registerSharedKind(import.meta, "Connection", () => new Connection());

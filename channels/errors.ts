@@ -13,9 +13,10 @@ import { registerErrorClasses } from "../actors/_serialized_error.ts";
  *
  * @example Recognising the error
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Empty } from "./errors.ts";
  *
- * console.assert(new Empty("Cannot get: the queue is empty").name === "Empty");
+ * assert.equal(new Empty("Cannot get: the queue is empty").name, "Empty");
  * ```
  */
 export class Empty extends Error {
@@ -38,9 +39,10 @@ export class Empty extends Error {
  *
  * @example Recognising the error
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Full } from "./errors.ts";
  *
- * console.assert(new Full("Cannot put: the queue is full").name === "Full");
+ * assert.equal(new Full("Cannot put: the queue is full").name, "Full");
  * ```
  */
 export class Full extends Error {
@@ -57,14 +59,17 @@ export class Full extends Error {
 }
 
 /**
- * A channel was closed: a put after `close()`, or a get on a closed queue with nothing left.
- * Unlike Python, closing a queue closes it for every actor, as a Go channel does.
+ * A channel was closed: a put or get on a queue after this actor's `close()` (Python raises
+ * `ValueError` there), a send or receive on a closed pipe end, or a send to a pipe whose other
+ * end is closed everywhere. {@linkcode ShutDown} is the kind for a queue shut down for every
+ * actor, so `catch` of this class also catches it.
  *
  * @example Recognising the error
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ChannelClosedError } from "./errors.ts";
  *
- * console.assert(new ChannelClosedError("Cannot put: the queue is closed").name === "ChannelClosedError");
+ * assert.equal(new ChannelClosedError("Cannot put: the queue is closed").name, "ChannelClosedError");
  * ```
  */
 export class ChannelClosedError extends Error {
@@ -81,14 +86,75 @@ export class ChannelClosedError extends Error {
 }
 
 /**
+ * The queue was shut down with `shutdown()`, for every actor: a put, or a get once what was
+ * buffered is drained (at once after `shutdown({ immediate: true })`). Python 3.13's
+ * `queue.ShutDown`. A subclass of {@linkcode ChannelClosedError}.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ChannelClosedError, ShutDown } from "./errors.ts";
+ *
+ * const error = new ShutDown("Cannot put: the queue was shut down");
+ * assert.equal(error.name, "ShutDown");
+ * assert.ok(error instanceof ChannelClosedError);
+ * ```
+ */
+export class ShutDown extends ChannelClosedError {
+  /**
+   * Creates the error.
+   *
+   * @param message What was attempted.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ShutDown";
+  }
+}
+
+/**
+ * `recvBytesInto()` was given a buffer too short for the message. The message was taken from
+ * the pipe all the same: it is in `bytes`, as Python's `BufferTooShort` holds it in `args[0]`.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BufferTooShort } from "./errors.ts";
+ *
+ * const error = new BufferTooShort("Cannot receive bytes into the buffer", new Uint8Array(9));
+ * assert.equal(error.name, "BufferTooShort");
+ * assert.equal(error.bytes.length, 9);
+ * ```
+ */
+export class BufferTooShort extends Error {
+  /** The whole message that did not fit. */
+  readonly bytes: Uint8Array;
+
+  /**
+   * Creates the error.
+   *
+   * @param message What did not fit where.
+   * @param bytes The message.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, bytes: Uint8Array = new Uint8Array(0), options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BufferTooShort";
+    this.bytes = bytes;
+  }
+}
+
+/**
  * `recv()` on a pipe whose other end is closed in every actor that held it, once everything
  * sent was received. Python's `EOFError`.
  *
  * @example Recognising the error
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EOFError } from "./errors.ts";
  *
- * console.assert(new EOFError("The other end of the pipe is closed").name === "EOFError");
+ * assert.equal(new EOFError("The other end of the pipe is closed").name, "EOFError");
  * ```
  */
 export class EOFError extends Error {
@@ -110,9 +176,10 @@ export class EOFError extends Error {
  *
  * @example Recognising the error
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TaskDoneError } from "./errors.ts";
  *
- * console.assert(new TaskDoneError("taskDone() called too many times").name === "TaskDoneError");
+ * assert.equal(new TaskDoneError("taskDone() called too many times").name, "TaskDoneError");
  * ```
  */
 export class TaskDoneError extends Error {
@@ -132,6 +199,8 @@ registerErrorClasses(
   Empty,
   Full,
   ChannelClosedError,
+  ShutDown,
   EOFError,
+  BufferTooShort,
   TaskDoneError,
 );

@@ -1,5 +1,6 @@
 import { waitUntil } from "../actors/_futex.ts";
 import { registerSharedKind } from "../actors/_shared_handle.ts";
+import { checkTimeout } from "../actors/_time.ts";
 import { Ring } from "./_ring.ts";
 import { TaskDoneError } from "./errors.ts";
 import { Queue, type QueueOptions } from "./queue.ts";
@@ -7,7 +8,9 @@ import { Queue, type QueueOptions } from "./queue.ts";
 /**
  * A queue that counts unfinished tasks, as Python's `multiprocessing.JoinableQueue`: every
  * `put` adds one, every `taskDone()` (called by a consumer once it has processed an item)
- * removes one, and `join()` waits until all are done.
+ * removes one, and `join()` waits until all are done. `shutdown({ immediate: true })` discards
+ * what is buffered and counts it as done, so `join()` then waits only for the items already
+ * taken, as in Python 3.13.
  *
  * @typeParam T The type of the items.
  *
@@ -32,17 +35,19 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   /**
    * Creates a joinable queue.
    *
-   * @param maxsize The most items buffered at once; 0 for no limit.
+   * @param maxsize The most items buffered at once, up to 2^31-1; 0 for no limit.
    * @param options The size of the shared buffer.
+   * @throws {TypeError} If `maxsize` is not a number or `options` not an object.
+   * @throws {RangeError} If `maxsize` or a buffer size is not a valid size.
    */
   constructor(maxsize = 0, options: QueueOptions = {}) {
     super(maxsize, options);
   }
 
   /**
-   * Marks one taken item as processed.
+   * Marks one taken item as processed (after a shutdown too).
    *
-   * @throws {TaskDoneError} If called more times than items were put.
+   * @throws {TaskDoneError} If called more times than items were put (and not discarded).
    */
   taskDone(): void {
     if (!this.#ring.taskDone()) {
@@ -53,18 +58,29 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   }
 
   /**
-   * Waits until every item put has been marked done.
+   * Waits until every item put has been marked done (or discarded by an immediate shutdown).
    *
-   * @param timeoutMs The longest wait in milliseconds; forever when omitted.
+   * @param timeoutMs The longest wait in milliseconds; forever when omitted, `null` or
+   * `Infinity`.
    * @returns True when all tasks are done, false if the timeout passed first.
+   * @throws {TypeError} If `timeoutMs` is not a number.
+   * @throws {RangeError} If `timeoutMs` is negative or NaN.
    */
-  join(timeoutMs?: number): Promise<boolean> {
-    return waitUntil(
-      this.state.words,
-      () => this.#ring.unfinished === 0,
-      { timeout: timeoutMs },
-      "join queue",
-    );
+  join(timeoutMs?: number | null): Promise<boolean> {
+    try {
+      const timeout = checkTimeout(timeoutMs, "join queue", "timeoutMs");
+      const ring = this.#ring;
+      // After an immediate shutdown, a put that was in progress may have added an item: discard
+      // it too rather than wait for a get that will never come.
+      return waitUntil(
+        this.state.words,
+        () => ring.discard() && ring.unfinished === 0,
+        { timeout },
+        "join queue",
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 }
 

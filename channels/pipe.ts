@@ -1,3 +1,4 @@
+import { describeValue } from "../actors/_time.ts";
 import { newPipeState, withPendingState } from "./_pipe_state.ts";
 import { ringSize } from "./_ring.ts";
 import type { BufferOptions } from "./buffer_options.ts";
@@ -16,26 +17,30 @@ export type PipeOptions = BufferOptions;
  * @param duplex Whether both ends can send and receive.
  * @param options The buffer size per direction.
  * @returns The two ends.
+ * @throws {TypeError} If `duplex` is not a boolean, or `options` not an object.
+ * @throws {RangeError} If a buffer size is not a valid size.
  *
  * @example EOF once the writer closes
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EOFError, Pipe } from "../mod.ts";
  *
  * const [reader, writer] = Pipe<number>(false);
  * writer.send(1);
  * writer.close();
- * console.assert((await reader.recv()) === 1);
- * try {
- *   await reader.recv();
- * } catch (error) {
- *   console.assert(error instanceof EOFError);
- * }
+ * assert.equal(await reader.recv(), 1);
+ * await assert.rejects(reader.recv(), EOFError);
  * ```
  */
 export function Pipe<T = unknown>(
   duplex = true,
   options: PipeOptions = {},
 ): [Connection<T>, Connection<T>] {
+  if (typeof duplex !== "boolean") {
+    throw new TypeError(
+      `Cannot create pipe: duplex must be a boolean, got ${describeValue(duplex)}`,
+    );
+  }
   const [sendSide, receiveSide] = newPipeState(duplex, ringSize(options, "create pipe"));
   const first = withPendingState(sendSide, () => new Connection<T>());
   const second = withPendingState(receiveSide, () => new Connection<T>());

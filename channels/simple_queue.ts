@@ -9,11 +9,12 @@ import { Queue, type QueueOptions } from "./queue.ts";
  *
  * @example Put and get
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SimpleQueue } from "../mod.ts";
  *
  * const q = new SimpleQueue<string>();
  * await q.put("hello");
- * console.assert((await q.get()) === "hello");
+ * assert.equal(await q.get(), "hello");
  * ```
  */
 export class SimpleQueue<T = unknown> extends Queue<T> {
@@ -24,6 +25,8 @@ export class SimpleQueue<T = unknown> extends Queue<T> {
    * Creates an unbounded queue.
    *
    * @param options The size of the shared buffer.
+   * @throws {TypeError} If `options` is not an object (a SimpleQueue has no `maxsize`).
+   * @throws {RangeError} If a buffer size is not a valid size.
    */
   constructor(options: QueueOptions = {}) {
     super(0, options);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { JoinableQueue, Process, TaskDoneError } from "../mod.ts";
+import { JoinableQueue, Process, ShutDown, TaskDoneError } from "../mod.ts";
 import * as targets from "./fixtures/channel_targets.ts";
 
 Deno.test("join() waits until every item put was marked done by the consumers", async () => {
@@ -24,4 +24,14 @@ Deno.test("join() with a timeout returns false while tasks remain; taskDone past
     assert.match(error.message, /more times than items were put/);
     return true;
   });
+});
+
+Deno.test("shutdown({ immediate: true }) counts the discarded items done: join() returns", async () => {
+  const q = new JoinableQueue<number>();
+  for (let i = 0; i < 3; i++) await q.put(i);
+  const joining = q.join();
+  q.shutdown({ immediate: true });
+  assert.equal(await joining, true);
+  assert.equal(q.qsize(), 0);
+  await assert.rejects(q.put(3), ShutDown);
 });

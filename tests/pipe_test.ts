@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { ChannelClosedError, CloneError, EOFError, Full, Pipe, Process } from "../mod.ts";
+import {
+  BufferTooShort,
+  ChannelClosedError,
+  CloneError,
+  EOFError,
+  Full,
+  Pipe,
+  Process,
+} from "../mod.ts";
 import * as targets from "./fixtures/channel_targets.ts";
 import { receiveMany } from "./_helpers.ts";
 
@@ -170,5 +178,22 @@ Deno.test("the main thread's send grows the buffer, and throws Full only at its 
     while (true) count += (await reader.recv()).length > 0 ? 1 : 0;
   }, EOFError);
   assert.ok(count >= 3);
+  reader.close();
+});
+
+Deno.test("sendBytes sends the bytes of any view or buffer; recvBytesInto fills a buffer", async () => {
+  const [reader, writer] = Pipe(false);
+  writer.sendBytes(new Uint16Array([1000, 2000]));
+  assert.deepEqual(await reader.recvBytes(), new Uint8Array([232, 3, 208, 7]));
+  writer.sendBytes(new Float64Array([1.5]).buffer);
+  assert.deepEqual(await reader.recvBytes(), new Uint8Array([0, 0, 0, 0, 0, 0, 248, 63]));
+  assert.throws(() => writer.sendBytes("hello" as never), TypeError);
+  writer.sendBytes(new Uint8Array([1, 2, 3, 4]), 1, 2);
+  const target = new Uint8Array(4);
+  assert.equal(await reader.recvBytesInto(target, 1), 2);
+  assert.deepEqual(target, new Uint8Array([0, 2, 3, 0]));
+  writer.sendBytes(new Uint8Array(5));
+  await assert.rejects(reader.recvBytesInto(new Uint8Array(4)), BufferTooShort);
+  writer.close();
   reader.close();
 });

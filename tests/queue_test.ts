@@ -7,6 +7,7 @@ import {
   Process,
   Queue,
   SharedArray,
+  ShutDown,
   SimpleQueue,
 } from "../mod.ts";
 import * as targets from "./fixtures/channel_targets.ts";
@@ -56,24 +57,42 @@ Deno.test("items keep structured-clone fidelity; uncloneable items are refused",
   assert.equal(await q.get(), "still usable");
 });
 
-Deno.test("close(): puts fail, gets drain then fail, for await ends", async () => {
+Deno.test("shutdown(): puts fail, gets drain then fail, for await ends", async () => {
   const q = new Queue<number>();
   await q.put(1);
   await q.put(2);
   const reader = new Process({ target: targets.iterate, args: [q] });
   await reader.start();
-  q.close();
-  await assert.rejects(q.put(3), ChannelClosedError);
+  q.shutdown();
+  await assert.rejects(q.put(3), ShutDown);
   assert.deepEqual(await receiveMany(1), [[1, 2]]);
   await reader.join();
-  await assert.rejects(q.get(), ChannelClosedError);
+  await assert.rejects(q.get(), (error: Error) => {
+    assert.ok(error instanceof ShutDown && error instanceof ChannelClosedError);
+    assert.match(error.message, /shut down and is drained/);
+    return true;
+  });
 });
 
-Deno.test("a consumer blocked in get is woken with ChannelClosedError by close()", async () => {
+Deno.test("a consumer blocked in get is woken with ShutDown by shutdown()", async () => {
   const q = new Queue<number>();
   const waiting = q.get();
+  q.shutdown();
+  await assert.rejects(waiting, ShutDown);
+});
+
+Deno.test("close() is this actor's: its puts and gets fail, a child's puts go on", async () => {
+  const q = new Queue<number>();
   q.close();
-  await assert.rejects(waiting, /closed and drained/);
+  q.close(); // twice does nothing, as in Python
+  await assert.rejects(q.put(1), /this actor closed the queue/);
+  assert.throws(() => q.putNowait(1), ChannelClosedError);
+  await assert.rejects(q.get(), ChannelClosedError);
+  const producer = new Process({ target: targets.produce, args: [q, 0, 3] });
+  await producer.start();
+  await producer.join();
+  assert.equal(producer.exitcode, 0);
+  assert.equal(q.qsize(), 3, "the child's copy was open");
 });
 
 /** Moves `perProducer` items from each of 2 producers through 2 consumers; checks the result. */
@@ -85,7 +104,7 @@ async function twoByTwo(perProducer: number, maxsize: number): Promise<void> {
   const consumers = [0, 1].map(() => new Process({ target: targets.consumeAll, args: [q, 2] }));
   for (const p of [...consumers, ...producers]) await p.start();
   for (const p of producers) await p.join();
-  q.close();
+  q.shutdown();
   const reports = await receiveMany<{ count: number; sum: number; ordered: boolean }>(2, 120_000);
   for (const p of consumers) await p.join();
   assert.equal(reports[0].count + reports[1].count, 2 * perProducer, "nothing lost or duplicated");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ChannelClosedError, Process, SimpleQueue } from "../mod.ts";
+import { Process, ShutDown, SimpleQueue } from "../mod.ts";
 import * as targets from "./fixtures/channel_targets.ts";
 
 Deno.test("a SimpleQueue carries items from a child in order, up to its sentinel", async () => {
@@ -13,14 +13,14 @@ Deno.test("a SimpleQueue carries items from a child in order, up to its sentinel
   assert.equal(q.empty(), true);
 });
 
-Deno.test("a SimpleQueue is unbounded and closes like a Queue", async () => {
+Deno.test("a SimpleQueue is unbounded and shuts down like a Queue", async () => {
   const q = new SimpleQueue<string>({ bufferBytes: 64 });
   for (let i = 0; i < 1000; i++) q.putNowait(`item ${i}`);
   assert.equal(q.qsize(), 1000);
   assert.equal(q.full(), false);
-  q.close();
+  q.shutdown();
   const drained: string[] = [];
   for await (const item of q) drained.push(item);
   assert.equal(drained.length, 1000);
-  await assert.rejects(q.get(), ChannelClosedError);
+  await assert.rejects(q.get(), ShutDown);
 });
