@@ -1,7 +1,7 @@
 /**
  * The serialization of manager messages. The hot messages (`call`, `cast`, `result`) have a
  * compact binary layout whose arguments and result take a fast path when they are numbers,
- * strings, booleans, null or undefined (V8's serializer costs several microseconds per message
+ * well-formed strings, booleans, null or undefined (V8's serializer costs several microseconds per message
  * here, more than the rest of a request); any other value, and every other message, goes
  * through V8's structured-clone serializer, so values keep full fidelity (bigint, Map, Set,
  * Date, typed arrays, nested objects). Both paths rebuild data only, never code; a payload that
@@ -84,6 +84,7 @@ class Writer {
     this.#length += value.length;
   }
 
+  /** A well-formed string (no lone surrogate) as UTF-8: names, and values that pass the check. */
   string(value: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
     this.#reserve(4 + value.length * 3);
@@ -102,13 +103,17 @@ class Writer {
         this.byte(NUMBER);
         return this.float64(value);
       case "string":
+        // UTF-8 cannot hold a lone surrogate (TextEncoder writes U+FFFD for it, so "\uD800"
+        // and "\uDBFF" would arrive as one dict key): such strings take the serializer, which
+        // keeps their UTF-16 units.
+        if (!value.isWellFormed()) break;
         this.byte(STRING);
         return this.string(value);
       default:
         if (value === null) return this.byte(NULL);
-        this.byte(CLONED);
-        return this.bytes(serialize(value));
     }
+    this.byte(CLONED);
+    this.bytes(serialize(value));
   }
 
   done(): Uint8Array {

@@ -9,6 +9,9 @@
 import { concatBytes, FrameReader, writeAll } from "./_frame_codec.ts";
 import { authenticateServer, HANDSHAKE_MAX_BYTES, importAuthkey } from "./_hmac_auth.ts";
 import type { LinkOwner, ManagerEndpoint, ManagerLink } from "./_manager_client.ts";
+import { runtime } from "./_runtime.ts";
+import { startTimer, stopTimer } from "./_time.ts";
+import { TimeoutError } from "./errors.ts";
 
 /** A connection to a manager served on a TCP address. */
 export class TcpLink implements ManagerLink {
@@ -41,6 +44,8 @@ export class TcpLink implements ManagerLink {
   }
 
   send(frame: Uint8Array): void {
+    // A reaped actor (stuck in synchronous code when it was ended) sends nothing more.
+    runtime.haltIfReaped();
     this.#outbox.push(frame.slice());
     if (!this.#pumping) {
       this.#pumping = true;
@@ -99,23 +104,50 @@ export class TcpLink implements ManagerLink {
     return this.#opening;
   }
 
+  /**
+   * Connects and authenticates within the endpoint's `connectTimeout`: a peer that accepts the
+   * connection but never answers (a stalled or wrong server) fails it with a `TimeoutError`
+   * rather than leaving every call waiting.
+   */
   async #connect(): Promise<Deno.TcpConn> {
-    const conn = await Deno.connect(this.#endpoint.address);
+    const { address, connectTimeout } = this.#endpoint;
+    const abort = new AbortController();
+    let conn: Deno.TcpConn | null = null;
+    let timedOut = false;
+    const timer = startTimer(connectTimeout ?? Infinity, () => {
+      timedOut = true;
+      abort.abort();
+      conn?.close(); // Ends the handshake's pending read.
+      conn = null;
+    });
     try {
+      conn = await Deno.connect({
+        hostname: address.hostname,
+        port: address.port,
+        signal: abort.signal,
+      });
       conn.setNoDelay(true);
       const reader = new FrameReader(conn, HANDSHAKE_MAX_BYTES);
       const key = await importAuthkey(this.#endpoint.authkey);
       await authenticateServer(conn, reader, key, this.#where);
       reader.decoder.maxBytes = this.#endpoint.maxFrameBytes;
+      if (timedOut) throw new Error("timed out");
       if (this.#closed) throw new Error(`the connection to the manager at ${this.#where} closed`);
+      stopTimer(timer);
       this.#conn = conn;
       if (!this.#awaiting) conn.unref();
       this.#reading = true;
       void this.#read(reader);
       return conn;
     } catch (error) {
-      conn.close();
-      throw error;
+      stopTimer(timer);
+      conn?.close();
+      if (!timedOut) throw error;
+      throw new TimeoutError(
+        `the manager at ${this.#where} did not complete the handshake within ` +
+          `${connectTimeout} ms (connectTimeout); check that a manager serves at that address`,
+        { cause: error },
+      );
     }
   }
 

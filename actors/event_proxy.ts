@@ -1,4 +1,5 @@
 import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base_proxy.ts";
+import { checkTimeout } from "./_time.ts";
 
 /**
  * A proxy to an event that lives in a {@linkcode Manager}, as Python's `manager.Event()`: a
@@ -56,12 +57,12 @@ export class EventProxy extends BaseProxy {
   /**
    * Waits until the flag is set, or until `timeoutMs` passes.
    *
-   * @param timeoutMs The longest wait in milliseconds; forever when omitted.
+   * @param timeoutMs The longest wait in milliseconds; forever when omitted or `Infinity`.
    * @returns True if the flag was set, false on timeout.
-   * @throws {RangeError} If the timeout is negative.
+   * @throws {RangeError} If the timeout is negative or NaN (nothing is sent).
    */
   wait(timeoutMs?: number): Promise<boolean> {
-    return this.call("wait", [timeoutMs]);
+    return this.callWith("wait", () => [checkTimeout(timeoutMs, "wait for event")]);
   }
 }
 

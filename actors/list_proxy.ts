@@ -1,4 +1,5 @@
 import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base_proxy.ts";
+import { listItems } from "./_managed_data.ts";
 
 /**
  * A proxy to a list that lives in a {@linkcode Manager}, as Python's `manager.list()`. Every
@@ -82,9 +83,10 @@ export class ListProxy<T = unknown> extends BaseProxy {
    *
    * @param items The items.
    * @returns Once sent.
+   * @throws {TypeError} If `items` is not iterable.
    */
   extend(items: Iterable<T>): Promise<void> {
-    return this.cast("extend", [[...items]]);
+    return this.castWith("extend", () => [listItems(items, "call list.extend", "items")]);
   }
 
   /**

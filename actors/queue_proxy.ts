@@ -1,5 +1,6 @@
 import type { AcquireOptions } from "./_futex.ts";
 import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base_proxy.ts";
+import { waitOptions } from "./_managed_waits.ts";
 
 export type { AcquireOptions };
 
@@ -41,23 +42,27 @@ export class QueueProxy<T = unknown> extends BaseProxy {
    * Puts `item` at the end, waiting for room if the queue is bounded and full.
    *
    * @param item The item, copied.
-   * @param options `blocking` (default true) and `timeout` in milliseconds.
+   * @param options `blocking` (default true) and `timeout` in milliseconds (`Infinity` for no
+   * limit).
    * @returns Once the item is in the queue.
    * @throws {Full} If there is no room and not blocking, or the timeout passed.
+   * @throws {RangeError} If the timeout is negative or NaN (nothing is sent).
    */
-  put(item: T, options: AcquireOptions = {}): Promise<void> {
-    return this.call("put", [item, options]);
+  put(item: T, options?: AcquireOptions): Promise<void> {
+    return this.callWith("put", () => [item, waitOptions(options, "put on queue")]);
   }
 
   /**
    * Takes the item at the front, waiting for one if the queue is empty.
    *
-   * @param options `blocking` (default true) and `timeout` in milliseconds.
+   * @param options `blocking` (default true) and `timeout` in milliseconds (`Infinity` for no
+   * limit).
    * @returns The item.
    * @throws {Empty} If there is none and not blocking, or the timeout passed.
+   * @throws {RangeError} If the timeout is negative or NaN (nothing is sent).
    */
-  get(options: AcquireOptions = {}): Promise<T> {
-    return this.call("get", [options]);
+  get(options?: AcquireOptions): Promise<T> {
+    return this.callWith("get", () => [waitOptions(options, "get from queue")]);
   }
 
   /**
