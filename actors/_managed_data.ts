@@ -21,7 +21,7 @@ export function checkDictKey(key: unknown, action: string): DictKey {
   if (!isDictKey(key)) {
     throw new TypeError(
       `Cannot ${action}: a key must be a string, number, bigint or boolean, got ${
-        key === null ? "null" : typeof key
+        describeValue(key)
       }`,
     );
   }

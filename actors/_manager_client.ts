@@ -312,14 +312,14 @@ export class ManagerClient implements LinkOwner {
    *
    * @throws {CloneError} If it is a proxy of another manager.
    */
-  refOf(proxy: ValueProxyLike, action: string, path = "the proxy"): ProxyRef {
+  refOf(proxy: ValueProxyLike, action: string, path = () => "the proxy"): ProxyRef {
     if (!isProxyLike(proxy)) {
-      throw new TypeError(`Cannot ${action}: ${path} is not a proxy of a manager`);
+      throw new TypeError(`Cannot ${action}: ${path()} is not a proxy of a manager`);
     }
     const { client, ref } = (proxy as ProxyLike)[proxyTarget]();
     if (endpointKey(client.endpoint) !== endpointKey(this.endpoint)) {
       throw new CloneError(
-        `Cannot ${action}: ${path} is a proxy of another manager (${client.#where}); a ` +
+        `Cannot ${action}: ${path()} is a proxy of another manager (${client.#where}); a ` +
           "manager can only refer to its own objects",
       );
     }

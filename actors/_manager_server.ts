@@ -112,6 +112,7 @@ export class ManagerServer {
     this.#listening ??= (async () => {
       this.#key = await importAuthkey(this.#options.authkey);
       const { hostname, port } = this.#options;
+      prepareForFloods();
       const listener = Deno.listen({ hostname, port });
       this.#listener = listener;
       Atomics.store(this.#options.ready, this.#options.portWord, listener.addr.port);
@@ -230,6 +231,20 @@ export class ManagerServer {
     await Promise.all([...this.#sessions].map((session) => session.close()));
     this.#stopped.resolve();
   }
+}
+
+/**
+ * Makes Deno set up its signal handling now, while file descriptors are free. Deno 2.9 sets it
+ * up on first use, which needs descriptors, and aborts the whole process (a panic, not an
+ * error) if there are none; under a connection flood that uses them all, something in the
+ * runtime comes to use it. A listener for SIGWINCH, whose default action is to ignore it,
+ * changes nothing else; it is removed at once.
+ */
+function prepareForFloods(): void {
+  if (Deno.build.os === "windows") return;
+  const ignore = () => {};
+  Deno.addSignalListener("SIGWINCH", ignore);
+  Deno.removeSignalListener("SIGWINCH", ignore);
 }
 
 function notForManager(): Error {

@@ -27,6 +27,8 @@ export class TcpLink implements ManagerLink {
   #pumping = false;
   #reading = false;
   #awaiting = false;
+  /** Gives up a connection being made. */
+  #stopConnect: (() => void) | null = null;
 
   constructor(endpoint: ManagerEndpoint, owner: LinkOwner) {
     this.#endpoint = endpoint;
@@ -72,6 +74,7 @@ export class TcpLink implements ManagerLink {
   close(error: Error): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopConnect?.();
     // Held until the read it ends has settled, so that `ended` resolves.
     this.#conn?.ref();
     this.#conn?.close();
@@ -107,47 +110,63 @@ export class TcpLink implements ManagerLink {
   /**
    * Connects and authenticates within the endpoint's `connectTimeout`: a peer that accepts the
    * connection but never answers (a stalled or wrong server) fails it with a `TimeoutError`
-   * rather than leaving every call waiting.
+   * rather than leaving every call waiting. `close()` gives it up at once.
    */
   async #connect(): Promise<Deno.TcpConn> {
     const { address, connectTimeout } = this.#endpoint;
     const abort = new AbortController();
     let conn: Deno.TcpConn | null = null;
-    let timedOut = false;
-    const timer = startTimer(connectTimeout ?? Infinity, () => {
-      timedOut = true;
-      abort.abort();
-      conn?.close(); // Ends the handshake's pending read.
+    let stopped: "timeout" | "close" | null = null;
+    const closeConn = () => {
+      conn?.close();
       conn = null;
-    });
+    };
+    const stop = (why: "timeout" | "close") => {
+      if (stopped !== null) return;
+      stopped = why;
+      abort.abort();
+      closeConn(); // Ends the handshake's pending read.
+    };
+    if (this.#closed) stop("close");
+    this.#stopConnect = () => stop("close");
+    const timer = startTimer(connectTimeout ?? Infinity, () => stop("timeout"));
     try {
       conn = await Deno.connect({
         hostname: address.hostname,
         port: address.port,
         signal: abort.signal,
       });
+      if (stopped !== null) throw new Error("the connection was given up");
       conn.setNoDelay(true);
       const reader = new FrameReader(conn, HANDSHAKE_MAX_BYTES);
       const key = await importAuthkey(this.#endpoint.authkey);
       await authenticateServer(conn, reader, key, this.#where);
       reader.decoder.maxBytes = this.#endpoint.maxFrameBytes;
-      if (timedOut) throw new Error("timed out");
-      if (this.#closed) throw new Error(`the connection to the manager at ${this.#where} closed`);
-      stopTimer(timer);
-      this.#conn = conn;
-      if (!this.#awaiting) conn.unref();
+      if (stopped !== null) throw new Error("the connection was given up");
+      const connected: Deno.TcpConn = conn;
+      this.#conn = connected;
+      if (!this.#awaiting) connected.unref();
       this.#reading = true;
       void this.#read(reader);
-      return conn;
+      return connected;
     } catch (error) {
+      closeConn();
+      if (stopped === "timeout") {
+        throw new TimeoutError(
+          `the manager at ${this.#where} did not complete the handshake within ` +
+            `${connectTimeout} ms (connectTimeout); check that a manager serves at that address`,
+          { cause: error },
+        );
+      }
+      if (stopped === "close") {
+        throw new Error(`the connection to the manager at ${this.#where} closed`, {
+          cause: error,
+        });
+      }
+      throw error;
+    } finally {
       stopTimer(timer);
-      conn?.close();
-      if (!timedOut) throw error;
-      throw new TimeoutError(
-        `the manager at ${this.#where} did not complete the handshake within ` +
-          `${connectTimeout} ms (connectTimeout); check that a manager serves at that address`,
-        { cause: error },
-      );
+      this.#stopConnect = null;
     }
   }
 

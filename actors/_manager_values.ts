@@ -1,16 +1,21 @@
 /**
  * Manager values that hold proxies. An argument of a call, the initial data of an object, and a
- * reply may hold proxies of the manager at any depth of plain objects, arrays, Maps and Sets. A
+ * reply may hold proxies of the manager at any depth of arrays, plain objects, Maps and Sets. A
  * proxy crosses as a reference, `{ [PROXY_MARKER]: { object, kind } }` (plain data), and comes
  * back as a proxy. Everything else keeps structured-clone semantics, which the serializer gives
  * as long as nobody rebuilds the value on the way:
  *
  * - a value that holds no proxy is handed to the serializer as it is, never copied;
- * - a value that holds one is copied once, with a map from each object to its copy, so shared
- *   references and cycles stay shared and holes and named properties of arrays are kept;
+ * - a value that holds one is copied once, with a map from each container to its copy, so
+ *   shared references and cycles stay shared, and holes and named properties of arrays are kept;
  * - a reply, which its receiver alone holds, has its references replaced in place.
  *
- * Every walk keeps a set of what it has seen, so cyclic data never recurses for ever.
+ * The walks go where structured clone goes (array elements and named properties, the own
+ * enumerable fields of plain and null-prototype objects, Map keys and values, Set items) and
+ * visit each container once, so cyclic data ends. As in the handle walk of Process arguments
+ * (`_portable.ts`), whose rules these follow, the named properties of an array longer than
+ * {@linkcode NAMED_KEYS_LIMIT} are not searched: listing them costs as much as serializing the
+ * array.
  *
  * @module
  */
@@ -22,7 +27,7 @@ import { CloneError } from "./errors.ts";
 /** The method a proxy implements so that values can refer to it. */
 export const proxyTarget: unique symbol = Symbol("multiprocessing.proxyTarget");
 
-/** Something that answers with the object it stands for: a proxy, as values see it. */
+/** A proxy of some manager, as values see it. */
 export interface ProxyLike {
   [proxyTarget](): unknown;
 }
@@ -33,24 +38,50 @@ export function isProxyLike(value: unknown): value is ProxyLike {
 }
 
 /**
- * The reference `proxy`, found at `path`, stands for.
+ * The reference `proxy` stands for; `path` says where it is in the value, for a message.
  *
- * @throws {CloneError} If it is a proxy of another manager.
+ * @throws {CloneError} If it cannot be stored (a proxy of another manager).
  */
-export type RefOf = (proxy: ProxyLike, path: string) => ProxyRef;
+export type RefOf = (proxy: ProxyLike, path: () => string) => ProxyRef;
 
-type Container = Record<string, unknown> | unknown[] | Map<unknown, unknown> | Set<unknown>;
+/** The longest array whose named (non-index) properties the walks search. */
+export const NAMED_KEYS_LIMIT = 256;
 
-/** The containers a walk looks inside: what structured clone copies member by member. */
-function isContainer(value: unknown): value is Container {
-  if (typeof value !== "object" || value === null) return false;
+const OTHER = 0;
+const ARRAY = 1;
+const OBJECT = 2;
+const MAP = 3;
+const SET = 4;
+
+/** Which container `value` is; OTHER for what structured clone copies whole. */
+function containerKind(value: object): number {
   const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null || prototype === Array.prototype ||
-    prototype === Map.prototype || prototype === Set.prototype;
+  if (prototype === Array.prototype) return ARRAY;
+  if (prototype === Object.prototype || prototype === null) return OBJECT;
+  if (prototype === Map.prototype) return MAP;
+  if (prototype === Set.prototype) return SET;
+  return OTHER;
 }
 
-/** Sets an own property, also one named `__proto__`, which an assignment would not create. */
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+/** The named own enumerable properties of `items`, if it is short enough to look (or `all`). */
+function namedKeys(items: unknown[], all = false): string[] {
+  if (!all && items.length > NAMED_KEYS_LIMIT) return [];
+  const keys = Object.keys(items);
+  // Index keys come first, in order: the named ones are the tail after the last index.
+  let first = keys.length;
+  while (first > 0 && !isIndex(keys[first - 1])) first--;
+  return keys.slice(first);
+}
+
+function isIndex(key: string): boolean {
+  const code = key.charCodeAt(0);
+  if (code < 48 || code > 57) return false;
+  const index = Number(key);
+  return index < 2 ** 32 - 1 && String(index) === key;
+}
+
+/** Sets an own data property, also one named `__proto__`, which an assignment would not create. */
+function setField(target: Record<string, unknown>, key: string, value: unknown): void {
   if (key === "__proto__") {
     Object.defineProperty(target, key, {
       value,
@@ -63,74 +94,72 @@ function setOwn(target: Record<string, unknown>, key: string, value: unknown): v
   }
 }
 
-/** The path of member `key` of an array or object at `path`. */
-function memberPath(path: string, container: object, key: string): string {
-  return Array.isArray(container) && /^\d+$/.test(key) ? `${path}[${key}]` : `${path}.${key}`;
+/** Calls `visit` with each member of a container, with the step from the container to it. */
+function forEachMember(
+  container: object,
+  kind: number,
+  visit: (member: unknown, step: () => string) => boolean | void,
+): boolean {
+  switch (kind) {
+    case ARRAY: {
+      const items = container as unknown[];
+      for (let index = 0; index < items.length; index++) {
+        if (visit(items[index], () => `[${index}]`)) return true;
+      }
+      const fields = container as Record<string, unknown>;
+      for (const key of namedKeys(items)) if (visit(fields[key], () => `.${key}`)) return true;
+      return false;
+    }
+    case OBJECT: {
+      const fields = container as Record<string, unknown>;
+      for (const key of Object.keys(fields)) if (visit(fields[key], () => `.${key}`)) return true;
+      return false;
+    }
+    case MAP:
+      for (const [key, member] of container as Map<unknown, unknown>) {
+        if (visit(key, () => "[map key]") || visit(member, () => `.get(${describeKey(key)})`)) {
+          return true;
+        }
+      }
+      return false;
+    case SET:
+      for (const member of container as Set<unknown>) {
+        if (visit(member, () => "[set item]")) return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+function describeKey(key: unknown): string {
+  return typeof key === "string"
+    ? JSON.stringify(key)
+    : typeof key === "object"
+    ? "…"
+    : String(key);
 }
 
 /**
- * Whether `value` holds a proxy. A handle that is not a proxy (a lock or queue on this
- * program's shared memory) is returned as `foreign`, as the manager cannot store it.
+ * Walks `value` depth first, each object once, and stops at the first object `found` accepts;
+ * returns the path to it from `label`, or undefined.
  */
-function findHandles(value: unknown, seen: Set<object>): { proxies: boolean; foreign?: object } {
-  const result: { proxies: boolean; foreign?: object } = { proxies: false };
-  const visit = (item: unknown): boolean => {
-    if (typeof item !== "object" || item === null || seen.has(item)) return false;
-    seen.add(item);
-    if (isProxyLike(item)) {
-      result.proxies = true;
-      return false;
-    }
-    if (isPortable(item)) {
-      result.foreign = item;
-      return true;
-    }
-    if (!isContainer(item)) return false;
-    if (item instanceof Map) {
-      for (const [key, member] of item) if (visit(key) || visit(member)) return true;
-      return false;
-    }
-    if (item instanceof Set) {
-      for (const member of item) if (visit(member)) return true;
-      return false;
-    }
-    const fields = item as Record<string, unknown>;
-    for (const key of Object.keys(fields)) if (visit(fields[key])) return true;
-    return false;
-  };
-  visit(value);
-  return result;
-}
-
-/** The path from `root` (called `label`) to `target`, for an error message. */
-function pathTo(root: unknown, target: object, label: string): string {
+function find(value: unknown, label: string, found: (item: object) => boolean): string | undefined {
   const seen = new Set<object>();
-  const search = (item: unknown, path: string): string | undefined => {
-    if (item === target) return path;
-    if (!isContainer(item) || seen.has(item)) return undefined;
+  const walk = (item: unknown, path: () => string): string | undefined => {
+    if (typeof item !== "object" || item === null || seen.has(item)) return undefined;
     seen.add(item);
-    if (item instanceof Map) {
-      for (const [key, member] of item) {
-        const found = search(key, `${path}[map key]`) ?? search(member, `${path}.get(…)`);
-        if (found !== undefined) return found;
-      }
-      return undefined;
-    }
-    if (item instanceof Set) {
-      for (const member of item) {
-        const found = search(member, `${path}[set item]`);
-        if (found !== undefined) return found;
-      }
-      return undefined;
-    }
-    const fields = item as Record<string, unknown>;
-    for (const key of Object.keys(fields)) {
-      const found = search(fields[key], memberPath(path, item, key));
-      if (found !== undefined) return found;
-    }
-    return undefined;
+    if (found(item)) return path();
+    const kind = containerKind(item);
+    if (kind === OTHER) return undefined;
+    let result: string | undefined;
+    forEachMember(item, kind, (member, step) => {
+      result = walk(member, () => path() + step());
+      return result !== undefined;
+    });
+    return result;
   };
-  return search(root, label) ?? label;
+  return walk(value, () => label);
 }
 
 /**
@@ -139,7 +168,7 @@ function pathTo(root: unknown, target: object, label: string): string {
  * holds no proxy.
  *
  * @throws {CloneError} If it holds a function, a symbol, a class instance, a handle on this
- * program's shared memory, or a proxy of another manager; the message names the path.
+ * program's shared memory, or a proxy that `refOf` refuses; the message names the path.
  */
 export function encodeProxies(
   value: unknown,
@@ -148,62 +177,81 @@ export function encodeProxies(
   refOf: RefOf,
 ): unknown {
   assertCloneable(value, label, action);
-  const { proxies, foreign } = findHandles(value, new Set());
+  let proxies = false;
+  const foreign = find(value, label, (item) => {
+    if (isProxyLike(item)) proxies = true;
+    else if (isPortable(item)) return true;
+    return false;
+  });
   if (foreign !== undefined) {
     throw new CloneError(
-      `Cannot ${action}: ${pathTo(value, foreign, label)} is a ${foreign.constructor.name}, a ` +
-        "handle on shared memory of this program, which a manager cannot store; create it " +
-        "through the manager instead (manager.lock(), manager.queue(), ...)",
+      `Cannot ${action}: ${foreign} is a handle on shared memory of this program, which a ` +
+        "manager cannot store; create it through the manager instead (manager.lock(), " +
+        "manager.queue(), ...)",
     );
   }
-  return proxies ? copyWithRefs(value, label, new Map(), refOf) : value;
+  if (!proxies) return value;
+  return copyWithRefs(
+    value,
+    (proxy) => refOf(proxy, () => find(value, label, (item) => item === proxy) ?? label),
+  );
 }
 
-/** Copies the containers of `value`, each once, with proxies replaced by references. */
-function copyWithRefs(
-  value: unknown,
-  path: string,
-  copies: Map<object, unknown>,
-  refOf: RefOf,
-): unknown {
-  if (typeof value !== "object" || value === null) return value;
-  if (copies.has(value)) return copies.get(value);
-  if (isProxyLike(value)) {
-    const marker = { [PROXY_MARKER]: refOf(value, path) };
-    copies.set(value, marker);
-    return marker;
-  }
-  if (!isContainer(value)) return value;
-  if (value instanceof Map) {
-    const copy = new Map<unknown, unknown>();
-    copies.set(value, copy);
-    for (const [key, member] of value) {
-      copy.set(
-        copyWithRefs(key, `${path}[map key]`, copies, refOf),
-        copyWithRefs(member, `${path}.get(…)`, copies, refOf),
-      );
+/** Copies `value`, each container once, with every proxy replaced by a reference. */
+function copyWithRefs(value: unknown, refOf: (proxy: ProxyLike) => ProxyRef): unknown {
+  const copies = new Map<object, unknown>();
+  const copy = (item: unknown): unknown => {
+    if (typeof item !== "object" || item === null) return item;
+    if (copies.has(item)) return copies.get(item);
+    if (isProxyLike(item)) {
+      const marker = { [PROXY_MARKER]: refOf(item) };
+      copies.set(item, marker);
+      return marker;
     }
-    return copy;
-  }
-  if (value instanceof Set) {
-    const copy = new Set<unknown>();
-    copies.set(value, copy);
-    for (const member of value) copy.add(copyWithRefs(member, `${path}[set item]`, copies, refOf));
-    return copy;
-  }
-  const fields = value as Record<string, unknown>;
-  const copy =
-    (Array.isArray(value)
-      ? new Array(value.length)
-      : Object.create(Object.getPrototypeOf(value))) as Record<string, unknown>;
-  copies.set(value, copy);
-  for (const key of Object.keys(fields)) {
-    setOwn(copy, key, copyWithRefs(fields[key], memberPath(path, value, key), copies, refOf));
-  }
-  return copy;
+    switch (containerKind(item)) {
+      case ARRAY: {
+        const items = item as unknown[];
+        const target = new Array(items.length);
+        copies.set(item, target);
+        for (let index = 0; index < items.length; index++) {
+          if (index in items) target[index] = copy(items[index]);
+        }
+        // Every one of them: a named property this copy left out would be lost.
+        const fields = item as Record<string, unknown>;
+        for (const key of namedKeys(items, true)) {
+          setField(target as unknown as Record<string, unknown>, key, copy(fields[key]));
+        }
+        return target;
+      }
+      case OBJECT: {
+        const fields = item as Record<string, unknown>;
+        const target = Object.getPrototypeOf(item) === null ? Object.create(null) : {};
+        copies.set(item, target);
+        for (const key of Object.keys(fields)) setField(target, key, copy(fields[key]));
+        return target;
+      }
+      case MAP: {
+        const target = new Map<unknown, unknown>();
+        copies.set(item, target);
+        for (const [key, member] of item as Map<unknown, unknown>) {
+          target.set(copy(key), copy(member));
+        }
+        return target;
+      }
+      case SET: {
+        const target = new Set<unknown>();
+        copies.set(item, target);
+        for (const member of item as Set<unknown>) target.add(copy(member));
+        return target;
+      }
+      default:
+        return item;
+    }
+  };
+  return copy(value);
 }
 
-/** The reference a value stands for, if it is one. */
+/** The reference `value` stands for, if it is one. */
 export function markerIn(value: unknown): ProxyRef | undefined {
   if (
     typeof value !== "object" || value === null ||
@@ -220,73 +268,76 @@ export function markerIn(value: unknown): ProxyRef | undefined {
 
 /** Whether a received value holds references to revive. */
 export function holdsRefs(value: unknown): boolean {
-  if (typeof value !== "object" || value === null) return false;
-  const seen = new Set<object>();
-  const visit = (item: unknown): boolean => {
-    if (typeof item !== "object" || item === null || seen.has(item)) return false;
-    if (markerIn(item) !== undefined) return true;
-    seen.add(item);
-    if (!isContainer(item)) return false;
-    if (item instanceof Map) {
-      for (const [key, member] of item) if (visit(key) || visit(member)) return true;
-      return false;
-    }
-    if (item instanceof Set) {
-      for (const member of item) if (visit(member)) return true;
-      return false;
-    }
-    const fields = item as Record<string, unknown>;
-    for (const key of Object.keys(fields)) if (visit(fields[key])) return true;
-    return false;
-  };
-  return visit(value);
+  return typeof value === "object" && value !== null &&
+    find(value, "", (item) => markerIn(item) !== undefined) !== undefined;
 }
 
 /**
- * Replaces, in place, the references a received value holds by proxies built with `create`;
- * a reference met twice becomes one proxy, met twice. Returns the value (the proxy itself when
- * the value is a reference).
+ * Replaces, in place, the references a received value holds by proxies built with `create`,
+ * one proxy per reference object (a reference held twice becomes one proxy held twice), and
+ * returns the value (the proxy itself when the value is a reference). A Map or Set that held
+ * one is refilled in its order.
  */
 export function reviveRefs(value: unknown, create: (ref: ProxyRef) => unknown): unknown {
   const proxies = new Map<object, unknown>();
   const seen = new Set<object>();
-  /** The proxy for `item` if it is a reference, else undefined after reviving inside it. */
   const revive = (item: unknown): unknown => {
-    if (typeof item !== "object" || item === null) return undefined;
+    if (typeof item !== "object" || item === null) return item;
+    if (proxies.has(item)) return proxies.get(item);
     const ref = markerIn(item);
     if (ref !== undefined) {
-      if (!proxies.has(item)) proxies.set(item, create(ref));
-      return proxies.get(item);
+      const proxy = create(ref);
+      proxies.set(item, proxy);
+      return proxy;
     }
-    if (seen.has(item) || !isContainer(item)) return undefined;
+    if (seen.has(item)) return item;
     seen.add(item);
-    if (item instanceof Map) {
-      let keysRevived = false;
-      for (const [key, member] of item) {
-        if (revive(key) !== undefined) keysRevived = true;
-        const proxy = revive(member);
-        if (proxy !== undefined) item.set(key, proxy);
+    switch (containerKind(item)) {
+      case ARRAY: {
+        const items = item as unknown[];
+        for (let index = 0; index < items.length; index++) {
+          const member = items[index];
+          const revived = revive(member);
+          if (revived !== member) items[index] = revived;
+        }
+        const fields = item as Record<string, unknown>;
+        for (const key of namedKeys(items)) {
+          const revived = revive(fields[key]);
+          if (revived !== fields[key]) setField(fields, key, revived);
+        }
+        break;
       }
-      if (keysRevived) {
-        const entries = [...item];
-        item.clear();
-        for (const [key, member] of entries) item.set(proxies.get(key as object) ?? key, member);
+      case OBJECT: {
+        const fields = item as Record<string, unknown>;
+        for (const key of Object.keys(fields)) {
+          const revived = revive(fields[key]);
+          if (revived !== fields[key]) setField(fields, key, revived);
+        }
+        break;
       }
-    } else if (item instanceof Set) {
-      const members = [...item];
-      const revived = members.map((member) => revive(member));
-      if (revived.some((proxy) => proxy !== undefined)) {
-        item.clear();
-        members.forEach((member, index) => item.add(revived[index] ?? member));
+      case MAP: {
+        const map = item as Map<unknown, unknown>;
+        const entries = [...map];
+        const revived = entries.map(([key, member]) => [revive(key), revive(member)] as const);
+        const keysChanged = revived.some(([key], index) => key !== entries[index][0]);
+        if (keysChanged) map.clear();
+        revived.forEach(([key, member], index) => {
+          if (keysChanged || member !== entries[index][1]) map.set(key, member);
+        });
+        break;
       }
-    } else {
-      const fields = item as Record<string, unknown>;
-      for (const key of Object.keys(fields)) {
-        const proxy = revive(fields[key]);
-        if (proxy !== undefined) setOwn(fields, key, proxy);
+      case SET: {
+        const set = item as Set<unknown>;
+        const members = [...set];
+        const revived = members.map(revive);
+        if (revived.some((member, index) => member !== members[index])) {
+          set.clear();
+          for (const member of revived) set.add(member);
+        }
+        break;
       }
     }
-    return undefined;
+    return item;
   };
-  return revive(value) ?? value;
+  return revive(value);
 }

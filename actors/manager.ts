@@ -148,6 +148,8 @@ export class Manager {
   #role: "server" | "client" | null = null;
   #ready: Promise<ManagerClient> | null = null;
   #process: Process<never[]> | null = null;
+  /** The client of `connect()`, from before it has connected. */
+  #connecting: ManagerClient | null = null;
   #listening: Promise<void> | null = null;
   #shutdown: Promise<void> | null = null;
 
@@ -537,14 +539,23 @@ export class Manager {
       );
     }
     const client = ManagerClient.fresh(this.#endpoint());
+    this.#connecting = client;
     await client.open();
     return client;
   }
 
   async #stop(): Promise<void> {
+    if (this.#ready === null) return;
+    const reason = new Error(
+      this.#role === "server"
+        ? `the manager at ${this.#where()} was shut down`
+        : `this actor disconnected from the manager at ${this.#where()} with shutdown()`,
+    );
+    // A connection still being made is given up rather than waited for: with a peer that
+    // never answers and no connectTimeout, it would never end.
+    this.#connecting?.close(reason);
     let client: ManagerClient;
     try {
-      if (this.#ready === null) return;
       client = await this.#ready;
     } catch {
       return; // It never started or connected: there is nothing to stop.
@@ -553,13 +564,7 @@ export class Manager {
       // Rejects only if the manager is already gone, which is what shutdown wants anyway.
       await client.request({ type: "shutdown" }, "shut down manager").catch(() => {});
     }
-    client.close(
-      new Error(
-        this.#role === "server"
-          ? `the manager at ${this.#where()} was shut down`
-          : `this actor disconnected from the manager at ${this.#where()} with shutdown()`,
-      ),
-    );
+    client.close(reason);
     await client.ended;
     const process = this.#process;
     if (process === null) return;
