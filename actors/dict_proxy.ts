@@ -28,6 +28,7 @@ export type DictKey = string | number | bigint | boolean;
  *
  * @example The seeds' shared counter, made safe by an atomic increment
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Manager, Process } from "../mod.ts";
  * import { countWords } from "../examples/doc_targets.ts";
  *
@@ -36,8 +37,8 @@ export type DictKey = string | number | bigint | boolean;
  * const workers = ["a b a", "b a"].map((text) => new Process({ target: countWords, args: [counts, text] }));
  * for (const p of workers) await p.start();
  * for (const p of workers) await p.join();
- * console.assert((await counts.get("a")) === 3);
- * console.assert((await counts.get("b")) === 2);
+ * assert.equal(await counts.get("a"), 3);
+ * assert.equal(await counts.get("b"), 2);
  * ```
  */
 export class DictProxy<K extends DictKey = string, V = unknown> extends BaseProxy {

@@ -7,14 +7,15 @@ import { checkTimeout } from "./_time.ts";
  *
  * @example Wait for a signal, with a timeout
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Manager } from "../mod.ts";
  *
  * await using manager = new Manager();
  * const ready = await manager.event();
- * console.assert(!(await ready.wait(10)));
+ * assert.equal(await ready.wait(10), false);
  * const waiting = ready.wait();
  * await ready.set();
- * console.assert(await waiting);
+ * assert.equal(await waiting, true);
  * ```
  */
 export class EventProxy extends BaseProxy {

@@ -11,6 +11,7 @@ import { listItems } from "./_managed_data.ts";
  *
  * @example Several processes fill one list
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Manager, Process } from "../mod.ts";
  * import { appendSquares } from "../examples/doc_targets.ts";
  *
@@ -19,7 +20,7 @@ import { listItems } from "./_managed_data.ts";
  * const workers = [[1, 2], [3]].map((numbers) => new Process({ target: appendSquares, args: [squares, numbers] }));
  * for (const p of workers) await p.start();
  * for (const p of workers) await p.join();
- * console.assert((await squares.slice()).sort().join() === "1,4,9");
+ * assert.deepEqual((await squares.slice()).sort(), [1, 4, 9]);
  * ```
  */
 export class ListProxy<T = unknown> extends BaseProxy {

@@ -110,6 +110,7 @@ const SHUTDOWN_GRACE_MS = 1000;
  *
  * @example The seeds' shared dict: ten processes each subtract one under a managed lock
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Manager, Process } from "../mod.ts";
  * import { addUnderLock } from "../examples/doc_targets.ts";
  *
@@ -119,7 +120,7 @@ const SHUTDOWN_GRACE_MS = 1000;
  * const workers = Array.from({ length: 10 }, () => new Process({ target: addUnderLock, args: [shared, lock, -1] }));
  * for (const p of workers) await p.start();
  * for (const p of workers) await p.join();
- * console.assert((await shared.get("count")) === 90);
+ * assert.equal(await shared.get("count"), 90);
  * ```
  *
  * @example A remote manager (run the server and the client in two programs)

@@ -10,6 +10,7 @@ import { describeValue } from "./_time.ts";
  *
  * @example Share settings with a process
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Manager, Process } from "../mod.ts";
  * import { raiseLevel } from "../examples/doc_targets.ts";
  *
@@ -18,7 +19,7 @@ import { describeValue } from "./_time.ts";
  * const p = new Process({ target: raiseLevel, args: [settings] });
  * await p.start();
  * await p.join();
- * console.assert((await settings.get("level")) === 2);
+ * assert.equal(await settings.get("level"), 2);
  * ```
  */
 export class NamespaceProxy<T extends Record<string, unknown> = Record<string, unknown>>

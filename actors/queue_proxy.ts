@@ -15,6 +15,7 @@ export type { AcquireOptions };
  *
  * @example Producer and consumer through a managed queue
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Manager, Process } from "../mod.ts";
  * import { produceNumbers } from "../examples/doc_targets.ts";
  *
@@ -25,7 +26,7 @@ export type { AcquireOptions };
  * const received = [];
  * for (let item = await numbers.get(); item !== null; item = await numbers.get()) received.push(item);
  * await producer.join();
- * console.assert(received.join() === "0,1,2");
+ * assert.deepEqual(received, [0, 1, 2]);
  * ```
  */
 export class QueueProxy<T = unknown> extends BaseProxy {
