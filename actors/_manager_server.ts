@@ -243,8 +243,12 @@ export class ManagerServer {
 function prepareForFloods(): void {
   if (Deno.build.os === "windows") return;
   const ignore = () => {};
-  Deno.addSignalListener("SIGWINCH", ignore);
-  Deno.removeSignalListener("SIGWINCH", ignore);
+  try {
+    Deno.addSignalListener("SIGWINCH", ignore);
+    Deno.removeSignalListener("SIGWINCH", ignore);
+  } catch {
+    // A runtime that refuses signal listeners has no signal handling to set up early.
+  }
 }
 
 function notForManager(): Error {
@@ -294,6 +298,8 @@ class ServerSession implements EngineSession {
 
   async #serve(reader: FrameReader): Promise<void> {
     for (let payload = await reader.next(); payload !== null; payload = await reader.next()) {
+      // Frames read before the connection was closed are not applied.
+      if (this.#closed) return;
       const request = decodeMessage(payload);
       if (!isManagerRequest(request)) throw new FrameError("Not a manager request");
       this.#handling = true;

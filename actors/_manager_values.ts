@@ -94,37 +94,46 @@ function setField(target: Record<string, unknown>, key: string, value: unknown):
   }
 }
 
-/** Calls `visit` with each member of a container, with the step from the container to it. */
-function forEachMember(
+// Where a member sits in its container, for the path of an error message.
+const INDEX = 0;
+const FIELD = 1;
+const MAP_KEY = 2;
+const MAP_VALUE = 3;
+const SET_ITEM = 4;
+
+/**
+ * Calls `visit` with each member of a container (of `kind`), with where it sits (`INDEX` and
+ * its index, `FIELD` and its name, `MAP_KEY`, `MAP_VALUE` and its key, `SET_ITEM`); stops, and
+ * returns true, when `visit` returns true.
+ */
+function someMember(
   container: object,
   kind: number,
-  visit: (member: unknown, step: () => string) => boolean | void,
+  visit: (member: unknown, where: number, key: unknown) => boolean,
 ): boolean {
   switch (kind) {
     case ARRAY: {
       const items = container as unknown[];
       for (let index = 0; index < items.length; index++) {
-        if (visit(items[index], () => `[${index}]`)) return true;
+        if (visit(items[index], INDEX, index)) return true;
       }
       const fields = container as Record<string, unknown>;
-      for (const key of namedKeys(items)) if (visit(fields[key], () => `.${key}`)) return true;
+      for (const key of namedKeys(items)) if (visit(fields[key], FIELD, key)) return true;
       return false;
     }
     case OBJECT: {
       const fields = container as Record<string, unknown>;
-      for (const key of Object.keys(fields)) if (visit(fields[key], () => `.${key}`)) return true;
+      for (const key of Object.keys(fields)) if (visit(fields[key], FIELD, key)) return true;
       return false;
     }
     case MAP:
       for (const [key, member] of container as Map<unknown, unknown>) {
-        if (visit(key, () => "[map key]") || visit(member, () => `.get(${describeKey(key)})`)) {
-          return true;
-        }
+        if (visit(key, MAP_KEY, undefined) || visit(member, MAP_VALUE, key)) return true;
       }
       return false;
     case SET:
       for (const member of container as Set<unknown>) {
-        if (visit(member, () => "[set item]")) return true;
+        if (visit(member, SET_ITEM, undefined)) return true;
       }
       return false;
     default:
@@ -132,34 +141,59 @@ function forEachMember(
   }
 }
 
-function describeKey(key: unknown): string {
-  return typeof key === "string"
-    ? JSON.stringify(key)
-    : typeof key === "object"
-    ? "…"
-    : String(key);
+/** The step of a path to a member that sits at `where`, `key` (see {@linkcode someMember}). */
+function step(where: number, key: unknown): string {
+  switch (where) {
+    case INDEX:
+      return `[${key}]`;
+    case FIELD:
+      return `.${key}`;
+    case MAP_KEY:
+      return "[map key]";
+    case MAP_VALUE:
+      return `.get(${
+        typeof key === "string" ? JSON.stringify(key) : typeof key === "object" ? "…" : String(key)
+      })`;
+    default:
+      return "[set item]";
+  }
 }
 
 /**
- * Walks `value` depth first, each object once, and stops at the first object `found` accepts;
- * returns the path to it from `label`, or undefined.
+ * Whether `visit` returns true for some object of `value`: each object is visited once, depth
+ * first, and the walk enters the containers only.
  */
-function find(value: unknown, label: string, found: (item: object) => boolean): string | undefined {
+function someObject(value: unknown, visit: (item: object) => boolean): boolean {
   const seen = new Set<object>();
-  const walk = (item: unknown, path: () => string): string | undefined => {
-    if (typeof item !== "object" || item === null || seen.has(item)) return undefined;
+  const walk = (item: unknown): boolean => {
+    if (typeof item !== "object" || item === null || seen.has(item)) return false;
     seen.add(item);
-    if (found(item)) return path();
+    if (visit(item)) return true;
     const kind = containerKind(item);
-    if (kind === OTHER) return undefined;
-    let result: string | undefined;
-    forEachMember(item, kind, (member, step) => {
-      result = walk(member, () => path() + step());
-      return result !== undefined;
-    });
-    return result;
+    return kind !== OTHER && someMember(item, kind, walk);
   };
-  return walk(value, () => label);
+  return walk(value);
+}
+
+/** The path from `value` (called `label`) to `target`, the first way a walk meets it. */
+function pathTo(value: unknown, target: object, label: string): string {
+  const seen = new Set<object>();
+  const path: string[] = [label];
+  const walk = (item: unknown, where: number, key: unknown): boolean => {
+    if (typeof item !== "object" || item === null || seen.has(item)) return false;
+    seen.add(item);
+    path.push(step(where, key));
+    if (item === target) return true;
+    const kind = containerKind(item);
+    if (kind !== OTHER && someMember(item, kind, walk)) return true;
+    path.pop();
+    return false;
+  };
+  if (value === target) return label;
+  if (typeof value !== "object" || value === null) return label;
+  seen.add(value);
+  const kind = containerKind(value);
+  return kind !== OTHER && someMember(value, kind, walk) ? path.join("") : label;
 }
 
 /**
@@ -178,23 +212,21 @@ export function encodeProxies(
 ): unknown {
   assertCloneable(value, label, action);
   let proxies = false;
-  const foreign = find(value, label, (item) => {
+  let foreign: object | undefined;
+  someObject(value, (item) => {
     if (isProxyLike(item)) proxies = true;
-    else if (isPortable(item)) return true;
-    return false;
+    else if (isPortable(item)) foreign = item;
+    return foreign !== undefined;
   });
   if (foreign !== undefined) {
     throw new CloneError(
-      `Cannot ${action}: ${foreign} is a handle on shared memory of this program, which a ` +
-        "manager cannot store; create it through the manager instead (manager.lock(), " +
-        "manager.queue(), ...)",
+      `Cannot ${action}: ${pathTo(value, foreign, label)} is a handle on shared memory of ` +
+        "this program, which a manager cannot store; create it through the manager instead " +
+        "(manager.lock(), manager.queue(), ...)",
     );
   }
   if (!proxies) return value;
-  return copyWithRefs(
-    value,
-    (proxy) => refOf(proxy, () => find(value, label, (item) => item === proxy) ?? label),
-  );
+  return copyWithRefs(value, (proxy) => refOf(proxy, () => pathTo(value, proxy, label)));
 }
 
 /** Copies `value`, each container once, with every proxy replaced by a reference. */
@@ -269,7 +301,7 @@ export function markerIn(value: unknown): ProxyRef | undefined {
 /** Whether a received value holds references to revive. */
 export function holdsRefs(value: unknown): boolean {
   return typeof value === "object" && value !== null &&
-    find(value, "", (item) => markerIn(item) !== undefined) !== undefined;
+    someObject(value, (item) => markerIn(item) !== undefined);
 }
 
 /**
