@@ -98,6 +98,41 @@ export abstract class BaseProxy implements Portable, ProxyLike {
   }
 
   /**
+   * Calls `method` with the arguments `prepare` checks and builds: an error it throws rejects
+   * the returned promise, and nothing is sent.
+   *
+   * @param method The method of the managed object.
+   * @param prepare Checks the caller's arguments and returns what to send.
+   * @returns The answer.
+   */
+  protected callWith<T>(method: string, prepare: () => unknown[]): Promise<T> {
+    let args: unknown[];
+    try {
+      args = prepare();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.call(method, args);
+  }
+
+  /**
+   * Like {@linkcode BaseProxy.prototype.cast}, with the arguments `prepare` checks and builds:
+   * an error it throws rejects the returned promise, and nothing is sent.
+   *
+   * @param method The method of the managed object.
+   * @param prepare Checks the caller's arguments and returns what to send.
+   */
+  protected castWith(method: string, prepare: () => unknown[]): Promise<void> {
+    let args: unknown[];
+    try {
+      args = prepare();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.cast(method, args);
+  }
+
+  /**
    * Sends `method` without waiting for the manager's answer: resolves once the request is
    * written. The manager applies it before any later request of this actor; an error it raises
    * is reported by the next call on this proxy or by {@linkcode BaseProxy.prototype.flush}.

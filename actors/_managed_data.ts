@@ -7,6 +7,7 @@
  * @module
  */
 import { isDeepStrictEqual } from "node:util";
+import { describeValue } from "./_time.ts";
 import type { DictKey } from "./dict_proxy.ts";
 import type { UpdateOp } from "./update_op.ts";
 
@@ -20,11 +21,73 @@ export function checkDictKey(key: unknown, action: string): DictKey {
   if (!isDictKey(key)) {
     throw new TypeError(
       `Cannot ${action}: a key must be a string, number, bigint or boolean, got ${
-        key === null ? "null" : typeof key
+        describeValue(key)
       }`,
     );
   }
   return key;
+}
+
+/**
+ * The `[key, value]` pairs of what a dict is created or updated from: pairs (any iterable of
+ * them, a Map), or a plain object, as Python's `dict(...)` takes. Checked on the caller's side,
+ * so that a mistake rejects the call before anything is sent.
+ *
+ * @param init What the caller passed.
+ * @param action What was being done, for the message ("create managed dict").
+ * @param name The parameter's name, for the message.
+ * @throws {TypeError} If it is none of those, an entry is not a pair, or a key not a primitive.
+ */
+export function dictEntries(init: unknown, action: string, name: string): [DictKey, unknown][] {
+  const expected = `${name} must be [key, value] pairs, a Map or a plain object`;
+  if (typeof init !== "object" || init === null) {
+    throw new TypeError(`Cannot ${action}: ${expected}, got ${describeValue(init)}`);
+  }
+  let entries: unknown[];
+  if (Symbol.iterator in init) {
+    entries = [...(init as Iterable<unknown>)];
+  } else {
+    const prototype = Object.getPrototypeOf(init);
+    if (prototype !== Object.prototype && prototype !== null) {
+      throw new TypeError(
+        `Cannot ${action}: ${expected}, got an instance of ${
+          prototype?.constructor?.name ?? "object"
+        }`,
+      );
+    }
+    entries = Object.entries(init);
+  }
+  entries.forEach((entry, index) => {
+    if (!Array.isArray(entry) || entry.length !== 2) {
+      throw new TypeError(
+        `Cannot ${action}: entry ${index} of ${name} must be a [key, value] pair, got ${
+          describeValue(entry)
+        }`,
+      );
+    }
+    checkDictKey(entry[0], action);
+  });
+  return entries as [DictKey, unknown][];
+}
+
+/**
+ * The items of what a list is created or extended from: any iterable, as Python's `list(...)`
+ * takes.
+ *
+ * @throws {TypeError} If it is not iterable.
+ */
+export function listItems(items: unknown, action: string, name: string): unknown[] {
+  if (
+    typeof items === "string" ||
+    typeof items === "object" && items !== null && Symbol.iterator in items
+  ) {
+    return [...(items as Iterable<unknown>)];
+  }
+  throw new TypeError(
+    `Cannot ${action}: ${name} must be iterable (an array, a Set, ...), got ${
+      describeValue(items)
+    }`,
+  );
 }
 
 function noSuchMethod(kind: string, method: string): TypeError {
@@ -162,7 +225,9 @@ export function dictMethod(map: Map<DictKey, unknown>, method: string, args: unk
 
 function checkIndex(index: unknown, length: number, action: string, inclusive = false): number {
   if (!Number.isSafeInteger(index)) {
-    throw new TypeError(`Cannot ${action}: the index must be an integer, got ${String(index)}`);
+    throw new TypeError(
+      `Cannot ${action}: the index must be an integer, got ${describeValue(index)}`,
+    );
   }
   const resolved = (index as number) < 0 ? length + (index as number) : (index as number);
   if (resolved < 0 || resolved > length || (!inclusive && resolved === length)) {
@@ -171,6 +236,11 @@ function checkIndex(index: unknown, length: number, action: string, inclusive = 
     );
   }
   return resolved;
+}
+
+function sliceBound(bound: unknown, action: string, name: string): number | undefined {
+  if (bound === undefined || Number.isSafeInteger(bound)) return bound as number | undefined;
+  throw new TypeError(`Cannot ${action}: ${name} must be an integer, got ${describeValue(bound)}`);
 }
 
 function itemsOf(value: unknown, action: string): unknown[] {
@@ -223,7 +293,7 @@ export function listMethod(items: unknown[], method: string, args: unknown[]): u
     case "count":
       return items.filter((item) => isDeepStrictEqual(item, args[0])).length;
     case "slice":
-      return items.slice(args[0] as number | undefined, args[1] as number | undefined);
+      return items.slice(sliceBound(args[0], action, "start"), sliceBound(args[1], action, "end"));
     case "length":
       return items.length;
     case "clear":

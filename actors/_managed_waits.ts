@@ -8,11 +8,42 @@
  * @module
  */
 import { Empty, Full } from "../channels/errors.ts";
+import {
+  checkInteger,
+  checkTimeout,
+  describeValue,
+  startTimer,
+  stopTimer,
+  type Timer,
+} from "./_time.ts";
 import { ReleaseError } from "./errors.ts";
 
 /** A connection to the manager; one per actor. */
 export interface Session {
   readonly id: number;
+}
+
+/** The most permits a managed semaphore starts with. */
+export const MAX_PERMITS = 2 ** 31 - 1;
+
+/**
+ * Checks the `maxsize` of a managed queue: an integer >= 0, 0 for no limit.
+ *
+ * @throws {TypeError} If it is not a number.
+ * @throws {RangeError} If it is not an integer >= 0.
+ */
+export function checkMaxsize(maxsize: unknown): number {
+  return checkInteger(maxsize, "create managed queue", "maxsize");
+}
+
+/**
+ * Checks the initial value of a managed semaphore: an integer from 0 to {@linkcode MAX_PERMITS}.
+ *
+ * @throws {TypeError} If it is not a number.
+ * @throws {RangeError} If it is not an integer in that range.
+ */
+export function checkPermits(value: unknown): number {
+  return checkInteger(value, "create managed semaphore", "value", { max: MAX_PERMITS });
 }
 
 /** How a waiting call is answered. */
@@ -24,30 +55,46 @@ export interface Reply {
 /** What a method returns when it left a waiter instead of answering. */
 export const WAITING: unique symbol = Symbol("waiting");
 
-interface WaitOptions {
+/** The options of a wait, as {@linkcode waitOptions} checked them. */
+export interface WaitOptions {
   blocking: boolean;
+  /** Milliseconds; undefined for no limit. */
   timeout: number | undefined;
 }
 
-function waitOptions(value: unknown, action: string): WaitOptions {
-  const options = (typeof value === "object" && value !== null ? value : {}) as {
-    blocking?: unknown;
-    timeout?: unknown;
-  };
-  const timeout = options.timeout;
-  if (timeout !== undefined && !(typeof timeout === "number" && timeout >= 0)) {
-    throw new RangeError(
-      `Cannot ${action}: timeout must be a number of milliseconds >= 0, got ${String(timeout)}`,
+/**
+ * Checks the `{ blocking, timeout }` options of a wait, by the rule of every timeout of the
+ * project (`_time.ts`): `Infinity`, `null` or no timeout waits for ever, and one above 2^31-1 ms
+ * neither fires at once nor hangs. Proxies check them before they send the request; the
+ * manager checks them again, as they come from the network.
+ *
+ * @throws {TypeError} If the options are not an object, `blocking` not a boolean, or the timeout
+ * not a number.
+ * @throws {RangeError} If the timeout is negative or NaN.
+ */
+export function waitOptions(value: unknown, action: string): WaitOptions {
+  if (value === undefined || value === null) return { blocking: true, timeout: undefined };
+  if (typeof value !== "object") {
+    throw new TypeError(
+      `Cannot ${action}: the options must be an object like { timeout: 100 }, got ${
+        describeValue(value)
+      }`,
     );
   }
-  return { blocking: options.blocking !== false, timeout };
+  const { blocking, timeout } = value as { blocking?: unknown; timeout?: unknown };
+  if (blocking !== undefined && typeof blocking !== "boolean") {
+    throw new TypeError(
+      `Cannot ${action}: blocking must be a boolean, got ${describeValue(blocking)}`,
+    );
+  }
+  return { blocking: blocking !== false, timeout: checkTimeout(timeout, action) };
 }
 
 interface Waiter<T> {
   session: Session;
   reply: Reply;
   data: T;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: Timer | undefined;
 }
 
 /** Waiters in arrival order, each with an optional timeout. */
@@ -68,10 +115,10 @@ class WaitList<T> {
   ): typeof WAITING {
     const waiter: Waiter<T> = { session, reply, data, timer: undefined };
     if (timeout !== undefined) {
-      waiter.timer = setTimeout(() => {
+      waiter.timer = startTimer(timeout, () => {
         this.#waiters = this.#waiters.filter((other) => other !== waiter);
         onTimeout(reply);
-      }, timeout);
+      });
     }
     this.#waiters.push(waiter);
     return WAITING;
@@ -80,7 +127,7 @@ class WaitList<T> {
   /** Removes and returns the oldest waiter. */
   shift(): Waiter<T> | undefined {
     const waiter = this.#waiters.shift();
-    clearTimeout(waiter?.timer);
+    stopTimer(waiter?.timer);
     return waiter;
   }
 
@@ -88,14 +135,14 @@ class WaitList<T> {
   drop(session: Session): void {
     this.#waiters = this.#waiters.filter((waiter) => {
       if (waiter.session !== session) return true;
-      clearTimeout(waiter.timer);
+      stopTimer(waiter.timer);
       return false;
     });
   }
 
   /** Drops every waiter and its timer. */
   clear(): void {
-    for (const waiter of this.#waiters) clearTimeout(waiter.timer);
+    for (const waiter of this.#waiters) stopTimer(waiter.timer);
     this.#waiters = [];
   }
 }
@@ -117,12 +164,7 @@ export class ManagedQueue implements Waitable {
   readonly #putters = new WaitList<unknown>();
 
   constructor(maxsize: unknown) {
-    if (!Number.isSafeInteger(maxsize) || (maxsize as number) < 0) {
-      throw new RangeError(
-        `Cannot create managed queue: maxsize must be an integer >= 0, got ${String(maxsize)}`,
-      );
-    }
-    this.#maxsize = maxsize as number;
+    this.#maxsize = checkMaxsize(maxsize);
   }
 
   method(session: Session, method: string, args: unknown[], reply: Reply): unknown {
@@ -208,13 +250,8 @@ export class ManagedPermits implements Waitable {
   readonly #waiters = new WaitList<null>();
 
   constructor(noun: "lock" | "semaphore", initial: unknown) {
-    if (!Number.isSafeInteger(initial) || (initial as number) < 0) {
-      throw new RangeError(
-        `Cannot create managed ${noun}: the value must be an integer >= 0, got ${String(initial)}`,
-      );
-    }
     this.#noun = noun;
-    this.#free = initial as number;
+    this.#free = noun === "lock" ? 1 : checkPermits(initial);
   }
 
   method(session: Session, method: string, args: unknown[], reply: Reply): unknown {
@@ -301,8 +338,8 @@ export class ManagedEvent implements Waitable {
       case "isSet":
         return this.#flag;
       case "wait": {
+        const timeout = checkTimeout(args[0], "wait for event");
         if (this.#flag) return true;
-        const { timeout } = waitOptions({ timeout: args[0] ?? undefined }, "wait for event");
         return this.#waiters.add(session, reply, null, timeout, (late) => late.resolve(false));
       }
       default:

@@ -12,7 +12,6 @@
  *
  * @module
  */
-import { assertCloneable } from "./_clone.ts";
 import { FrameError } from "./_frame_codec.ts";
 import { decodeMessage, encodeFrameView } from "./_manager_codec.ts";
 import { LocalLink } from "./_manager_local_link.ts";
@@ -21,12 +20,16 @@ import {
   isManagerReply,
   type ManagerReply,
   type ManagerRequest,
-  OBJECT_KINDS,
-  type ObjectKind,
-  PROXY_MARKER,
   type ProxyRef,
 } from "./_manager_protocol.ts";
-import { isPortable } from "./_portable.ts";
+import {
+  encodeProxies,
+  holdsRefs,
+  isProxyLike,
+  type ProxyLike as ValueProxyLike,
+  proxyTarget,
+  reviveRefs,
+} from "./_manager_values.ts";
 import type { SerializedError } from "./_serialized_error.ts";
 import type { ActorRef } from "./actor_ref.ts";
 import { Empty, Full } from "../channels/errors.ts";
@@ -36,7 +39,10 @@ import {
   ManagerClosedError,
   ReleaseError,
   RemoteError,
+  TimeoutError,
 } from "./errors.ts";
+
+export { isProxyLike, proxyTarget };
 
 /** Where a manager listens. */
 export interface ManagerAddress {
@@ -68,6 +74,8 @@ export interface ManagerEndpoint {
   address: ManagerAddress;
   authkey: Uint8Array;
   maxFrameBytes: number;
+  /** How long connecting and authenticating over TCP may take; undefined for no limit. */
+  connectTimeout: number | undefined;
   /** Set for a manager of this program: then no TCP, and no authentication, are needed. */
   local?: LocalEndpoint;
 }
@@ -106,9 +114,6 @@ export interface LinkOwner {
   end(reason: Error): void;
 }
 
-/** The method a proxy implements so that stored values can refer to it. */
-export const proxyTarget: unique symbol = Symbol("multiprocessing.proxyTarget");
-
 /** What a proxy is bound to: a client and the object it stands for. */
 export interface ProxyBinding {
   readonly client: ManagerClient;
@@ -116,7 +121,7 @@ export interface ProxyBinding {
 }
 
 /** A proxy as the client sees it. */
-export interface ProxyLike {
+export interface ProxyLike extends ValueProxyLike {
   [proxyTarget](): ProxyBinding;
 }
 
@@ -152,32 +157,6 @@ function rebuildError(error: SerializedError): Error {
 function isPrimitive(value: unknown): boolean {
   const type = typeof value;
   return type === "string" || type === "number" || type === "boolean" || value == null;
-}
-
-function isProxyLike(value: unknown): value is ProxyLike {
-  return typeof value === "object" && value !== null && proxyTarget in value;
-}
-
-function isPlainContainer(value: unknown): value is Record<string, unknown> | unknown[] {
-  if (typeof value !== "object" || value === null) return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === Array.prototype || prototype === null;
-}
-
-function markerIn(value: unknown): ProxyRef | undefined {
-  if (!isPlainContainer(value) || Array.isArray(value) || !(PROXY_MARKER in value)) {
-    return undefined;
-  }
-  const ref = value[PROXY_MARKER] as Partial<ProxyRef> | null;
-  return typeof ref === "object" && ref !== null && Number.isSafeInteger(ref.object) &&
-      OBJECT_KINDS.includes(ref.kind as ObjectKind)
-    ? ref as ProxyRef
-    : undefined;
-}
-
-function containsMarker(value: unknown): boolean {
-  if (markerIn(value) !== undefined) return true;
-  return isPlainContainer(value) && Object.values(value).some(containsMarker);
 }
 
 function endpointKey({ address, authkey, local }: ManagerEndpoint): string {
@@ -333,11 +312,14 @@ export class ManagerClient implements LinkOwner {
    *
    * @throws {CloneError} If it is a proxy of another manager.
    */
-  refOf(proxy: ProxyLike, action: string, path = "the proxy"): ProxyRef {
-    const { client, ref } = proxy[proxyTarget]();
+  refOf(proxy: ValueProxyLike, action: string, path = () => "the proxy"): ProxyRef {
+    if (!isProxyLike(proxy)) {
+      throw new TypeError(`Cannot ${action}: ${path()} is not a proxy of a manager`);
+    }
+    const { client, ref } = (proxy as ProxyLike)[proxyTarget]();
     if (endpointKey(client.endpoint) !== endpointKey(this.endpoint)) {
       throw new CloneError(
-        `Cannot ${action}: ${path} is a proxy of another manager (${client.#where}); a ` +
+        `Cannot ${action}: ${path()} is a proxy of another manager (${client.#where}); a ` +
           "manager can only refer to its own objects",
       );
     }
@@ -370,32 +352,17 @@ export class ManagerClient implements LinkOwner {
     return body;
   }
 
-  #encodeValue(value: unknown, path: string, action: string): unknown {
-    if (isProxyLike(value)) return { [PROXY_MARKER]: this.refOf(value, action, path) };
-    if (isPortable(value)) {
-      throw new CloneError(
-        `Cannot ${action}: ${path} is a ${value.constructor.name}, a handle on shared memory of ` +
-          "this program, which a manager cannot store; create it through the manager instead " +
-          "(manager.lock(), manager.queue(), ...)",
-      );
-    }
-    if (Array.isArray(value)) {
-      return value.map((item, index) => this.#encodeValue(item, `${path}[${index}]`, action));
-    }
-    if (isPlainContainer(value)) {
-      const fields = value as Record<string, unknown>;
-      const copy: Record<string, unknown> = {};
-      for (const key of Object.keys(fields)) {
-        copy[key] = this.#encodeValue(fields[key], `${path}.${key}`, action);
-      }
-      return copy;
-    }
-    assertCloneable(value, path, action);
-    return value;
+  #encodeValue(value: unknown, label: string, action: string): unknown {
+    return encodeProxies(value, label, action, (proxy, path) => this.refOf(proxy, action, path));
   }
 
   #connectionFailure(error: unknown): Error {
-    if (error instanceof AuthenticationError || this.#failure !== null) return error as Error;
+    if (
+      error instanceof AuthenticationError || error instanceof TimeoutError ||
+      this.#failure !== null
+    ) {
+      return error as Error;
+    }
     return new Error(
       `the connection to the manager at ${this.#where} failed (${(error as Error).message})`,
       { cause: error },
@@ -413,9 +380,10 @@ export class ManagerClient implements LinkOwner {
     if (this.#pending.size === 0) this.#link.idle();
     switch (reply.type) {
       case "result":
-        if (containsMarker(reply.value)) {
-          loadProxyFactory().then((create) => this.#revive(reply.value, create))
-            .then(pending.resolve, pending.reject);
+        if (holdsRefs(reply.value)) {
+          loadProxyFactory().then((create) =>
+            reviveRefs(reply.value, (ref) => create({ client: this, ref }))
+          ).then(pending.resolve, pending.reject);
         } else {
           pending.resolve(reply.value);
         }
@@ -428,16 +396,5 @@ export class ManagerClient implements LinkOwner {
         throw new FrameError(`Unknown manager reply ${JSON.stringify(unknown)}`);
       }
     }
-  }
-
-  #revive(value: unknown, create: ProxyFactory): unknown {
-    const ref = markerIn(value);
-    if (ref !== undefined) return create({ client: this, ref });
-    if (!isPlainContainer(value)) return value;
-    if (Array.isArray(value)) return value.map((item) => this.#revive(item, create));
-    const fields = value as Record<string, unknown>;
-    const copy: Record<string, unknown> = {};
-    for (const key of Object.keys(fields)) copy[key] = this.#revive(fields[key], create);
-    return copy;
   }
 }

@@ -1,16 +1,24 @@
 /**
  * The serialization of manager messages. The hot messages (`call`, `cast`, `result`) have a
  * compact binary layout whose arguments and result take a fast path when they are numbers,
- * strings, booleans, null or undefined (V8's serializer costs several microseconds per message
- * here, more than the rest of a request); any other value, and every other message, goes
- * through V8's structured-clone serializer, so values keep full fidelity (bigint, Map, Set,
- * Date, typed arrays, nested objects). Both paths rebuild data only, never code; a payload that
- * breaks the layout throws `FrameError`.
+ * well-formed strings, booleans, null or undefined (V8's serializer costs several microseconds
+ * per message here, more than the rest of a request); any other value, and every other message,
+ * goes through V8's structured-clone serializer, so values keep full fidelity (bigint, Map,
+ * Set, Date, typed arrays, nested objects, shared references and cycles). Both paths rebuild
+ * data only, never code; a payload that breaks the layout throws `FrameError`.
+ *
+ * V8's own serializer is used (`Serializer` of `node:v8`), not `node:v8`'s
+ * `serialize`/`deserialize`: those write a typed array as a host object holding only its bytes,
+ * so two views of one buffer arrive as two buffers and a view's offset is lost, and they read an
+ * aligned view back as a view into the message. V8's serializer writes a view as its buffer
+ * (once, however many views share it) with the offset and length, and reads it back into a
+ * buffer of its own, as `structuredClone` does.
  *
  * @module
  */
-import { deserialize, serialize } from "node:v8";
+import { Deserializer, Serializer } from "node:v8";
 import { FrameError, frameTooLarge } from "./_frame_codec.ts";
+import { CloneError } from "./errors.ts";
 
 const GENERIC = 0;
 const CALL = 1;
@@ -31,6 +39,33 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** The size of the scratch buffer every frame is encoded in; a larger one is not kept. */
 const SCRATCH_BYTES = 4096;
+
+/** What V8's serializer refused; {@linkcode encodeFrameView} names the action. */
+class Unserializable extends Error {}
+
+/**
+ * Serializes `value` with V8's structured-clone serializer.
+ *
+ * @throws {Unserializable} If V8 cannot serialize it (a SharedArrayBuffer, which a manager
+ * cannot share, or what `assertCloneable` let through).
+ */
+function serialize(value: unknown): Uint8Array {
+  const serializer = new Serializer();
+  serializer.writeHeader();
+  try {
+    serializer.writeValue(value);
+  } catch (error) {
+    throw new Unserializable((error as Error).message, { cause: error });
+  }
+  return serializer.releaseBuffer();
+}
+
+/** Reads what {@linkcode serialize} wrote. */
+function deserialize(bytes: Uint8Array): unknown {
+  const deserializer = new Deserializer(bytes);
+  deserializer.readHeader();
+  return deserializer.readValue();
+}
 
 /** A growable byte buffer. */
 class Writer {
@@ -84,6 +119,7 @@ class Writer {
     this.#length += value.length;
   }
 
+  /** A well-formed string (no lone surrogate) as UTF-8: names, and values that pass the check. */
   string(value: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
     this.#reserve(4 + value.length * 3);
@@ -102,13 +138,17 @@ class Writer {
         this.byte(NUMBER);
         return this.float64(value);
       case "string":
+        // UTF-8 cannot hold a lone surrogate (TextEncoder writes U+FFFD for it, so "\uD800"
+        // and "\uDBFF" would arrive as one dict key): such strings take the serializer, which
+        // keeps their UTF-16 units.
+        if (!value.isWellFormed()) break;
         this.byte(STRING);
         return this.string(value);
       default:
         if (value === null) return this.byte(NULL);
-        this.byte(CLONED);
-        return this.bytes(serialize(value));
     }
+    this.byte(CLONED);
+    this.bytes(serialize(value));
   }
 
   done(): Uint8Array {
@@ -218,6 +258,7 @@ let scratchInUse = false;
  * a shared buffer, valid until the next call: copy what you keep.
  *
  * @throws {RangeError} When the message exceeds `maxBytes`.
+ * @throws {CloneError} When V8's serializer refuses a value.
  */
 export function encodeFrameView(message: Message, maxBytes: number, action: string): Uint8Array {
   // A getter that V8's serializer runs could make a request of its own: it gets a buffer of
@@ -236,6 +277,12 @@ export function encodeFrameView(message: Message, maxBytes: number, action: stri
     }
     writer.uint32At(0, length);
     return frame;
+  } catch (error) {
+    if (!(error instanceof Unserializable)) throw error;
+    throw new CloneError(
+      `Cannot ${action}: the value cannot be stored in a manager (${error.message})`,
+      { cause: error.cause },
+    );
   } finally {
     if (writer === scratch) scratchInUse = false;
   }

@@ -243,6 +243,9 @@ export class LocalLink implements ManagerLink {
 
   /** Moves backlog into the request ring as room allows; true if it moved any. */
   #drainBacklog(): boolean {
+    // Requests of an actor reaped while this reader blocked must not reach the manager: its
+    // session may already be over, and what it held given to others.
+    runtime.haltIfReaped();
     let moved = 0;
     while (this.#backlog.length > 0) {
       const frame = this.#backlog[0];

@@ -7,6 +7,12 @@
  * oversized frame, or ends in the middle of one, is closed and ended (its locks released, its
  * waits dropped); nothing else is affected, and a request is applied whole or not at all.
  *
+ * A flood of connections costs only the flood: at most `maxPendingConnections` connections
+ * may be authenticating at once (one more closes the one that has waited longest, so a client
+ * that answers at once still gets in), a connection that does not authenticate within 10 s is
+ * closed, and when the process runs out of file descriptors the manager sheds the oldest
+ * unauthenticated connection and goes on accepting after a short pause, instead of ending.
+ *
  * @module
  */
 import { wake } from "./_futex.ts";
@@ -24,10 +30,14 @@ import {
 import type { Letter } from "./_runtime.ts";
 import { runtime } from "./_runtime.ts";
 import { serializeError } from "./_serialized_error.ts";
+import { delay } from "./_time.ts";
 import { task } from "./task.ts";
 
 /** How long a connection may take to authenticate before it is closed. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** The first and the longest pause after `accept` fails (out of file descriptors). */
+const ACCEPT_RETRY_MS = 5;
+const ACCEPT_RETRY_MAX_MS = 1000;
 
 /** What the manager actor is started with. */
 export interface ServeOptions {
@@ -35,6 +45,8 @@ export interface ServeOptions {
   port: number;
   authkey: Uint8Array;
   maxFrameBytes: number;
+  /** The most TCP connections that may be authenticating at once. */
+  maxPendingConnections: number;
   /** Whether to listen on TCP from the start; a `LISTEN_MESSAGE` can ask for it later. */
   listen: boolean;
   /** The words local clients ring (`_manager_ring.ts`). */
@@ -62,6 +74,8 @@ export class ManagerServer {
   readonly #options: ServeOptions;
   readonly #engine = new ManagerEngine();
   readonly #sessions = new Set<ServerSession>();
+  /** TCP sessions not authenticated yet, oldest first. */
+  readonly #unauthenticated = new Set<ServerSession>();
   readonly #hub: LocalHub;
   readonly #stopped = Promise.withResolvers<void>();
   readonly #mailStop = new AbortController();
@@ -98,6 +112,7 @@ export class ManagerServer {
     this.#listening ??= (async () => {
       this.#key = await importAuthkey(this.#options.authkey);
       const { hostname, port } = this.#options;
+      prepareForFloods();
       const listener = Deno.listen({ hostname, port });
       this.#listener = listener;
       Atomics.store(this.#options.ready, this.#options.portWord, listener.addr.port);
@@ -155,21 +170,51 @@ export class ManagerServer {
   }
 
   async #accept(listener: Deno.TcpListener): Promise<void> {
-    while (true) {
+    let retryMs = 0;
+    while (!this.#stopping) {
       let conn: Deno.TcpConn;
       try {
         conn = await listener.accept();
       } catch (error) {
         // The listener was closed by stop(): serving is over.
-        if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
+        if (
+          this.#stopping || error instanceof Deno.errors.BadResource ||
+          error instanceof Deno.errors.Interrupted
+        ) {
           return;
         }
-        throw error;
+        // Out of file descriptors (EMFILE, ENFILE) or a connection that failed before it was
+        // taken: free a descriptor held by a connection that has not authenticated, and try
+        // again after a pause that grows while the failures last, rather than end the manager.
+        const code = (error as { code?: unknown }).code;
+        if (code === "EMFILE" || code === "ENFILE") this.#shedOldest();
+        retryMs = Math.min(Math.max(2 * retryMs, ACCEPT_RETRY_MS), ACCEPT_RETRY_MAX_MS);
+        await delay(retryMs, { ref: false });
+        continue;
       }
+      retryMs = 0;
+      if (this.#unauthenticated.size >= this.#options.maxPendingConnections) this.#shedOldest();
       const session = new ServerSession(this.nextSessionId(), conn, this);
       this.#sessions.add(session);
-      void session.run().finally(() => this.#sessions.delete(session));
+      this.#unauthenticated.add(session);
+      void session.run().finally(() => {
+        this.#sessions.delete(session);
+        this.#unauthenticated.delete(session);
+      });
     }
+  }
+
+  /** A session has authenticated: it no longer counts against `maxPendingConnections`. */
+  authenticated(session: ServerSession): void {
+    this.#unauthenticated.delete(session);
+  }
+
+  /** Closes the connection that has waited longest to authenticate, if any. */
+  #shedOldest(): void {
+    const oldest = this.#unauthenticated.values().next().value;
+    if (oldest === undefined) return;
+    this.#unauthenticated.delete(oldest);
+    oldest.abort();
   }
 
   /**
@@ -188,10 +233,29 @@ export class ManagerServer {
   }
 }
 
+/**
+ * Makes Deno set up its signal handling now, while file descriptors are free. Deno 2.9 sets it
+ * up on first use, which needs descriptors, and aborts the whole process (a panic, not an
+ * error) if there are none; under a connection flood that uses them all, something in the
+ * runtime comes to use it. A listener for SIGWINCH, whose default action is to ignore it,
+ * changes nothing else; it is removed at once.
+ */
+function prepareForFloods(): void {
+  if (Deno.build.os === "windows") return;
+  const ignore = () => {};
+  try {
+    Deno.addSignalListener("SIGWINCH", ignore);
+    Deno.removeSignalListener("SIGWINCH", ignore);
+  } catch {
+    // A runtime that refuses signal listeners has no signal handling to set up early.
+  }
+}
+
 function notForManager(): Error {
   return new TypeError("This actor is a manager: it takes no messages but its clients'");
 }
 
+/** One TCP connection: its handshake, then its requests in order. */
 class ServerSession implements EngineSession {
   readonly id: number;
   readonly #conn: Deno.TcpConn;
@@ -220,6 +284,7 @@ class ServerSession implements EngineSession {
         clearTimeout(timer);
       }
       if (!authenticated) return;
+      this.#server.authenticated(this);
       reader.decoder.maxBytes = this.#server.maxFrameBytes;
       await this.#serve(reader);
     } catch {
@@ -233,6 +298,8 @@ class ServerSession implements EngineSession {
 
   async #serve(reader: FrameReader): Promise<void> {
     for (let payload = await reader.next(); payload !== null; payload = await reader.next()) {
+      // Frames read before the connection was closed are not applied.
+      if (this.#closed) return;
       const request = decodeMessage(payload);
       if (!isManagerRequest(request)) throw new FrameError("Not a manager request");
       this.#handling = true;
@@ -252,6 +319,11 @@ class ServerSession implements EngineSession {
     if (this.#closed) return;
     this.#outbox.push(encodeReply(reply, this.#server.maxFrameBytes));
     if (!this.#handling) this.#flush();
+  }
+
+  /** Closes the connection of a session that has not authenticated: its handshake fails. */
+  abort(): void {
+    this.#closeConn();
   }
 
   /** Writes what is queued, then closes the connection. */

@@ -9,6 +9,9 @@
 import { concatBytes, FrameReader, writeAll } from "./_frame_codec.ts";
 import { authenticateServer, HANDSHAKE_MAX_BYTES, importAuthkey } from "./_hmac_auth.ts";
 import type { LinkOwner, ManagerEndpoint, ManagerLink } from "./_manager_client.ts";
+import { runtime } from "./_runtime.ts";
+import { startTimer, stopTimer } from "./_time.ts";
+import { TimeoutError } from "./errors.ts";
 
 /** A connection to a manager served on a TCP address. */
 export class TcpLink implements ManagerLink {
@@ -24,6 +27,8 @@ export class TcpLink implements ManagerLink {
   #pumping = false;
   #reading = false;
   #awaiting = false;
+  /** Gives up a connection being made. */
+  #stopConnect: (() => void) | null = null;
 
   constructor(endpoint: ManagerEndpoint, owner: LinkOwner) {
     this.#endpoint = endpoint;
@@ -41,6 +46,8 @@ export class TcpLink implements ManagerLink {
   }
 
   send(frame: Uint8Array): void {
+    // A reaped actor (stuck in synchronous code when it was ended) sends nothing more.
+    runtime.haltIfReaped();
     this.#outbox.push(frame.slice());
     if (!this.#pumping) {
       this.#pumping = true;
@@ -67,6 +74,7 @@ export class TcpLink implements ManagerLink {
   close(error: Error): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopConnect?.();
     // Held until the read it ends has settled, so that `ended` resolves.
     this.#conn?.ref();
     this.#conn?.close();
@@ -99,23 +107,66 @@ export class TcpLink implements ManagerLink {
     return this.#opening;
   }
 
+  /**
+   * Connects and authenticates within the endpoint's `connectTimeout`: a peer that accepts the
+   * connection but never answers (a stalled or wrong server) fails it with a `TimeoutError`
+   * rather than leaving every call waiting. `close()` gives it up at once.
+   */
   async #connect(): Promise<Deno.TcpConn> {
-    const conn = await Deno.connect(this.#endpoint.address);
+    const { address, connectTimeout } = this.#endpoint;
+    const abort = new AbortController();
+    let conn: Deno.TcpConn | null = null;
+    let stopped: "timeout" | "close" | null = null;
+    const closeConn = () => {
+      conn?.close();
+      conn = null;
+    };
+    const stop = (why: "timeout" | "close") => {
+      if (stopped !== null) return;
+      stopped = why;
+      abort.abort();
+      closeConn(); // Ends the handshake's pending read.
+    };
+    if (this.#closed) stop("close");
+    this.#stopConnect = () => stop("close");
+    const timer = startTimer(connectTimeout ?? Infinity, () => stop("timeout"));
     try {
+      conn = await Deno.connect({
+        hostname: address.hostname,
+        port: address.port,
+        signal: abort.signal,
+      });
+      if (stopped !== null) throw new Error("the connection was given up");
       conn.setNoDelay(true);
       const reader = new FrameReader(conn, HANDSHAKE_MAX_BYTES);
       const key = await importAuthkey(this.#endpoint.authkey);
       await authenticateServer(conn, reader, key, this.#where);
       reader.decoder.maxBytes = this.#endpoint.maxFrameBytes;
-      if (this.#closed) throw new Error(`the connection to the manager at ${this.#where} closed`);
-      this.#conn = conn;
-      if (!this.#awaiting) conn.unref();
+      if (stopped !== null) throw new Error("the connection was given up");
+      const connected: Deno.TcpConn = conn;
+      this.#conn = connected;
+      if (!this.#awaiting) connected.unref();
       this.#reading = true;
       void this.#read(reader);
-      return conn;
+      return connected;
     } catch (error) {
-      conn.close();
+      closeConn();
+      if (stopped === "timeout") {
+        throw new TimeoutError(
+          `the manager at ${this.#where} did not complete the handshake within ` +
+            `${connectTimeout} ms (connectTimeout); check that a manager serves at that address`,
+          { cause: error },
+        );
+      }
+      if (stopped === "close") {
+        throw new Error(`the connection to the manager at ${this.#where} closed`, {
+          cause: error,
+        });
+      }
       throw error;
+    } finally {
+      stopTimer(timer);
+      this.#stopConnect = null;
     }
   }
 

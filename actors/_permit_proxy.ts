@@ -5,7 +5,8 @@
  * @module
  */
 import type { AcquireOptions } from "./_futex.ts";
-import { BaseProxy } from "./_base_proxy.ts";
+import { BaseProxy, type ProxyBinding } from "./_base_proxy.ts";
+import { waitOptions } from "./_managed_waits.ts";
 
 /**
  * Base of {@linkcode LockProxy} and {@linkcode SemaphoreProxy}. Permits are counted per actor
@@ -14,15 +15,29 @@ import { BaseProxy } from "./_base_proxy.ts";
  * @ignore Internal: not part of the public API.
  */
 export abstract class PermitProxy extends BaseProxy {
+  readonly #action: string;
+
+  /**
+   * Binds the proxy to its permits.
+   *
+   * @param binding The manager connection and the object.
+   * @param module The URL of the module that defines and registers the proxy class.
+   */
+  protected constructor(binding: ProxyBinding, module: string) {
+    super(binding, module);
+    this.#action = `acquire ${binding.ref.kind}`;
+  }
+
   /**
    * Takes a permit, waiting in the manager while there is none.
    *
-   * @param options `blocking` (default true) and `timeout` in milliseconds.
+   * @param options `blocking` (default true) and `timeout` in milliseconds (`Infinity` for no
+   * limit).
    * @returns True once taken; false if not blocking or out of time.
-   * @throws {RangeError} If the timeout is negative.
+   * @throws {RangeError} If the timeout is negative or NaN (nothing is sent).
    */
-  acquire(options: AcquireOptions = {}): Promise<boolean> {
-    return this.call("acquire", [options]);
+  acquire(options?: AcquireOptions): Promise<boolean> {
+    return this.callWith("acquire", () => [waitOptions(options, this.#action)]);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base_proxy.ts";
+import { checkDictKey, dictEntries } from "./_managed_data.ts";
 import type { UpdateOp } from "./update_op.ts";
 
 /**
@@ -27,6 +28,7 @@ export type DictKey = string | number | bigint | boolean;
  *
  * @example The seeds' shared counter, made safe by an atomic increment
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Manager, Process } from "../mod.ts";
  * import { countWords } from "../examples/doc_targets.ts";
  *
@@ -35,8 +37,8 @@ export type DictKey = string | number | bigint | boolean;
  * const workers = ["a b a", "b a"].map((text) => new Process({ target: countWords, args: [counts, text] }));
  * for (const p of workers) await p.start();
  * for (const p of workers) await p.join();
- * console.assert((await counts.get("a")) === 3);
- * console.assert((await counts.get("b")) === 2);
+ * assert.equal(await counts.get("a"), 3);
+ * assert.equal(await counts.get("b"), 2);
  * ```
  */
 export class DictProxy<K extends DictKey = string, V = unknown> extends BaseProxy {
@@ -77,12 +79,14 @@ export class DictProxy<K extends DictKey = string, V = unknown> extends BaseProx
    *
    * @param key The key.
    * @param value The value, copied; may hold proxies of the same manager.
+   * @throws {TypeError} If the key is not a string, number, bigint or boolean.
    * @throws {CloneError} If the value cannot be stored (a function, a class instance, a handle
    * on shared memory, a proxy of another manager).
    * @throws {ManagerClosedError} If the manager is out of reach.
    */
   set(key: K, value: V): Promise<void> {
-    return this.cast("set", [key, value]);
+    if (typeof key === "string") return this.cast("set", [key, value]);
+    return this.castWith("set", () => [checkDictKey(key, "call dict.set"), value]);
   }
 
   /**
@@ -155,6 +159,7 @@ export class DictProxy<K extends DictKey = string, V = unknown> extends BaseProx
    *
    * @param other Entries, a Map, or a plain object (for string keys).
    * @returns Once applied.
+   * @throws {TypeError} If `other` is none of those, or holds a key that is not a primitive.
    */
   update(other: Iterable<readonly [K, V]> | Record<K & string, V>): Promise<void>;
   /**
@@ -172,11 +177,7 @@ export class DictProxy<K extends DictKey = string, V = unknown> extends BaseProx
     op?: UpdateOp,
   ): Promise<unknown> {
     if (op !== undefined) return this.call("update", [keyOrOther, op]);
-    const other = keyOrOther as Iterable<readonly [K, V]> | Record<string, V>;
-    const entries = Symbol.iterator in other
-      ? [...(other as Iterable<readonly [K, V]>)]
-      : Object.entries(other);
-    return this.call("merge", [entries]);
+    return this.callWith("merge", () => [dictEntries(keyOrOther, "call dict.update", "other")]);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base_proxy.ts";
+import { checkTimeout } from "./_time.ts";
 
 /**
  * A proxy to an event that lives in a {@linkcode Manager}, as Python's `manager.Event()`: a
@@ -6,14 +7,15 @@ import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base_proxy.t
  *
  * @example Wait for a signal, with a timeout
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Manager } from "../mod.ts";
  *
  * await using manager = new Manager();
  * const ready = await manager.event();
- * console.assert(!(await ready.wait(10)));
+ * assert.equal(await ready.wait(10), false);
  * const waiting = ready.wait();
  * await ready.set();
- * console.assert(await waiting);
+ * assert.equal(await waiting, true);
  * ```
  */
 export class EventProxy extends BaseProxy {
@@ -56,12 +58,12 @@ export class EventProxy extends BaseProxy {
   /**
    * Waits until the flag is set, or until `timeoutMs` passes.
    *
-   * @param timeoutMs The longest wait in milliseconds; forever when omitted.
+   * @param timeoutMs The longest wait in milliseconds; forever when omitted or `Infinity`.
    * @returns True if the flag was set, false on timeout.
-   * @throws {RangeError} If the timeout is negative.
+   * @throws {RangeError} If the timeout is negative or NaN (nothing is sent).
    */
   wait(timeoutMs?: number): Promise<boolean> {
-    return this.call("wait", [timeoutMs]);
+    return this.callWith("wait", () => [checkTimeout(timeoutMs, "wait for event")]);
   }
 }
 

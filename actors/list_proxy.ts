@@ -1,4 +1,5 @@
 import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base_proxy.ts";
+import { listItems } from "./_managed_data.ts";
 
 /**
  * A proxy to a list that lives in a {@linkcode Manager}, as Python's `manager.list()`. Every
@@ -10,6 +11,7 @@ import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base_proxy.t
  *
  * @example Several processes fill one list
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Manager, Process } from "../mod.ts";
  * import { appendSquares } from "../examples/doc_targets.ts";
  *
@@ -18,7 +20,7 @@ import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base_proxy.t
  * const workers = [[1, 2], [3]].map((numbers) => new Process({ target: appendSquares, args: [squares, numbers] }));
  * for (const p of workers) await p.start();
  * for (const p of workers) await p.join();
- * console.assert((await squares.slice()).sort().join() === "1,4,9");
+ * assert.deepEqual((await squares.slice()).sort(), [1, 4, 9]);
  * ```
  */
 export class ListProxy<T = unknown> extends BaseProxy {
@@ -82,9 +84,10 @@ export class ListProxy<T = unknown> extends BaseProxy {
    *
    * @param items The items.
    * @returns Once sent.
+   * @throws {TypeError} If `items` is not iterable.
    */
   extend(items: Iterable<T>): Promise<void> {
-    return this.cast("extend", [[...items]]);
+    return this.castWith("extend", () => [listItems(items, "call list.extend", "items")]);
   }
 
   /**

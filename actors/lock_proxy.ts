@@ -9,6 +9,7 @@ import { PermitProxy } from "./_permit_proxy.ts";
  *
  * @example Guard a read-modify-write on a managed dict
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Manager, Process } from "../mod.ts";
  * import { addUnderLock } from "../examples/doc_targets.ts";
  *
@@ -18,7 +19,7 @@ import { PermitProxy } from "./_permit_proxy.ts";
  * const workers = [1, 2].map(() => new Process({ target: addUnderLock, args: [shared, lock, 50] }));
  * for (const p of workers) await p.start();
  * for (const p of workers) await p.join();
- * console.assert((await shared.get("count")) === 100);
+ * assert.equal(await shared.get("count"), 100);
  * ```
  */
 export class LockProxy extends PermitProxy {

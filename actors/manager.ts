@@ -5,9 +5,13 @@ import {
   ManagerClient,
   type ManagerEndpoint,
 } from "./_manager_client.ts";
+import { dictEntries, listItems } from "./_managed_data.ts";
+import { checkMaxsize, checkPermits } from "./_managed_waits.ts";
 import { LISTEN_MESSAGE, type ObjectKind } from "./_manager_protocol.ts";
 import { HUB_WORDS } from "./_manager_ring.ts";
 import { serveManager } from "./_manager_server.ts";
+import { isProxyLike } from "./_manager_values.ts";
+import { checkInteger, checkTimeout, describeValue } from "./_time.ts";
 import type { DictKey, DictProxy } from "./dict_proxy.ts";
 import type { EventProxy } from "./event_proxy.ts";
 import type { ListProxy } from "./list_proxy.ts";
@@ -52,24 +56,43 @@ export interface ManagerOptions {
    */
   authkey?: Uint8Array | string;
   /**
-   * The largest message, in bytes, a connection accepts; a larger frame closes it.
+   * The largest message, in bytes, a connection accepts; a larger frame closes it. At most
+   * 2^30 (1 GiB).
    *
    * @default {16777216}
    */
   maxFrameBytes?: number;
+  /**
+   * How long `connect()` (and the first call of a proxy of a remote manager, in an actor it was
+   * passed to) may take to reach the manager and authenticate, in milliseconds; then it
+   * rejects with `ManagerClosedError`, whose `cause` is a `TimeoutError`. A peer that accepts
+   * the connection but never answers (a stalled program, or a server of another protocol)
+   * would otherwise leave it waiting for ever. `Infinity` waits without limit.
+   *
+   * @default {10000}
+   */
+  connectTimeout?: number;
+  /**
+   * Once serving with `start()`: the most TCP connections that may be authenticating at once.
+   * A connection beyond it closes the one that has waited longest, and a connection that has
+   * not authenticated within 10 s is closed, so a flood of connections (or a program that
+   * opens many and never speaks) costs only those connections: clients that authenticate keep
+   * being served, and the manager never runs out of file descriptors because of them.
+   *
+   * @default {128}
+   */
+  maxPendingConnections?: number;
 }
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_PENDING_CONNECTIONS = 128;
+const MAX_FRAME_BYTES = 2 ** 30;
 
 /** Where the manager actor says it serves, and stores the port it listens on. */
 const READY_WORD = FIRST_STATE_WORD;
 const PORT_WORD = FIRST_STATE_WORD + 1;
 /** How long a shut-down manager actor may take to end before it is terminated. */
 const SHUTDOWN_GRACE_MS = 1000;
-
-function entriesOf(init: Iterable<readonly [unknown, unknown]> | Record<string, unknown>) {
-  return Symbol.iterator in init
-    ? [...(init as Iterable<readonly [unknown, unknown]>)]
-    : Object.entries(init);
-}
 
 /**
  * A manager, as Python's `multiprocessing.Manager()`: an actor that owns shared objects (dicts,
@@ -87,6 +110,7 @@ function entriesOf(init: Iterable<readonly [unknown, unknown]> | Record<string, 
  *
  * @example The seeds' shared dict: ten processes each subtract one under a managed lock
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Manager, Process } from "../mod.ts";
  * import { addUnderLock } from "../examples/doc_targets.ts";
  *
@@ -96,7 +120,7 @@ function entriesOf(init: Iterable<readonly [unknown, unknown]> | Record<string, 
  * const workers = Array.from({ length: 10 }, () => new Process({ target: addUnderLock, args: [shared, lock, -1] }));
  * for (const p of workers) await p.start();
  * for (const p of workers) await p.join();
- * console.assert((await shared.get("count")) === 90);
+ * assert.equal(await shared.get("count"), 90);
  * ```
  *
  * @example A remote manager (run the server and the client in two programs)
@@ -120,9 +144,13 @@ export class Manager {
   #port: number;
   readonly #authkey: Uint8Array;
   readonly #maxFrameBytes: number;
+  readonly #connectTimeout: number | undefined;
+  readonly #maxPendingConnections: number;
   #role: "server" | "client" | null = null;
   #ready: Promise<ManagerClient> | null = null;
   #process: Process<never[]> | null = null;
+  /** The client of `connect()`, from before it has connected. */
+  #connecting: ManagerClient | null = null;
   #listening: Promise<void> | null = null;
   #shutdown: Promise<void> | null = null;
 
@@ -130,30 +158,52 @@ export class Manager {
    * Creates a manager; nothing runs until {@linkcode Manager.prototype.start}, `connect()`, or,
    * for a local manager (port 0), the first object created, which starts it for this program.
    *
-   * @param options The address, the authkey and the frame limit.
-   * @throws {RangeError} If the port or the frame limit is not valid, or the authkey is empty.
+   * @param options The address, the authkey, the frame limit and the connection limits.
+   * @throws {TypeError} If an option has the wrong type (an address that is not an object, a
+   * hostname that is not a string, an authkey that is neither a string nor a Uint8Array, ...).
+   * @throws {RangeError} If the port, the frame limit, the timeout or the connection limit is
+   * out of range, or the authkey is empty.
    */
   constructor(options: ManagerOptions = {}) {
-    const { address = {}, maxFrameBytes = 16 * 1024 * 1024 } = options;
+    const action = "create manager";
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `Cannot ${action}: options must be an object, got ${describeValue(options)}`,
+      );
+    }
+    const address = options.address ?? {};
+    if (typeof address !== "object" || address === null) {
+      throw new TypeError(
+        `Cannot ${action}: address must be an object like { hostname: "127.0.0.1", port: ` +
+          `50000 }, got ${describeValue(address)}`,
+      );
+    }
     const { hostname = "127.0.0.1", port = 0 } = address;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new RangeError(
-        `Cannot create manager: port must be an integer from 0 to 65535, got ${port}`,
+    if (typeof hostname !== "string" || hostname === "") {
+      throw new TypeError(
+        `Cannot ${action}: address.hostname must be a host name or an IP address, got ${
+          describeValue(hostname)
+        }`,
       );
     }
-    if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < 1024) {
-      throw new RangeError(
-        `Cannot create manager: maxFrameBytes must be an integer >= 1024, got ${maxFrameBytes}`,
-      );
-    }
-    const authkey = typeof options.authkey === "string"
-      ? new TextEncoder().encode(options.authkey)
-      : options.authkey ?? crypto.getRandomValues(new Uint8Array(32));
-    if (authkey.length === 0) throw new RangeError("Cannot create manager: the authkey is empty");
     this.#hostname = hostname;
-    this.#port = port;
-    this.#authkey = Uint8Array.from(authkey);
-    this.#maxFrameBytes = maxFrameBytes;
+    this.#port = checkInteger(port, action, "address.port", { max: 65535 });
+    this.#authkey = authkeyOf(options.authkey, action);
+    this.#maxFrameBytes = checkInteger(
+      options.maxFrameBytes ?? 16 * 1024 * 1024,
+      action,
+      "maxFrameBytes",
+      { min: 1024, max: MAX_FRAME_BYTES },
+    );
+    this.#connectTimeout = options.connectTimeout === undefined
+      ? DEFAULT_CONNECT_TIMEOUT_MS
+      : checkTimeout(options.connectTimeout, action, "connectTimeout");
+    this.#maxPendingConnections = checkInteger(
+      options.maxPendingConnections ?? DEFAULT_MAX_PENDING_CONNECTIONS,
+      action,
+      "maxPendingConnections",
+      { min: 1 },
+    );
   }
 
   /**
@@ -186,7 +236,9 @@ export class Manager {
    *
    * @returns Once connected and authenticated in both directions.
    * @throws {AuthenticationError} If either side does not know the authkey.
-   * @throws {ManagerClosedError} If nothing serves at the address, or it was shut down.
+   * @throws {ManagerClosedError} If nothing serves at the address, the peer does not complete
+   * the handshake within `connectTimeout` (its `cause` is then a `TimeoutError`), or this
+   * manager was shut down.
    * @throws {TypeError} If this manager was started with `start()`, or no port was given.
    */
   async connect(): Promise<void> {
@@ -200,36 +252,54 @@ export class Manager {
    * @typeParam V The value type.
    * @param init Initial entries: pairs, a Map, or a plain object.
    * @returns A proxy to the new dict.
+   * @throws {TypeError} If `init` is none of those, or holds a key that is not a primitive.
+   * @throws {CloneError} If a value cannot be stored.
    * @throws {ManagerClosedError} If the manager is out of reach.
    */
   dict<K extends DictKey = string, V = unknown>(
     init: Iterable<readonly [K, V]> | Record<K & string, V> = [],
   ): Promise<DictProxy<K, V>> {
-    return this.#create("dict", entriesOf(init));
+    return this.#create("dict", () => dictEntries(init, "create managed dict", "init"));
   }
 
   /**
    * Creates a shared list, as Python's `manager.list()`.
    *
    * @typeParam T The item type.
-   * @param items Initial items.
+   * @param items Initial items: any iterable.
    * @returns A proxy to the new list.
+   * @throws {TypeError} If `items` is not iterable.
+   * @throws {CloneError} If an item cannot be stored.
    */
   list<T = unknown>(items: Iterable<T> = []): Promise<ListProxy<T>> {
-    return this.#create("list", [...items]);
+    return this.#create("list", () => listItems(items, "create managed list", "items"));
   }
 
   /**
    * Creates a shared namespace, as Python's `manager.Namespace()`.
    *
    * @typeParam T The attributes and their types.
-   * @param init Initial attributes.
+   * @param init Initial attributes, as a plain object.
    * @returns A proxy to the new namespace.
+   * @throws {TypeError} If `init` is not a plain object.
+   * @throws {CloneError} If a value cannot be stored.
    */
   namespace<T extends Record<string, unknown> = Record<string, unknown>>(
     init: Partial<T> = {},
   ): Promise<NamespaceProxy<T>> {
-    return this.#create("namespace", Object.entries(init));
+    return this.#create("namespace", () => {
+      const prototype = typeof init === "object" && init !== null
+        ? Object.getPrototypeOf(init)
+        : undefined;
+      if (prototype !== Object.prototype && prototype !== null) {
+        throw new TypeError(
+          `Cannot create managed namespace: init must be a plain object of attributes, got ${
+            describeValue(init)
+          }`,
+        );
+      }
+      return Object.entries(init);
+    });
   }
 
   /**
@@ -241,7 +311,7 @@ export class Manager {
    * @throws {RangeError} If `maxsize` is not an integer >= 0.
    */
   queue<T = unknown>(maxsize = 0): Promise<QueueProxy<T>> {
-    return this.#create("queue", maxsize);
+    return this.#create("queue", () => checkMaxsize(maxsize));
   }
 
   /**
@@ -250,18 +320,19 @@ export class Manager {
    * @returns A proxy to the new lock.
    */
   lock(): Promise<LockProxy> {
-    return this.#create("lock", undefined);
+    return this.#create("lock", () => undefined);
   }
 
   /**
-   * Creates a managed counting semaphore, as Python's `manager.Semaphore(value)`.
+   * Creates a managed counting semaphore, as Python's `manager.Semaphore(value)`. Its permits
+   * are a count in the manager, so a large value costs nothing.
    *
-   * @param value The initial number of permits.
+   * @param value The initial number of permits, from 0 to 2^31-1.
    * @returns A proxy to the new semaphore.
-   * @throws {RangeError} If `value` is not an integer >= 0.
+   * @throws {RangeError} If `value` is not an integer in that range.
    */
   semaphore(value = 1): Promise<SemaphoreProxy> {
-    return this.#create("semaphore", value);
+    return this.#create("semaphore", () => checkPermits(value));
   }
 
   /**
@@ -270,7 +341,7 @@ export class Manager {
    * @returns A proxy to the new event, clear.
    */
   event(): Promise<EventProxy> {
-    return this.#create("event", undefined);
+    return this.#create("event", () => undefined);
   }
 
   /**
@@ -279,9 +350,10 @@ export class Manager {
    * @typeParam T The value's type.
    * @param initial The initial value.
    * @returns A proxy to the new value.
+   * @throws {CloneError} If the value cannot be stored (a function, a class instance, ...).
    */
   value<T>(initial: T): Promise<ValueProxy<T>> {
-    return this.#create("value", initial);
+    return this.#create("value", () => initial);
   }
 
   /**
@@ -290,10 +362,16 @@ export class Manager {
    * @param name The name; registering a name again replaces it.
    * @param proxy A proxy of this manager.
    * @returns Once registered.
+   * @throws {TypeError} If `name` is not a string or `proxy` is not a proxy.
    * @throws {CloneError} If the proxy belongs to another manager.
    */
   async register(name: string, proxy: ManagedProxy): Promise<void> {
-    const action = `register "${name}" on manager`;
+    const action = `register ${nameOf(name, "register on manager")} on manager`;
+    if (!isProxyLike(proxy)) {
+      throw new TypeError(
+        `Cannot ${action}: expected a proxy this manager handed out, got ${describeValue(proxy)}`,
+      );
+    }
     const client = await this.#connection(action);
     await client.request(
       { type: "register", name, object: client.refOf(proxy, action).object },
@@ -307,10 +385,11 @@ export class Manager {
    * @typeParam P The proxy type expected; not checked at run time.
    * @param name The name it was registered under.
    * @returns The proxy.
+   * @throws {TypeError} If `name` is not a string.
    * @throws {RangeError} If nothing is registered under `name`.
    */
   async lookup<P extends ManagedProxy = ManagedProxy>(name: string): Promise<P> {
-    const action = `look up "${name}" on manager`;
+    const action = `look up ${nameOf(name, "look up on manager")} on manager`;
     const client = await this.#connection(action);
     return await client.request({ type: "lookup", name }, action) as P;
   }
@@ -369,10 +448,12 @@ export class Manager {
     return this.#begin(this.#role ?? "server", action);
   }
 
-  async #create<P>(kind: ObjectKind, init: unknown): Promise<P> {
+  /** Creates an object of `kind` from what `init` checks and returns; its errors reject. */
+  async #create<P>(kind: ObjectKind, init: () => unknown): Promise<P> {
     const action = `create managed ${kind}`;
+    const data = init();
     const client = await this.#connection(action);
-    return await client.request({ type: "create", kind, init }, action) as P;
+    return await client.request({ type: "create", kind, init: data }, action) as P;
   }
 
   #endpoint(local?: LocalEndpoint): ManagerEndpoint {
@@ -380,6 +461,7 @@ export class Manager {
       address: { hostname: this.#hostname, port: this.#port },
       authkey: this.#authkey,
       maxFrameBytes: this.#maxFrameBytes,
+      connectTimeout: this.#connectTimeout,
       local,
     };
   }
@@ -420,6 +502,7 @@ export class Manager {
         port: this.#port,
         authkey: this.#authkey,
         maxFrameBytes: this.#maxFrameBytes,
+        maxPendingConnections: this.#maxPendingConnections,
         listen,
         hub,
         ready,
@@ -452,18 +535,28 @@ export class Manager {
   async #connect(): Promise<ManagerClient> {
     if (this.#port === 0) {
       throw new TypeError(
-        `Cannot connect to manager at ${this.#where()}: give the port the manager serves on`,
+        `Cannot connect to manager at ${this.#where()}: address.port was not given; give the ` +
+          "port the manager serves on",
       );
     }
     const client = ManagerClient.fresh(this.#endpoint());
+    this.#connecting = client;
     await client.open();
     return client;
   }
 
   async #stop(): Promise<void> {
+    if (this.#ready === null) return;
+    const reason = new Error(
+      this.#role === "server"
+        ? `the manager at ${this.#where()} was shut down`
+        : `this actor disconnected from the manager at ${this.#where()} with shutdown()`,
+    );
+    // A connection still being made is given up rather than waited for: with a peer that
+    // never answers and no connectTimeout, it would never end.
+    this.#connecting?.close(reason);
     let client: ManagerClient;
     try {
-      if (this.#ready === null) return;
       client = await this.#ready;
     } catch {
       return; // It never started or connected: there is nothing to stop.
@@ -472,17 +565,34 @@ export class Manager {
       // Rejects only if the manager is already gone, which is what shutdown wants anyway.
       await client.request({ type: "shutdown" }, "shut down manager").catch(() => {});
     }
-    client.close(
-      new Error(
-        this.#role === "server"
-          ? `the manager at ${this.#where()} was shut down`
-          : `this actor disconnected from the manager at ${this.#where()} with shutdown()`,
-      ),
-    );
+    client.close(reason);
     await client.ended;
     const process = this.#process;
     if (process === null) return;
     await process.join(SHUTDOWN_GRACE_MS);
     if (process.exitcode === null) await process.terminate();
   }
+}
+
+/** The authkey option as bytes of its own. */
+function authkeyOf(authkey: unknown, action: string): Uint8Array {
+  if (authkey === undefined) return crypto.getRandomValues(new Uint8Array(32));
+  let bytes: Uint8Array;
+  if (typeof authkey === "string") bytes = new TextEncoder().encode(authkey);
+  else if (authkey instanceof Uint8Array) bytes = Uint8Array.from(authkey);
+  else {
+    throw new TypeError(
+      `Cannot ${action}: authkey must be a string or a Uint8Array, got ${describeValue(authkey)}`,
+    );
+  }
+  if (bytes.length === 0) throw new RangeError(`Cannot ${action}: the authkey is empty`);
+  return bytes;
+}
+
+/** A name to register or look up, quoted for messages. */
+function nameOf(name: unknown, action: string): string {
+  if (typeof name !== "string") {
+    throw new TypeError(`Cannot ${action}: the name must be a string, got ${describeValue(name)}`);
+  }
+  return JSON.stringify(name);
 }

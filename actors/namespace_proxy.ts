@@ -1,4 +1,5 @@
 import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base_proxy.ts";
+import { describeValue } from "./_time.ts";
 
 /**
  * A proxy to a namespace that lives in a {@linkcode Manager}, as Python's
@@ -9,6 +10,7 @@ import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base_proxy.t
  *
  * @example Share settings with a process
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Manager, Process } from "../mod.ts";
  * import { raiseLevel } from "../examples/doc_targets.ts";
  *
@@ -17,7 +19,7 @@ import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base_proxy.t
  * const p = new Process({ target: raiseLevel, args: [settings] });
  * await p.start();
  * await p.join();
- * console.assert((await settings.get("level")) === 2);
+ * assert.equal(await settings.get("level"), 2);
  * ```
  */
 export class NamespaceProxy<T extends Record<string, unknown> = Record<string, unknown>>
@@ -51,9 +53,17 @@ export class NamespaceProxy<T extends Record<string, unknown> = Record<string, u
    * @param name The attribute name.
    * @param value The value, copied.
    * @returns Once sent.
+   * @throws {TypeError} If `name` is not a string.
    */
   set<N extends keyof T & string>(name: N, value: T[N]): Promise<void> {
-    return this.cast("set", [name, value]);
+    if (typeof name === "string") return this.cast("set", [name, value]);
+    return Promise.reject(
+      new TypeError(
+        `Cannot call namespace.set: the attribute name must be a string, got ${
+          describeValue(name)
+        }`,
+      ),
+    );
   }
 
   /**

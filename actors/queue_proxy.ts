@@ -1,5 +1,6 @@
 import type { AcquireOptions } from "./_futex.ts";
 import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base_proxy.ts";
+import { waitOptions } from "./_managed_waits.ts";
 
 export type { AcquireOptions };
 
@@ -14,6 +15,7 @@ export type { AcquireOptions };
  *
  * @example Producer and consumer through a managed queue
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Manager, Process } from "../mod.ts";
  * import { produceNumbers } from "../examples/doc_targets.ts";
  *
@@ -24,7 +26,7 @@ export type { AcquireOptions };
  * const received = [];
  * for (let item = await numbers.get(); item !== null; item = await numbers.get()) received.push(item);
  * await producer.join();
- * console.assert(received.join() === "0,1,2");
+ * assert.deepEqual(received, [0, 1, 2]);
  * ```
  */
 export class QueueProxy<T = unknown> extends BaseProxy {
@@ -41,23 +43,27 @@ export class QueueProxy<T = unknown> extends BaseProxy {
    * Puts `item` at the end, waiting for room if the queue is bounded and full.
    *
    * @param item The item, copied.
-   * @param options `blocking` (default true) and `timeout` in milliseconds.
+   * @param options `blocking` (default true) and `timeout` in milliseconds (`Infinity` for no
+   * limit).
    * @returns Once the item is in the queue.
    * @throws {Full} If there is no room and not blocking, or the timeout passed.
+   * @throws {RangeError} If the timeout is negative or NaN (nothing is sent).
    */
-  put(item: T, options: AcquireOptions = {}): Promise<void> {
-    return this.call("put", [item, options]);
+  put(item: T, options?: AcquireOptions): Promise<void> {
+    return this.callWith("put", () => [item, waitOptions(options, "put on queue")]);
   }
 
   /**
    * Takes the item at the front, waiting for one if the queue is empty.
    *
-   * @param options `blocking` (default true) and `timeout` in milliseconds.
+   * @param options `blocking` (default true) and `timeout` in milliseconds (`Infinity` for no
+   * limit).
    * @returns The item.
    * @throws {Empty} If there is none and not blocking, or the timeout passed.
+   * @throws {RangeError} If the timeout is negative or NaN (nothing is sent).
    */
-  get(options: AcquireOptions = {}): Promise<T> {
-    return this.call("get", [options]);
+  get(options?: AcquireOptions): Promise<T> {
+    return this.callWith("get", () => [waitOptions(options, "get from queue")]);
   }
 
   /**

@@ -7,15 +7,16 @@ import { PermitProxy } from "./_permit_proxy.ts";
  *
  * @example Two rooms for three singers
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Manager } from "../mod.ts";
  *
  * await using manager = new Manager();
  * const rooms = await manager.semaphore(2);
- * console.assert(await rooms.acquire());
- * console.assert(await rooms.acquire());
- * console.assert(!(await rooms.acquire({ blocking: false })));
+ * assert.equal(await rooms.acquire(), true);
+ * assert.equal(await rooms.acquire(), true);
+ * assert.equal(await rooms.acquire({ blocking: false }), false);
  * await rooms.release();
- * console.assert((await rooms.getValue()) === 1);
+ * assert.equal(await rooms.getValue(), 1);
  * ```
  */
 export class SemaphoreProxy extends PermitProxy {

@@ -17,13 +17,14 @@
  *
  * @example Count words from several actors without a lock
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Manager, type UpdateOp } from "../mod.ts";
  *
  * await using manager = new Manager();
  * const counts = await manager.dict<string, number>();
  * const one: UpdateOp = { op: "add", value: 1 };
  * await Promise.all(["a", "b", "a"].map((word) => counts.update(word, one)));
- * console.assert((await counts.get("a")) === 2);
+ * assert.equal(await counts.get("a"), 2);
  * ```
  */
 export type UpdateOp =

@@ -10,12 +10,13 @@ import type { UpdateOp } from "./update_op.ts";
  *
  * @example A counter shared without a lock
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Manager } from "../mod.ts";
  *
  * await using manager = new Manager();
  * const hits = await manager.value(0);
  * await Promise.all([hits.increment(), hits.increment(5)]);
- * console.assert((await hits.get()) === 6);
+ * assert.equal(await hits.get(), 6);
  * ```
  */
 export class ValueProxy<T = unknown> extends BaseProxy {

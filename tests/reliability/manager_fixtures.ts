@@ -1,0 +1,135 @@
+/** Targets for the manager reliability suite, registered so any worker can import them. */
+import { type DictProxy, type ListProxy, type LockProxy, self, task } from "../../mod.ts";
+import { describeHandle } from "../../actors/_portable.ts";
+import { encodeFrame } from "../../actors/_manager_codec.ts";
+import { CONNECT_MESSAGE } from "../../actors/_manager_protocol.ts";
+import {
+  BELL,
+  channelWords,
+  MANAGER_SLEEPING,
+  newChannel,
+  REQUEST_HEAD,
+  REQUEST_TAIL,
+  requestBytes,
+  RingWriter,
+} from "../../actors/_manager_ring.ts";
+import type { LocalEndpoint } from "../../actors/_manager_client.ts";
+
+/** Slots of the word array the counting targets report through. */
+export const ACKED = 0;
+
+/**
+ * Increments `counts[key]` until it is killed, storing each value the manager acknowledged in
+ * `acked[slot]` (raw shared memory, which the test reads after the kill).
+ */
+export const countUntilKilled = task(
+  import.meta,
+  async function countUntilKilled(
+    counts: DictProxy<string, number>,
+    key: string,
+    acked: Int32Array,
+    slot: number,
+  ) {
+    while (true) Atomics.store(acked, slot, await counts.increment(key));
+  },
+);
+
+/** The same under the managed lock, held across the increment: killed holding it, often. */
+export const countUnderLockUntilKilled = task(
+  import.meta,
+  async function countUnderLockUntilKilled(
+    counts: DictProxy<string, number>,
+    lock: LockProxy,
+    key: string,
+    acked: Int32Array,
+    slot: number,
+  ) {
+    while (true) {
+      await lock.acquire();
+      Atomics.store(acked, slot, await counts.increment(key));
+      await lock.release();
+    }
+  },
+);
+
+/** Extends the list with triples of one value, without waiting for answers, until killed. */
+export const extendTriplesUntilKilled = task(
+  import.meta,
+  async function extendTriplesUntilKilled(list: ListProxy<number>, base: number) {
+    for (let i = base;; i++) {
+      void list.extend([i, i, i]);
+      if (i % 64 === 0) await list.flush();
+    }
+  },
+);
+
+/** What {@linkcode zombieWrites} has done, in `progress[0]`. */
+export const HOLDING = 1;
+export const RAW_WRITTEN = 2;
+export const PROXY_WRITTEN = 3;
+
+/** Writes one `set` request into `channel` by hand, as a client link would, and rings. */
+function writeSet(
+  channel: SharedArrayBuffer,
+  hub: Int32Array,
+  object: number,
+  key: string,
+  id: number,
+): void {
+  const frame = encodeFrame(
+    { type: "cast", id, object, method: "set", args: [key, id] },
+    1 << 20,
+    "write a request by hand",
+  );
+  const words = channelWords(channel);
+  const ring = new RingWriter(words, requestBytes(channel), REQUEST_TAIL, REQUEST_HEAD);
+  ring.write(frame);
+  ring.publish();
+  Atomics.add(hub, BELL, 1);
+  if (Atomics.load(hub, MANAGER_SLEEPING) !== 0) Atomics.notify(hub, BELL);
+}
+
+/**
+ * A client that is reaped while stuck in synchronous code, and then tries to change the
+ * manager's state. It opens a channel of its own by hand (besides its proxies' one) and sets
+ * `raw before` through it, takes the lock, says so in `progress`, and spins for `busyMs`: long
+ * enough to be reaped (terminate() gives a stuck actor a grace period, then reaps it, and the
+ * manager releases what it held). Then, as a zombie, it writes `raw after` into its own channel,
+ * bypassing every check of the client side (the manager must ignore a session it ended), and
+ * sets `proxy after` through its proxy (which must halt it before anything is written).
+ */
+export const zombieWrites = task(
+  import.meta,
+  async function zombieWrites(
+    d: DictProxy<string, number>,
+    lock: LockProxy,
+    progress: Int32Array,
+    busyMs: number,
+  ) {
+    const { endpoint, ref } = d[describeHandle]().data as {
+      endpoint: { local: LocalEndpoint };
+      ref: { object: number };
+    };
+    const { hub, manager } = endpoint.local;
+    const hubWords = new Int32Array(hub);
+    const channel = newChannel();
+    const answer = await manager.ask({ [CONNECT_MESSAGE]: { channel, client: self() } });
+    if (answer !== true) throw new Error(`the manager refused the channel: ${answer}`);
+    writeSet(channel, hubWords, ref.object, "raw before", 1);
+    await lock.acquire();
+    await d.flush();
+    Atomics.store(progress, 0, HOLDING);
+    Atomics.notify(progress, 0);
+    const end = performance.now() + busyMs;
+    while (performance.now() < end) {
+      // Stuck: terminate() cannot interrupt this.
+    }
+    writeSet(channel, hubWords, ref.object, "raw after", 2);
+    Atomics.store(progress, 0, RAW_WRITTEN);
+    Atomics.notify(progress, 0);
+    void d.set("proxy after", 3);
+    void lock.release();
+    Atomics.store(progress, 0, PROXY_WRITTEN);
+    Atomics.notify(progress, 0);
+  },
+);
