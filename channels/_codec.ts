@@ -14,6 +14,10 @@
  * length, and reads every buffer into fresh memory of the receiver: the one copy a received
  * value needs.
  *
+ * A typed array, DataView or ArrayBuffer sent whole (offset 0, its buffer's full length, not
+ * shared or resizable) takes a shortcut: the tag says its kind and the payload is its bytes, so
+ * it is copied once into the channel and once out, without the serializer's two copies.
+ *
  * A record in a channel is `[tag][payload]`; the tag says which decoder reads the payload.
  *
  * @module
@@ -28,6 +32,29 @@ export const COMPACT = 1;
 export const CLONED = 2;
 /** Record tag: raw bytes from `sendBytes`. */
 export const BYTES = 3;
+/** Record tags from this one on: a whole view or buffer; the tag minus VIEW indexes VIEW_KINDS. */
+const VIEW = 16;
+
+type ViewKind = new (buffer: ArrayBuffer) => ArrayBufferView;
+const VIEW_KINDS: readonly (ViewKind | ArrayBufferConstructor)[] = [
+  ArrayBuffer,
+  DataView,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float16Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+];
+const viewTags = new Map<object, number>(
+  VIEW_KINDS.map((kind, index) => [kind.prototype, VIEW + index]),
+);
 
 /** The most arrays and objects a value may hold to take the compact encoding. */
 export const MAX_CONTAINERS = 32;
@@ -86,11 +113,33 @@ export function encode(value: unknown, action: string): Encoded {
     result.length = position;
     return result;
   }
+  if (typeof value === "object" && value !== null && writeWhole(value)) return result;
   assertCloneable(value, "item", action, { bytes: true });
   result.tag = CLONED;
   result.bytes = serializeCloned(value, action);
   result.length = result.bytes.length;
   return result;
+}
+
+/**
+ * Takes a typed array, DataView or ArrayBuffer that structured clone would copy as exactly its
+ * bytes: its own buffer from offset 0 to the end, not shared, resizable or detached.
+ */
+function writeWhole(value: object): boolean {
+  const tag = viewTags.get(Object.getPrototypeOf(value));
+  if (tag === undefined) return false;
+  const view = value as ArrayBufferView;
+  const buffer = tag === VIEW ? value as ArrayBuffer : view.buffer;
+  if (
+    !(buffer instanceof ArrayBuffer) || buffer.resizable || buffer.detached ||
+    (tag !== VIEW && (view.byteOffset !== 0 || view.byteLength !== buffer.byteLength))
+  ) {
+    return false;
+  }
+  result.tag = tag;
+  result.bytes = new Uint8Array(buffer);
+  result.length = buffer.byteLength;
+  return true;
 }
 
 /** A getter that throws makes the value take the checked path, which names it. */
@@ -146,8 +195,12 @@ export function decode(
     case BYTES:
       // A copy into a fresh, unshared buffer (faster than constructing from a subarray).
       return bytes.slice(offset, offset + length);
-    default:
-      throw new TypeError(`Cannot decode a channel record with tag ${tag}`);
+    default: {
+      const kind = VIEW_KINDS[tag - VIEW];
+      if (kind === undefined) throw new TypeError(`Cannot decode a channel record with tag ${tag}`);
+      const buffer = bytes.slice(offset, offset + length).buffer;
+      return kind === ArrayBuffer ? buffer : new (kind as ViewKind)(buffer);
+    }
   }
 }
 
@@ -244,8 +297,12 @@ function writeContainer(value: object): boolean {
 }
 
 function writeArray(items: unknown[]): boolean {
-  // Holes and named properties survive structured clone; the compact encoding has neither.
-  if (items.length > MAX_COMPACT_ARRAY || Object.keys(items).length !== items.length) {
+  // Holes and named properties survive structured clone; the compact encoding has neither. Index
+  // keys come first and in order, so `length` keys ending with the last index are all indices
+  // (a hole and a named property would give the right count but end with the name).
+  if (items.length > MAX_COMPACT_ARRAY) return false;
+  const keys = Object.keys(items);
+  if (keys.length !== items.length || (keys.length > 0 && keys.at(-1) !== `${keys.length - 1}`)) {
     return false;
   }
   scratch[position] = ARRAY;
