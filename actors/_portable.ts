@@ -2,8 +2,11 @@
  * Handles that cross between actors: queues, pipe ends, locks, events, shared values, proxies.
  * A handle is not copied; it is described (`{ module, kind, data }`, where `data` is plain data
  * and SharedArrayBuffers) and revived on the other side by the module that defines it, so both
- * actors use the same shared state. Handles may be passed as Process arguments, as subclass
- * fields, and inside arrays and plain objects of those.
+ * actors use the same shared state. Handles may be passed as Process and Pool arguments, as
+ * subclass fields, in mail and replies, at any depth of the arrays, plain objects, Maps (keys and
+ * values) and Sets of those. The value keeps the shape structured clone keeps: only the
+ * containers on the way to a handle are copied, once each, and shared references, cycles, holes
+ * and named array properties survive on both sides.
  *
  * A handle whose state an actor can hold (a lock's owner, a permit) is also adopted by the root
  * supervisor, which calls its repair hook after every exit, so nothing stays held by the dead.
@@ -70,6 +73,7 @@ export function isPortable(value: unknown): value is Portable {
  * result keeps the shape structured clone keeps: see {@linkcode replaceHandles}.
  */
 export function encodeHandles<T>(value: T, recipient?: number): T {
+  if (!containsHandles(value)) return value;
   return replaceHandles(value, isPortable, (handle) => ({
     [MARKER]: describe(handle as Portable, recipient),
   })) as T;
@@ -227,47 +231,91 @@ function setField(target: Record<string, unknown>, key: string, item: unknown): 
  * @ignore Internal: not part of the public API.
  */
 export function containsHandles(value: unknown): boolean {
-  if (typeof value !== "object" || value === null) return false;
-  return holds(value, isPortable, new Set());
+  return typeof value === "object" && value !== null && reaches(value, isPortable);
 }
 
-function holds(value: object, match: (value: object) => boolean, seen: Set<object>): boolean {
-  if (seen.has(value)) return false;
-  seen.add(value);
-  switch (containerKind(value)) {
+/** True if an object that `match` accepts can be reached from `value`. */
+function reaches(value: object, match: (value: object) => boolean): boolean {
+  // Most values that cross are small and shallow: walk them without allocating a `seen` set,
+  // ending cycles with the path of containers from the top, within a budget of visits (shared
+  // references are walked each time) and of depth; past either, walk again with the set.
+  budget = QUICK_WALK_VISITS;
+  const found = holds(value, match, null);
+  path.length = 0;
+  return found === TOO_LARGE ? holds(value, match, new Set()) === FOUND : found === FOUND;
+}
+
+const QUICK_WALK_VISITS = 1024;
+const QUICK_WALK_DEPTH = 16;
+const NOT_FOUND = 0;
+const FOUND = 1;
+const TOO_LARGE = 2;
+let budget = 0;
+/** The containers from the top of the quick walk down to the one it is in. */
+const path: object[] = [];
+
+/**
+ * FOUND or NOT_FOUND; with no `seen` set (the quick walk), TOO_LARGE once its budget of visits
+ * or depth is spent.
+ */
+function holds(value: object, match: (value: object) => boolean, seen: Set<object> | null): number {
+  if (seen === null) {
+    if (path.includes(value)) return NOT_FOUND;
+    if (--budget < 0 || path.length === QUICK_WALK_DEPTH) return TOO_LARGE;
+  } else {
+    if (seen.has(value)) return NOT_FOUND;
+    seen.add(value);
+  }
+  const kind = containerKind(value);
+  if (kind === OTHER) return match(value) ? FOUND : NOT_FOUND;
+  if (seen === null) path.push(value);
+  const found = holdsIn(value, kind, match, seen);
+  if (seen === null && found !== TOO_LARGE) path.pop();
+  return found;
+}
+
+function holdsIn(
+  value: object,
+  kind: number,
+  match: (value: object) => boolean,
+  seen: Set<object> | null,
+): number {
+  let found = NOT_FOUND;
+  switch (kind) {
     case ARRAY: {
       const items = value as unknown[];
-      for (let index = 0; index < items.length; index++) {
+      for (let index = 0; index < items.length && found === NOT_FOUND; index++) {
         const item = items[index];
-        if (typeof item === "object" && item !== null && holds(item, match, seen)) return true;
+        if (typeof item === "object" && item !== null) found = holds(item, match, seen);
       }
       for (const key of namedKeys(items)) {
+        if (found !== NOT_FOUND) break;
         const item = (items as unknown as Record<string, unknown>)[key];
-        if (typeof item === "object" && item !== null && holds(item, match, seen)) return true;
+        if (typeof item === "object" && item !== null) found = holds(item, match, seen);
       }
-      return false;
+      return found;
     }
-    case OBJECT: {
-      const fields = value as Record<string, unknown>;
-      for (const key of Object.keys(fields)) {
-        const item = fields[key];
-        if (typeof item === "object" && item !== null && holds(item, match, seen)) return true;
+    case OBJECT:
+      for (const item of Object.values(value)) {
+        if (typeof item === "object" && item !== null) found = holds(item, match, seen);
+        if (found !== NOT_FOUND) return found;
       }
-      return false;
-    }
+      return found;
     case MAP:
       for (const [key, item] of value as Map<unknown, unknown>) {
-        if (typeof key === "object" && key !== null && holds(key, match, seen)) return true;
-        if (typeof item === "object" && item !== null && holds(item, match, seen)) return true;
+        if (typeof key === "object" && key !== null) found = holds(key, match, seen);
+        if (found === NOT_FOUND && typeof item === "object" && item !== null) {
+          found = holds(item, match, seen);
+        }
+        if (found !== NOT_FOUND) return found;
       }
-      return false;
-    case SET:
-      for (const item of value as Set<unknown>) {
-        if (typeof item === "object" && item !== null && holds(item, match, seen)) return true;
-      }
-      return false;
+      return found;
     default:
-      return match(value);
+      for (const item of value as Set<unknown>) {
+        if (typeof item === "object" && item !== null) found = holds(item, match, seen);
+        if (found !== NOT_FOUND) return found;
+      }
+      return found;
   }
 }
 
@@ -331,7 +379,7 @@ export function replaceHandles(
 ): unknown {
   if (typeof value !== "object" || value === null) return value;
   if (match(value)) return replace(value);
-  if (!holds(value, match, new Set())) return value;
+  if (!reaches(value, match)) return value;
   const onTheWay = containersOnTheWay(value, match);
   const copies = new Map<object, unknown>();
   const copy = (item: unknown): unknown => {

@@ -280,6 +280,16 @@ Deno.test("a value without handles is not copied by the walk; the parts without 
   assert.equal(received.byHandle.get(received.handles[0]), received.clean);
   assert.deepEqual(received.handles[0], { id: 7 });
 
+  // Deep values, and values whose shared references would make a walk exponential.
+  let deep: unknown = token;
+  for (let i = 0; i < 100; i++) deep = { next: deep };
+  assert.equal(containsHandles(deep), true);
+  let doubled: unknown[] = [1];
+  for (let i = 0; i < 40; i++) doubled = [doubled, doubled];
+  assert.equal(containsHandles(doubled), false);
+  doubled.push(new Set([token]));
+  assert.equal(containsHandles([doubled]), true);
+
   // Arrays keep holes, length and named properties when they are copied for a handle.
   const sparse = [token, , 3] as unknown[];
   sparse.length = 5;
