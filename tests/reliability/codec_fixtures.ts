@@ -3,7 +3,7 @@
  * the same seed, so the receiving side of each carrier checks what arrived against
  * `structuredClone` of what was sent, and answers with its own drawing for the other direction.
  */
-import { type Connection, type Lock, Queue, receive, reply, task } from "../../mod.ts";
+import { CloneError, type Connection, type Lock, Queue, receive, reply, task } from "../../mod.ts";
 import { Random } from "./_random.ts";
 import { cloneDifference, randomValue } from "./_values.ts";
 
@@ -129,3 +129,17 @@ export const useHandlesPooled = task(
     return "done";
   },
 );
+
+class Point {
+  constructor(readonly x: number) {}
+}
+
+/** Takes one ask, tries to reply with a class instance, and replies with the error instead. */
+export const replyWithInstance = task(import.meta, async function replyWithInstance() {
+  await receive();
+  try {
+    reply({ at: [new Point(1)] });
+  } catch (error) {
+    reply(error instanceof CloneError ? error.message : `not a CloneError: ${error}`);
+  }
+});

@@ -21,6 +21,7 @@ import {
   differences,
   drawValues,
   type HandleNest,
+  replyWithInstance,
   useHandles,
   useHandlesPooled,
 } from "./codec_fixtures.ts";
@@ -238,6 +239,9 @@ Deno.test("a class instance or a throwing getter is refused with a CloneError na
     refused(/message\.bad cannot be read/),
   );
   await actor.terminate();
+  const replier = await spawn<string, string>(replyWithInstance);
+  assert.match(await replier.ask("go"), /Cannot reply: reply\.at\[0\] is an instance of Point/);
+  await replier.join();
 
   await using pool = new Pool({ processes: 1 });
   await assert.rejects(
