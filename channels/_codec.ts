@@ -107,7 +107,14 @@ const result: Encoded = { tag: COMPACT, bytes: scratch, length: 0 };
 export function encode(value: unknown, action: string): Encoded {
   position = 0;
   containers.length = 0;
-  if (tryCompact(value)) {
+  let compact: boolean;
+  try {
+    compact = writeCompact(value);
+  } catch {
+    // A getter that threw: the checked path below reads it again and names it.
+    compact = false;
+  }
+  if (compact) {
     result.tag = COMPACT;
     result.bytes = scratch;
     result.length = position;
@@ -140,15 +147,6 @@ function writeWhole(value: object): boolean {
   result.bytes = new Uint8Array(buffer);
   result.length = buffer.byteLength;
   return true;
-}
-
-/** A getter that throws makes the value take the checked path, which names it. */
-function tryCompact(value: unknown): boolean {
-  try {
-    return writeCompact(value);
-  } catch {
-    return false;
-  }
 }
 
 function serializeCloned(value: unknown, action: string): Uint8Array {
