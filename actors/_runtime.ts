@@ -14,7 +14,7 @@ import { reasonOf } from "./_exit_report.ts";
 import { sharedWords, wake } from "./_futex.ts";
 import { Mailbox, type MessagePredicate, type ReceiveOptions } from "./_mailbox.ts";
 import { PendingAsks } from "./_pending_asks.ts";
-import { encodeHandles, isPortable, type Portable, type Repairable } from "./_portable.ts";
+import { containsHandles, encodeHandles, type Portable, type Repairable } from "./_portable.ts";
 import { reviveHandles } from "./_portable.ts";
 import {
   type ActorAddress,
@@ -745,18 +745,6 @@ export class WorkerCalls {
 
 function exitedError(pid: number, what: string): ActorExitedError {
   return new ActorExitedError(`Cannot ask actor ${pid}: ${what}`);
-}
-
-/** True if `value` holds a handle (an actor reference, a queue...) at any depth. */
-function containsHandles(value: unknown): boolean {
-  if (isPortable(value)) return true;
-  if (typeof value !== "object" || value === null) return false;
-  const prototype = Object.getPrototypeOf(value);
-  if (prototype !== Object.prototype && prototype !== Array.prototype && prototype !== null) {
-    return false;
-  }
-  for (const item of Object.values(value)) if (containsHandles(item)) return true;
-  return false;
 }
 
 function reportUnrevivable(error: unknown): void {

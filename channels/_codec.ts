@@ -3,16 +3,28 @@
  * undefined, and arrays and plain objects of those, up to {@linkcode MAX_CONTAINERS} containers)
  * take a compact encoding written into a reused scratch buffer and decoded straight from the
  * channel's shared memory, so a put or get of a small item allocates no buffer at all. Anything
- * else (bigint, typed arrays, Date, Map, Set, cycles, shared references, ...) goes through V8's
- * structured-clone serializer, so every payload keeps full structured-clone fidelity. Raw bytes
- * (`sendBytes`) are copied as they are.
+ * else (bigint, typed arrays, Date, Map, Set, cycles, shared references, strings that are not
+ * well-formed UTF-16, ...) goes through V8's structured-clone serializer, so every payload keeps
+ * full structured-clone fidelity. Raw bytes (`sendBytes`) are copied as they are.
+ *
+ * V8's own serializer is used, not `node:v8`'s `serialize`/`deserialize`: those write a typed
+ * array as its own bytes (losing its offset in its buffer, and the buffer two views share), and
+ * read one back as a view of the bytes read, which here are the channel's shared memory. V8's
+ * serializer writes a view as its buffer (once, however many views share it) with the offset and
+ * length, and reads every buffer into fresh memory of the receiver: the one copy a received
+ * value needs.
+ *
+ * A typed array, DataView or ArrayBuffer sent whole (offset 0, its buffer's full length, not
+ * shared or resizable) takes a shortcut: the tag says its kind and the payload is its bytes, so
+ * it is copied once into the channel and once out, without the serializer's two copies.
  *
  * A record in a channel is `[tag][payload]`; the tag says which decoder reads the payload.
  *
  * @module
  */
-import { deserialize, serialize } from "node:v8";
+import { Deserializer, Serializer } from "node:v8";
 import { assertCloneable } from "../actors/_clone.ts";
+import { CloneError } from "../actors/errors.ts";
 
 /** Record tag: the compact encoding of a small plain value. */
 export const COMPACT = 1;
@@ -20,12 +32,38 @@ export const COMPACT = 1;
 export const CLONED = 2;
 /** Record tag: raw bytes from `sendBytes`. */
 export const BYTES = 3;
+/** Record tags from this one on: a whole view or buffer; the tag minus VIEW indexes VIEW_KINDS. */
+const VIEW = 16;
+
+type ViewKind = new (buffer: ArrayBuffer) => ArrayBufferView;
+const VIEW_KINDS: readonly (ViewKind | ArrayBufferConstructor)[] = [
+  ArrayBuffer,
+  DataView,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float16Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+];
+const viewTags = new Map<object, number>(
+  VIEW_KINDS.map((kind, index) => [kind.prototype, VIEW + index]),
+);
 
 /** The most arrays and objects a value may hold to take the compact encoding. */
 export const MAX_CONTAINERS = 32;
 /** The longest array the compact encoding takes (it must check for named properties). */
 const MAX_COMPACT_ARRAY = 256;
-/** Strings up to this many UTF-16 units are encoded and decoded by hand when they are ASCII. */
+/**
+ * Strings up to this many UTF-16 units are encoded and decoded by hand when they are ASCII. Other
+ * strings go through UTF-8 (TextEncoder), which is lossless only for well-formed strings.
+ */
 const SHORT_STRING = 64;
 
 const UNDEFINED = 0;
@@ -69,17 +107,61 @@ const result: Encoded = { tag: COMPACT, bytes: scratch, length: 0 };
 export function encode(value: unknown, action: string): Encoded {
   position = 0;
   containers.length = 0;
-  if (writeCompact(value)) {
+  let compact: boolean;
+  try {
+    compact = writeCompact(value);
+  } catch {
+    // A getter that threw: the checked path below reads it again and names it.
+    compact = false;
+  }
+  if (compact) {
     result.tag = COMPACT;
     result.bytes = scratch;
     result.length = position;
     return result;
   }
-  assertCloneable(value, "item", action);
+  if (typeof value === "object" && value !== null && writeWhole(value)) return result;
+  assertCloneable(value, "item", action, { bytes: true });
   result.tag = CLONED;
-  result.bytes = serialize(value);
+  result.bytes = serializeCloned(value, action);
   result.length = result.bytes.length;
   return result;
+}
+
+/**
+ * Takes a typed array, DataView or ArrayBuffer that structured clone would copy as exactly its
+ * bytes: its own buffer from offset 0 to the end, not shared, resizable or detached.
+ */
+function writeWhole(value: object): boolean {
+  const tag = viewTags.get(Object.getPrototypeOf(value));
+  if (tag === undefined) return false;
+  const view = value as ArrayBufferView;
+  const buffer = tag === VIEW ? value as ArrayBuffer : view.buffer;
+  if (
+    !(buffer instanceof ArrayBuffer) || buffer.resizable || buffer.detached ||
+    (tag !== VIEW && (view.byteOffset !== 0 || view.byteLength !== buffer.byteLength))
+  ) {
+    return false;
+  }
+  result.tag = tag;
+  result.bytes = new Uint8Array(buffer);
+  result.length = buffer.byteLength;
+  return true;
+}
+
+function serializeCloned(value: unknown, action: string): Uint8Array {
+  const serializer = new Serializer();
+  serializer.writeHeader();
+  try {
+    serializer.writeValue(value);
+  } catch (error) {
+    // What the check above cannot see: a Proxy, a detached buffer, a value nested too deeply.
+    throw new CloneError(
+      `Cannot ${action}: the item cannot be serialized (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+  return serializer.releaseBuffer();
 }
 
 /**
@@ -103,13 +185,20 @@ export function decode(
     case COMPACT:
       position = offset;
       return readCompact(bytes, view);
-    case CLONED:
-      return deserialize(bytes.subarray(offset, offset + length));
+    case CLONED: {
+      const deserializer = new Deserializer(bytes.subarray(offset, offset + length));
+      deserializer.readHeader();
+      return deserializer.readValue();
+    }
     case BYTES:
       // A copy into a fresh, unshared buffer (faster than constructing from a subarray).
       return bytes.slice(offset, offset + length);
-    default:
-      throw new TypeError(`Cannot decode a channel record with tag ${tag}`);
+    default: {
+      const kind = VIEW_KINDS[tag - VIEW];
+      if (kind === undefined) throw new TypeError(`Cannot decode a channel record with tag ${tag}`);
+      const buffer = bytes.slice(offset, offset + length).buffer;
+      return kind === ArrayBuffer ? buffer : new (kind as ViewKind)(buffer);
+    }
   }
 }
 
@@ -138,8 +227,7 @@ function writeCompact(value: unknown): boolean {
       return true;
     case "string":
       scratch[position++] = STRING;
-      writeString(value);
-      return true;
+      return writeString(value);
     case "boolean":
       scratch[position++] = value ? TRUE : FALSE;
       return true;
@@ -157,7 +245,8 @@ function writeCompact(value: unknown): boolean {
   }
 }
 
-function writeString(text: string): void {
+/** Writes `text` as UTF-8; false if it is not well-formed (a lone surrogate), which UTF-8 loses. */
+function writeString(text: string): boolean {
   const start = position;
   position += 4;
   if (text.length <= SHORT_STRING) {
@@ -174,13 +263,16 @@ function writeString(text: string): void {
     if (ascii) {
       scratchView.setUint32(start, text.length, true);
       position += text.length;
-      return;
+      return true;
     }
   }
+  // V8 answers at once for a one-byte string, which cannot hold a surrogate.
+  if (!text.isWellFormed()) return false;
   reserve(text.length * 3);
   const { written } = encoder.encodeInto(text, scratch.subarray(position));
   scratchView.setUint32(start, written, true);
   position += written;
+  return true;
 }
 
 function writeContainer(value: object): boolean {
@@ -197,15 +289,18 @@ function writeContainer(value: object): boolean {
     // A "__proto__" key would set the prototype when decoded by assignment.
     if (key === "__proto__") return false;
     reserve(5);
-    writeString(key);
-    if (!writeCompact((value as Record<string, unknown>)[key])) return false;
+    if (!writeString(key) || !writeCompact((value as Record<string, unknown>)[key])) return false;
   }
   return true;
 }
 
 function writeArray(items: unknown[]): boolean {
-  // Holes and named properties survive structured clone; the compact encoding has neither.
-  if (items.length > MAX_COMPACT_ARRAY || Object.keys(items).length !== items.length) {
+  // Holes and named properties survive structured clone; the compact encoding has neither. Index
+  // keys come first and in order, so `length` keys ending with the last index are all indices
+  // (a hole and a named property would give the right count but end with the name).
+  if (items.length > MAX_COMPACT_ARRAY) return false;
+  const keys = Object.keys(items);
+  if (keys.length !== items.length || (keys.length > 0 && keys.at(-1) !== `${keys.length - 1}`)) {
     return false;
   }
   scratch[position] = ARRAY;
