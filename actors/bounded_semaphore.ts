@@ -31,8 +31,9 @@ export class BoundedSemaphore extends Semaphore {
   /**
    * Creates a bounded semaphore with `value` permits, which is also its bound.
    *
-   * @param value The initial and largest number of permits.
-   * @throws {RangeError} If `value` is not an integer >= 0.
+   * @param value The initial and largest number of permits, from 0 to 65,536.
+   * @throws {TypeError} If `value` is not a number.
+   * @throws {RangeError} If `value` is not an integer from 0 to 65,536.
    */
   constructor(value = 1) {
     super(value, { capacity: value });
