@@ -151,15 +151,24 @@ export function checkElement(
         describeValue(value),
     );
   }
+  const unsafe = type.bigint && Number.isInteger(value) && !Number.isSafeInteger(value);
   throw new RangeError(
     `Cannot ${action}: ${name} must be an integer from ${type.min} to ${type.max} for type ` +
-      `${type.name}, got ${describeValue(value)}`,
+      `${type.name}, got ${describeValue(value)}` +
+      (unsafe ? " (a number beyond Number.MAX_SAFE_INTEGER is not exact: pass a bigint)" : ""),
   );
 }
 
 /** The JavaScript type of an element: bigint for 64-bit integers, number otherwise. */
 export type ElementValue<T extends string> = T extends "i64" | "u64" | "l" | "L" | "q" | "Q"
   ? bigint
+  : number;
+
+/**
+ * What an element of type `T` accepts: a 64-bit integer type takes a bigint, or a number that is
+ * a safe integer; the others a number.
+ */
+export type ElementInput<T extends string> = ElementValue<T> extends bigint ? bigint | number
   : number;
 
 /**

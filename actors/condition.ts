@@ -125,12 +125,17 @@ export class Condition extends SharedHandle<ConditionState> {
       { timeout },
       "wait on condition",
     );
-    // Withdraw, unless a notify chose this wait meanwhile: then it keeps the notification.
+    // A timed-out wait withdraws at once, unless a notify chose it meanwhile: then it keeps the
+    // notification. A notified wait keeps its slot until it holds the lock again, so that if
+    // it dies first, the supervisor passes the notification on.
     runtime.haltIfReaped();
     const me = runtime.pid;
     const notified = woken || Atomics.compareExchange(words, slot, me, 0) !== me;
-    if (notified) Atomics.store(words, slot, 0);
-    for (let level = 0; level < depth; level++) await lock.acquire();
+    try {
+      for (let level = 0; level < depth; level++) await lock.acquire();
+    } finally {
+      if (notified) Atomics.compareExchange(words, slot, me | NOTIFIED, 0);
+    }
     return notified;
   }
 

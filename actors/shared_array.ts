@@ -4,6 +4,7 @@ import { runtime } from "./_runtime.ts";
 import {
   checkElement,
   type ElementArray,
+  type ElementInput,
   type ElementType,
   elementType,
   type ElementValue,
@@ -16,7 +17,7 @@ import { checkInteger, describeValue } from "./_time.ts";
 import { Lock } from "./lock.ts";
 import { RLock } from "./rlock.ts";
 
-export type { ElementValue };
+export type { ElementInput, ElementValue };
 
 /** Options of {@linkcode SharedArray}. */
 export interface SharedArrayOptions {
@@ -82,7 +83,7 @@ export class SharedArray<T extends NumericType = NumericType> implements Iterabl
    */
   constructor(
     type: T,
-    lengthOrValues: number | ArrayLike<ElementValue<T>>,
+    lengthOrValues: number | ArrayLike<ElementInput<T>>,
     options: SharedArrayOptions = {},
   ) {
     const action = "create shared array";
@@ -161,7 +162,7 @@ export class SharedArray<T extends NumericType = NumericType> implements Iterabl
    * @throws {RangeError} If `index` is out of range, or `value` out of the type's range.
    * @throws {TypeError} If `value` is not of the type's kind.
    */
-  set(index: number, value: ElementValue<T>): void {
+  set(index: number, value: ElementInput<T>): void {
     runtime.haltIfReaped();
     this.#check(index);
     this.#store(index, checkElement(this.#element, value, "set shared array element", "value"));
@@ -176,7 +177,7 @@ export class SharedArray<T extends NumericType = NumericType> implements Iterabl
    * @throws {TypeError} For floating-point types, or a `delta` that is not a number.
    * @throws {RangeError} If `index` or `delta` is out of range.
    */
-  add(index: number, delta: ElementValue<T>): ElementValue<T> {
+  add(index: number, delta: ElementInput<T>): ElementValue<T> {
     runtime.haltIfReaped();
     this.#check(index);
     const view = this.#atomicView("add to");
@@ -192,7 +193,7 @@ export class SharedArray<T extends NumericType = NumericType> implements Iterabl
    * @throws {TypeError} For floating-point types, or a `delta` that is not a number.
    * @throws {RangeError} If `index` or `delta` is out of range.
    */
-  sub(index: number, delta: ElementValue<T>): ElementValue<T> {
+  sub(index: number, delta: ElementInput<T>): ElementValue<T> {
     runtime.haltIfReaped();
     this.#check(index);
     const view = this.#atomicView("subtract from");
@@ -213,8 +214,8 @@ export class SharedArray<T extends NumericType = NumericType> implements Iterabl
    */
   compareExchange(
     index: number,
-    expected: ElementValue<T>,
-    replacement: ElementValue<T>,
+    expected: ElementInput<T>,
+    replacement: ElementInput<T>,
   ): ElementValue<T> {
     runtime.haltIfReaped();
     this.#check(index);

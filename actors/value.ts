@@ -9,6 +9,7 @@ import { runtime } from "./_runtime.ts";
 import {
   checkElement,
   type ElementArray,
+  type ElementInput,
   elementType,
   type ElementValue,
   lockOf,
@@ -29,6 +30,13 @@ export type ValueType = NumericType | "string";
 /** The JavaScript type a Value of type `T` holds. */
 export type ValueOf<T extends ValueType> = T extends "string" ? string
   : ElementValue<Exclude<T, "string">>;
+
+/**
+ * What a Value of type `T` accepts: what it holds, and for 64-bit integer types also a number
+ * that is a safe integer.
+ */
+export type ValueInput<T extends ValueType> = T extends "string" ? string
+  : ElementInput<Exclude<T, "string">>;
 
 /** Options of {@linkcode Value}. */
 export interface ValueOptions {
@@ -271,7 +279,7 @@ export class Value<T extends ValueType = ValueType> {
    * @throws {RangeError} If `init` is out of the type's range, a string does not fit in `size`
    * bytes, or `size` is not an integer from 1 to 67,108,864.
    */
-  constructor(type: T, init?: ValueOf<T>, options: ValueOptions = {}) {
+  constructor(type: T, init?: ValueInput<T>, options: ValueOptions = {}) {
     const revived = revivedValue;
     revivedValue = undefined;
     const text = type === "string";
@@ -326,7 +334,7 @@ export class Value<T extends ValueType = ValueType> {
    * @throws {RangeError} If `value` is out of the type's range, or a string longer than `size`
    * bytes.
    */
-  set value(value: ValueOf<T>) {
+  set value(value: ValueInput<T>) {
     runtime.haltIfReaped();
     if (this.#text !== null) this.#text.write(value, "set value");
     else this.#store(this.#checked(value, "set value"));
@@ -350,7 +358,7 @@ export class Value<T extends ValueType = ValueType> {
    * @throws {TypeError} For floating-point and string types, or a `delta` that is not a number.
    * @throws {RangeError} For a `delta` out of the type's range.
    */
-  add(delta: ValueOf<T>): ValueOf<T> {
+  add(delta: ValueInput<T>): ValueOf<T> {
     runtime.haltIfReaped();
     return Atomics.add(
       this.#atomicView("add to"),
@@ -367,7 +375,7 @@ export class Value<T extends ValueType = ValueType> {
    * @throws {TypeError} For floating-point and string types, or a `delta` that is not a number.
    * @throws {RangeError} For a `delta` out of the type's range.
    */
-  sub(delta: ValueOf<T>): ValueOf<T> {
+  sub(delta: ValueInput<T>): ValueOf<T> {
     runtime.haltIfReaped();
     return Atomics.sub(
       this.#atomicView("subtract from"),
@@ -385,7 +393,7 @@ export class Value<T extends ValueType = ValueType> {
    * @throws {TypeError} For floating-point and string types, or arguments that are not numbers.
    * @throws {RangeError} For arguments out of the type's range.
    */
-  compareExchange(expected: ValueOf<T>, replacement: ValueOf<T>): ValueOf<T> {
+  compareExchange(expected: ValueInput<T>, replacement: ValueInput<T>): ValueOf<T> {
     runtime.haltIfReaped();
     const view = this.#atomicView("compare-exchange");
     return Atomics.compareExchange(
