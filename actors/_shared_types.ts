@@ -50,9 +50,18 @@ export interface ElementType {
   readonly integer: boolean;
   /** 64-bit integer types hold bigints. */
   readonly bigint: boolean;
-  /** The smallest and largest values of an integer type (as bigints for 64-bit ones). */
-  readonly min: number | bigint;
-  readonly max: number | bigint;
+  /**
+   * The smallest and largest values of a 32-bit or smaller integer type (infinite for a
+   * floating-point type, NaN for a 64-bit one: no number passes the fast check of those).
+   */
+  readonly min: number;
+  readonly max: number;
+  /**
+   * The same for 64-bit integer types, as bigints: in fields of their own, so that the number
+   * fields above stay numbers (a field holding either makes every check on a hot path slower).
+   */
+  readonly bigMin: bigint;
+  readonly bigMax: bigint;
 }
 
 const element = (
@@ -64,9 +73,11 @@ const element = (
   name,
   array,
   integer: min !== -Infinity,
-  bigint: array === BigInt64Array || array === BigUint64Array,
-  min,
-  max,
+  bigint: typeof min === "bigint",
+  min: typeof min === "number" ? min : NaN,
+  max: typeof max === "number" ? max : NaN,
+  bigMin: typeof min === "bigint" ? min : 0n,
+  bigMax: typeof max === "bigint" ? max : 0n,
 });
 
 // Null prototypes: a type named "constructor" or "toString" is unknown, not Object's method.
@@ -133,16 +144,31 @@ export function checkElement(
   action: string,
   name: string,
 ): number | bigint {
-  if (type.bigint) {
+  // The common case, small enough to be inlined into every write.
+  if (
+    typeof value === "number" && value >= type.min && value <= type.max && Number.isInteger(value)
+  ) {
+    return value;
+  }
+  return checkElementFully(type, value, action, name);
+}
+
+function checkElementFully(
+  type: ElementType,
+  value: unknown,
+  action: string,
+  name: string,
+): number | bigint {
+  if (typeof value === "number" && !type.bigint) {
+    if (!type.integer) return value;
+    if (value >= type.min && value <= type.max && Number.isInteger(value)) return value;
+  } else if (type.bigint) {
     const big = typeof value === "bigint"
       ? value
       : typeof value === "number" && Number.isSafeInteger(value)
       ? BigInt(value)
       : undefined;
-    if (big !== undefined && big >= type.min && big <= type.max) return big;
-  } else if (typeof value === "number") {
-    if (!type.integer) return value;
-    if (Number.isInteger(value) && value >= type.min && value <= type.max) return value;
+    if (big !== undefined && big >= type.bigMin && big <= type.bigMax) return big;
   }
   if (typeof value !== "number" && !(type.bigint && typeof value === "bigint")) {
     const wanted = type.bigint ? "a bigint (or a number that is a safe integer)" : "a number";
@@ -153,7 +179,9 @@ export function checkElement(
   }
   const unsafe = type.bigint && Number.isInteger(value) && !Number.isSafeInteger(value);
   throw new RangeError(
-    `Cannot ${action}: ${name} must be an integer from ${type.min} to ${type.max} for type ` +
+    `Cannot ${action}: ${name} must be an integer from ${type.bigint ? type.bigMin : type.min} to ${
+      type.bigint ? type.bigMax : type.max
+    } for type ` +
       `${type.name}, got ${describeValue(value)}` +
       (unsafe ? " (a number beyond Number.MAX_SAFE_INTEGER is not exact: pass a bigint)" : ""),
   );

@@ -86,8 +86,9 @@ const decoder = new TextDecoder();
 /**
  * A barrier for a fixed number of parties, as Python's `multiprocessing.Barrier`: each `wait()`
  * blocks until `parties` actors have called it, then all are released together and each gets a
- * distinct index in `0..parties-1`. A party that dies while waiting gives its place back
- * (the supervisor repairs it), so the others are not stuck counting a corpse.
+ * distinct index in `0..parties-1`. As in Python, parties that arrive for the next pass wait
+ * until every party of the last one has left `wait()`. A party that dies while waiting gives its
+ * place back (the supervisor repairs it), so the others are not stuck counting a corpse.
  *
  * @example A start line for three runners
  * ```ts

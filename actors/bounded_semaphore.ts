@@ -8,16 +8,13 @@ import { Semaphore } from "./semaphore.ts";
  *
  * @example Releasing too often is an error
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BoundedSemaphore, ReleaseError } from "../mod.ts";
  *
  * const slots = new BoundedSemaphore(2);
  * await slots.acquire();
  * slots.release();
- * try {
- *   slots.release();
- * } catch (error) {
- *   console.assert(error instanceof ReleaseError);
- * }
+ * assert.throws(() => slots.release(), ReleaseError);
  * ```
  */
 export class BoundedSemaphore extends Semaphore {

@@ -18,6 +18,7 @@ const FLAG = FIRST_STATE_WORD;
  *
  * @example The seeds' traffic light
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Event, Process } from "../mod.ts";
  * import { car } from "../examples/doc_targets.ts";
  *
@@ -26,7 +27,7 @@ const FLAG = FIRST_STATE_WORD;
  * for (const p of cars) await p.start();
  * green.set();
  * for (const p of cars) await p.join();
- * console.assert(green.isSet());
+ * assert.equal(green.isSet(), true);
  * ```
  */
 export class Event extends SharedHandle<Int32Array> {

@@ -37,15 +37,16 @@ const HOLDER = SLEEPING - 1;
  *
  * @example Re-entering
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RLock } from "../mod.ts";
  *
  * const lock = new RLock();
  * await lock.acquire();
  * await lock.acquire();
- * console.assert(lock.count === 2);
+ * assert.equal(lock.count, 2);
  * lock.release();
  * lock.release();
- * console.assert(lock.count === 0);
+ * assert.equal(lock.count, 0);
  * ```
  */
 export class RLock extends SharedHandle<Int32Array> {

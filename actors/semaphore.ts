@@ -24,6 +24,7 @@ export interface SemaphoreOptions {
  *
  * @example Two karaoke rooms for five people (the seeds' KTV)
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Process, Semaphore } from "../mod.ts";
  * import { sing } from "../examples/doc_targets.ts";
  *
@@ -31,7 +32,7 @@ export interface SemaphoreOptions {
  * const people = [1, 2, 3].map((i) => new Process({ target: sing, args: [`person${i}`, rooms] }));
  * for (const p of people) p.start();
  * for (const p of people) await p.join();
- * console.assert(rooms.getValue() === 2);
+ * assert.equal(rooms.getValue(), 2);
  * ```
  */
 export class Semaphore extends PermitPrimitive {

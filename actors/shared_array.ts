@@ -55,6 +55,7 @@ interface SharedArrayState {
  *
  * @example Squares written by a child
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Process, SharedArray } from "../mod.ts";
  * import { squareAll } from "../examples/doc_targets.ts";
  *
@@ -62,7 +63,7 @@ interface SharedArrayState {
  * const p = new Process({ target: squareAll, args: [numbers] });
  * await p.start();
  * await p.join();
- * console.assert(numbers.toArray().join() === "1,4,9,16");
+ * assert.deepEqual(numbers.toArray(), [1, 4, 9, 16]);
  * ```
  */
 export class SharedArray<T extends NumericType = NumericType> implements Iterable<ElementValue<T>> {
