@@ -95,8 +95,16 @@ const MAIN_THREAD_WRITER_PATIENCE_MS = 1000;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-/** Checks that `text` can be stored in `size` bytes, before anything changes. */
-function checkText(text: unknown, size: number, action: string): asserts text is string {
+/**
+ * Checks that `text` can be stored in `size` bytes, before anything changes. `written` is its
+ * UTF-8 length if the caller already encoded it (into room for at least `size` bytes).
+ */
+function checkText(
+  text: unknown,
+  size: number,
+  action: string,
+  encoded?: { read: number; written: number },
+): asserts text is string {
   if (typeof text !== "string") {
     throw new TypeError(`Cannot ${action}: expected a string, got ${describeValue(text)}`);
   }
@@ -106,8 +114,12 @@ function checkText(text: unknown, size: number, action: string): asserts text is
         "toWellFormed() to replace it, or a Queue or Pipe to send it as is",
     );
   }
-  // A UTF-16 code unit takes at most 3 UTF-8 bytes: only long strings need encoding to know.
-  if (text.length * 3 <= size) return;
+  if (encoded !== undefined) {
+    if (encoded.read === text.length && encoded.written <= size) return;
+  } else if (text.length * 3 <= size) {
+    // A UTF-16 code unit takes at most 3 UTF-8 bytes: only long strings need encoding to know.
+    return;
+  }
   const bytes = encoder.encode(text).length;
   if (bytes > size) {
     throw new RangeError(
@@ -132,14 +144,18 @@ class SharedText {
   readonly size: number;
   readonly #bufferWords: number;
   readonly #read: Int32Array;
+  readonly #readBytes: Uint8Array;
   readonly #write: Uint8Array;
+  readonly #writeWords: Int32Array;
 
   constructor(buffer: SharedArrayBuffer) {
     this.words = new Int32Array(buffer);
     this.size = this.words[SIZE];
     this.#bufferWords = (this.words.length - HEADER_WORDS) / 2;
     this.#read = new Int32Array(this.#bufferWords);
-    this.#write = new Uint8Array(this.#bufferWords * 4);
+    this.#readBytes = new Uint8Array(this.#read.buffer);
+    this.#writeWords = new Int32Array(this.#bufferWords);
+    this.#write = new Uint8Array(this.#writeWords.buffer);
   }
 
   read(): string {
@@ -154,16 +170,17 @@ class SharedText {
       const count = (length + 3) >>> 2;
       for (let word = 0; word < count; word++) copy[word] = Atomics.load(words, first + word);
       if (((Atomics.load(words, BEGUN) - published) | 0) <= 1) {
-        return decoder.decode(new Uint8Array(copy.buffer, 0, length));
+        return decoder.decode(this.#readBytes.subarray(0, length));
       }
     }
   }
 
   /** Writes `text`; checks everything before it changes anything. */
   write(text: unknown, action: string): void {
-    checkText(text, this.size, action);
     const bytes = this.#write;
-    const { written } = encoder.encodeInto(text, bytes);
+    const encoded = typeof text === "string" ? encoder.encodeInto(text, bytes) : undefined;
+    checkText(text, this.size, action, encoded);
+    const written = encoded!.written;
     const words = this.words;
     const bufferWords = this.#bufferWords;
     this.#lockWriter();
@@ -171,11 +188,10 @@ class SharedText {
       const version = (Atomics.load(words, PUBLISHED) + 1) | 0;
       const buffer = version & 1;
       Atomics.store(words, BEGUN, version);
-      const source = new Int32Array(bytes.buffer, 0, (written + 3) >>> 2);
+      const source = this.#writeWords;
       const first = HEADER_WORDS + buffer * bufferWords;
-      for (let word = 0; word < source.length; word++) {
-        Atomics.store(words, first + word, source[word]);
-      }
+      const count = (written + 3) >>> 2;
+      for (let word = 0; word < count; word++) Atomics.store(words, first + word, source[word]);
       Atomics.store(words, FIRST_LENGTH + buffer, written);
       Atomics.store(words, PUBLISHED, version);
     } finally {
