@@ -649,12 +649,14 @@ function lockedLock(): Lock {
   return lock;
 }
 
-Deno.test("Value('string') reads are never torn while another thread writes", async () => {
+Deno.test("Value('string') reads are never torn while two other threads write it", async () => {
   const value = new Value("string", "bb", { size: 64 });
   const stop = new Value("i32", 0);
-  const writer = new Process({ target: stringWriter, args: [value, stop] }) as AnyProcess;
+  const writers = [0, 1].map(() =>
+    new Process({ target: stringWriter, args: [value, stop] })
+  ) as AnyProcess[];
   try {
-    await writer.start();
+    for (const p of writers) await p.start();
     const valid = new Set(["A".repeat(60), "bb", "é".repeat(30)]);
     let torn = 0;
     let reads = 0;
@@ -663,9 +665,11 @@ Deno.test("Value('string') reads are never torn while another thread writes", as
       for (let k = 0; k < 1000; k++, reads++) if (!valid.has(value.value)) torn++;
     }
     stop.value = 1;
-    await writer.join(10_000);
+    for (const p of writers) await p.join(10_000);
+    assert.deepEqual(writers.map((p) => p.exitcode), [0, 0]);
     assert.equal(torn, 0, `${torn} of ${reads} reads torn`);
+    assert.ok(valid.has(value.value));
   } finally {
-    await killAll([writer]);
+    await killAll(writers);
   }
 });
