@@ -7,6 +7,7 @@
  * @module
  */
 import { runtime } from "./_runtime.ts";
+import { checkTimeout, describeValue, startTimer, stopTimer, type Timer } from "./_time.ts";
 import { BlockingError } from "./errors.ts";
 
 /** Whether to wait, and for how long. */
@@ -17,8 +18,11 @@ export interface AcquireOptions {
    * @default {true}
    */
   blocking?: boolean;
-  /** Milliseconds to wait before giving up (resolving to false); forever when omitted. */
-  timeout?: number;
+  /**
+   * Milliseconds to wait before giving up (resolving to false); forever when omitted, `null` or
+   * `Infinity`. Any length works: a wait longer than `setTimeout`'s 24.8 days is re-armed.
+   */
+  timeout?: number | null;
 }
 
 const SPINS = 64;
@@ -61,15 +65,47 @@ export function wake(words: Int32Array): void {
   Atomics.notify(words, SEQUENCE);
 }
 
+/**
+ * Validates the options of a wait before anything else happens, and returns its deadline on the
+ * `performance.now()` clock (`Infinity` for none).
+ *
+ * @throws {TypeError} If `options` is not an object, `blocking` not a boolean, or `timeout` not a
+ * number.
+ * @throws {RangeError} If `timeout` is negative or NaN.
+ */
 function deadlineOf(options: AcquireOptions, action: string): number {
-  const { timeout } = options;
-  if (timeout === undefined) return Infinity;
-  if (!(timeout >= 0)) {
-    throw new RangeError(
-      `Cannot ${action}: timeout must be a number of milliseconds >= 0, got ${timeout}`,
+  checkOptions(options ?? null, action);
+  const { blocking } = options;
+  if (blocking !== undefined && typeof blocking !== "boolean") {
+    throw new TypeError(
+      `Cannot ${action}: blocking must be true or false, got ${describeValue(blocking)}`,
     );
   }
-  return performance.now() + timeout;
+  const timeout = checkTimeout(options.timeout, action);
+  return timeout === undefined ? Infinity : performance.now() + timeout;
+}
+
+/**
+ * Validates an options argument: `undefined`, or an object (not an array, not `null`).
+ *
+ * @param options What the caller passed.
+ * @param action What was being done, for the message ("create semaphore").
+ * @throws {TypeError} If it is anything else: a Python habit such as `acquire(false)` passes
+ * `blocking` positionally, and would otherwise wait forever.
+ */
+export function checkOptions(options: unknown, action: string): void {
+  if (options === undefined) return;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(
+      `Cannot ${action}: options must be an object such as { blocking: false, timeout: 100 }, ` +
+        `got ${describeValue(options)}`,
+    );
+  }
+}
+
+/** True once a finite deadline has passed (the clock is only read for one). */
+function outOfTime(deadline: number): boolean {
+  return deadline !== Infinity && deadline <= performance.now();
 }
 
 function spin(attempt: Attempt): boolean {
@@ -115,7 +151,8 @@ function blockBriefly(words: Int32Array, attempt: Attempt, deadline: number): bo
 /**
  * Resolves to true once `attempt()` succeeds, or to false when not blocking or out of time.
  * Whoever makes `attempt` newly succeed calls {@linkcode wake} (or, when the attempt leaves
- * marks, at least whenever it finds one).
+ * marks, at least whenever it finds one). Bad options reject it before the first attempt; a
+ * timeout of 0 tries once.
  */
 export async function waitUntil(
   words: Int32Array,
@@ -125,7 +162,7 @@ export async function waitUntil(
 ): Promise<boolean> {
   const deadline = deadlineOf(options, action);
   if (attempt()) return true;
-  if (options.blocking === false) return false;
+  if (options.blocking === false || outOfTime(deadline)) return false;
   if (spinAWhile(attempt)) return true;
   Atomics.add(words, SLEEPERS, 1);
   try {
@@ -140,14 +177,35 @@ type WaitResult =
   | { async: false; value: "not-equal" | "timed-out" }
   | { async: true; value: Promise<"ok" | "timed-out"> };
 
+/** A `waitAsync` on the sequence word while it was `seen`. */
+interface PendingWake {
+  seen: number;
+  woken: Promise<unknown>;
+  settled: boolean;
+}
+
+/**
+ * The event-loop sleep of {@linkcode waitUntil}: re-checks on every change of the sequence word
+ * (`waitAsync`), on every wake from this thread, on a poll timer, and ends at the deadline.
+ * Every promise it races is one that has not settled yet: racing a settled one would resolve at
+ * once, and the loop would spin on microtasks, starving the timers and messages (the supervisor's
+ * reaping among them) that it is waiting for.
+ */
 async function sleepUntil(words: Int32Array, attempt: Attempt, deadline: number) {
-  let pending: { seen: number; woken: Promise<unknown> } | null = null;
+  let pending: PendingWake | null = null;
   let pollMs = 1;
   // A timed wait must last its time even if nothing else keeps the program alive, and this
-  // timer, which does, must also be what ends it.
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = Number.isFinite(deadline)
-    ? new Promise((resolve) => timer = setTimeout(resolve, deadline - performance.now()))
+  // timer, which does, must also be what ends it. `startTimer` takes any length (setTimeout
+  // fires at once beyond 2^31-1 ms) and never a negative delay.
+  let expired = false;
+  let timer: Timer | undefined;
+  const timeUp = Number.isFinite(deadline)
+    ? new Promise<void>((resolve) => {
+      timer = startTimer(Math.max(0, deadline - performance.now()), () => {
+        expired = true;
+        resolve();
+      });
+    })
     : null;
   const local = localResumes(words);
   try {
@@ -155,11 +213,13 @@ async function sleepUntil(words: Int32Array, attempt: Attempt, deadline: number)
       const seen = Atomics.load(words, SEQUENCE);
       if (attempt(true)) return true;
       const remaining = deadline - performance.now();
-      if (remaining <= 0) return false;
-      if (pending === null || pending.seen !== seen) {
+      if (expired || remaining <= 0) return false;
+      if (pending === null || pending.seen !== seen || pending.settled) {
         const result = Atomics.waitAsync(words, SEQUENCE, seen) as WaitResult;
         if (!result.async) continue;
-        pending = { seen, woken: result.value };
+        const next: PendingWake = { seen, woken: result.value, settled: false };
+        void result.value.then(() => next.settled = true);
+        pending = next;
         pollMs = 1;
       }
       await runtime.waitFor(
@@ -167,13 +227,13 @@ async function sleepUntil(words: Int32Array, attempt: Attempt, deadline: number)
           pending.woken,
           local.next(),
           poll(Math.min(pollMs, remaining)),
-          ...(expired === null ? [] : [expired]),
+          ...(timeUp === null ? [] : [timeUp]),
         ]),
       );
       pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
     }
   } finally {
-    clearTimeout(timer);
+    stopTimer(timer);
     local.stop();
   }
 }
@@ -218,7 +278,7 @@ export function waitUntilSync(
 ): boolean {
   const deadline = deadlineOf(options, action);
   if (attempt()) return true;
-  if (options.blocking === false) return false;
+  if (options.blocking === false || outOfTime(deadline)) return false;
   if (spin(attempt)) return true;
   if (runtime.parent === null) {
     throw new BlockingError(

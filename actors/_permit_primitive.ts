@@ -13,6 +13,11 @@
  * held permit word: a holder's release either happens first (the try takes the permit) or fails
  * its compare-exchange on the marked word and wakes.
  *
+ * Every operation checks first that this actor was not reaped (`runtime.haltIfReaped()`, a plain
+ * read in a worker): a holder terminated while stuck in synchronous code, whose permit the
+ * supervisor already gave to another actor, halts at its `release()` instead of freeing the
+ * permit the new holder took.
+ *
  * @module
  */
 import {
@@ -39,6 +44,20 @@ const DIED = -2;
 /** Set on a held permit word by a waiter about to sleep: its release must wake. Pids stay below. */
 const SLEEPING = 1 << 30;
 const HOLDER = SLEEPING - 1;
+
+/**
+ * The most permits a semaphore can have: each is one shared word, that a dead holder's permit can
+ * be given back by a single compare-exchange, and an acquire that finds none free looks at each.
+ */
+export const MAX_PERMITS = 65_536;
+
+/**
+ * Method telling whether the current actor holds a permit: a Condition's wait and notify need
+ * the caller to hold the lock, as Python's do.
+ *
+ * @ignore Internal: not part of the public API.
+ */
+export const heldByCurrentActor: unique symbol = Symbol("heldByCurrentActor");
 
 /** How a primitive kind behaves, read from its class. */
 export interface PermitKind {
@@ -90,8 +109,8 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
    * Takes a permit, waiting while there is none. Like Python's `acquire(block, timeout)`.
    *
    * @param options `blocking` (default true) and `timeout` in milliseconds.
-   * @returns True once taken; false if not blocking or out of time.
-   * @throws {RangeError} If the timeout is negative.
+   * @returns True once taken; false if not blocking or out of time. It rejects with a
+   * `TypeError` or `RangeError` for bad options (a timeout that is negative, NaN or not a number).
    */
   acquire(options?: AcquireOptions): Promise<boolean> {
     if (options === undefined && this.#takeFirst()) return Promise.resolve(true);
@@ -105,6 +124,7 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
    * @param options `blocking` (default true) and `timeout` in milliseconds.
    * @returns True once taken; false if not blocking or out of time.
    * @throws {BlockingError} On the main thread, when it would have to wait.
+   * @throws {TypeError | RangeError} For bad options.
    */
   acquireSync(options?: AcquireOptions): boolean {
     if (options === undefined && this.#takeFirst()) return true;
@@ -119,6 +139,7 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
    * at its initial value, a semaphore at its capacity.
    */
   release(): void {
+    runtime.haltIfReaped();
     const me = runtime.pid;
     // The caller's own first permit, and nobody asleep on it: nothing to wake.
     if (Atomics.compareExchange(this.state, FIRST_PERMIT, me, FREE) === me) return;
@@ -139,7 +160,7 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
    * @returns What `fn` returned.
    */
   withLock<T>(fn: () => T | Promise<T>): Promise<T> {
-    return withAcquired(this, fn);
+    return withAcquired(this, fn, this.#kind.noun);
   }
 
   /**
@@ -149,6 +170,16 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
    */
   lock(): Promise<Disposable> {
     return acquireDisposable(this);
+  }
+
+  /** Whether a permit is held by the current actor. */
+  [heldByCurrentActor](): boolean {
+    const me = runtime.pid;
+    for (let index = FIRST_PERMIT; index < this.state.length; index++) {
+      const current = Atomics.load(this.state, index);
+      if (current > 0 && (current & HOLDER) === me) return true;
+    }
+    return false;
   }
 
   /** Frees permits held by dead actors and marks the next acquirer as told. */

@@ -1,8 +1,10 @@
 /**
- * The scoped forms every lock-like primitive offers, written once.
+ * The scoped forms every lock-like primitive offers, written once. Both are async functions, so
+ * every failure (a bad argument included) rejects the promise they return.
  *
  * @module
  */
+import { describeValue } from "./_time.ts";
 
 /** What the scoped forms need from a lock. */
 export interface Acquirable {
@@ -11,7 +13,17 @@ export interface Acquirable {
 }
 
 /** Acquires `lock`, runs `fn`, and releases even if `fn` throws. */
-export async function withAcquired<T>(lock: Acquirable, fn: () => T | Promise<T>): Promise<T> {
+export async function withAcquired<T>(
+  lock: Acquirable,
+  fn: () => T | Promise<T>,
+  noun: string,
+): Promise<T> {
+  if (typeof fn !== "function") {
+    throw new TypeError(
+      `Cannot run withLock on ${noun}: expected a function to run while holding it, got ` +
+        describeValue(fn),
+    );
+  }
   await lock.acquire();
   try {
     return await fn();

@@ -8,16 +8,13 @@ import { Semaphore } from "./semaphore.ts";
  *
  * @example Releasing too often is an error
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BoundedSemaphore, ReleaseError } from "../mod.ts";
  *
  * const slots = new BoundedSemaphore(2);
  * await slots.acquire();
  * slots.release();
- * try {
- *   slots.release();
- * } catch (error) {
- *   console.assert(error instanceof ReleaseError);
- * }
+ * assert.throws(() => slots.release(), ReleaseError);
  * ```
  */
 export class BoundedSemaphore extends Semaphore {
@@ -31,8 +28,9 @@ export class BoundedSemaphore extends Semaphore {
   /**
    * Creates a bounded semaphore with `value` permits, which is also its bound.
    *
-   * @param value The initial and largest number of permits.
-   * @throws {RangeError} If `value` is not an integer >= 0.
+   * @param value The initial and largest number of permits, from 0 to 65,536.
+   * @throws {TypeError} If `value` is not a number.
+   * @throws {RangeError} If `value` is not an integer from 0 to 65,536.
    */
   constructor(value = 1) {
     super(value, { capacity: value });

@@ -1,21 +1,35 @@
 import { FIRST_STATE_WORD, sharedWords, waitUntil, wake } from "./_futex.ts";
+import { heldByCurrentActor } from "./_permit_primitive.ts";
 import { repairHandle } from "./_portable.ts";
+import { runtime } from "./_runtime.ts";
 import { registerSharedKind, SharedHandle } from "./_shared_handle.ts";
+import { checkInteger, checkTimeout, describeValue } from "./_time.ts";
 import { Lock } from "./lock.ts";
 import { RLock } from "./rlock.ts";
 import { ReleaseError } from "./errors.ts";
 
-/** The next ticket a waiter takes. */
-const NEXT_TICKET = FIRST_STATE_WORD;
-/** Every ticket below this one has been notified or skipped as cancelled. */
-const RELEASED = FIRST_STATE_WORD + 1;
-/**
- * One slot per ticket (modulo the ring): `t + 1` when waiter `t` gave up (timed out), `-(t + 1)`
- * when a notify woke it. Both sides change a slot only by compare-exchange, so a waiter that
- * times out at the moment it is notified either keeps the notification or gives it back.
+/*
+ * Each pending wait holds a slot of two words: its owner (0 when the slot is free, else the
+ * waiter's pid, with NOTIFIED set once a notify chose it) and its ticket (the order in which the
+ * waits began). A waiter takes its slot while it still holds the lock, as Python's waiter
+ * appends itself to `_waiters` before `_release_save()`: a notify from an actor that takes the
+ * lock as soon as the waiter releases it finds the waiter there. Notify (lock held) marks the
+ * oldest waiting slots. A waiter that times out withdraws by a compare-exchange of its owner
+ * word, so that it either withdraws or finds it was notified (and says so): a notification is
+ * never lost between the two. The supervisor frees the slots of dead waiters and hands a
+ * notification a dead waiter never acted on to the oldest live one.
  */
+/** The next ticket. */
+const NEXT_TICKET = FIRST_STATE_WORD;
+/** One more than the highest slot ever taken: notify and repair look no further. */
+const HIGH = FIRST_STATE_WORD + 1;
 const FIRST_SLOT = FIRST_STATE_WORD + 2;
-const RING = 256;
+const SLOT_WORDS = 2;
+const TICKET = 1;
+/** The most waits that can be pending on one Condition at once. */
+const MAX_WAITERS = 256;
+const NOTIFIED = 1 << 30;
+const PID = NOTIFIED - 1;
 
 /** @ignore Internal: not part of the public API. */
 interface ConditionState {
@@ -26,11 +40,14 @@ interface ConditionState {
 /**
  * A condition variable shared between actors, as Python's `multiprocessing.Condition`: with
  * its lock held, `wait()` releases the lock, sleeps until notified, and takes the lock again.
- * Waiters are woken in the order they began to wait; at most 256 actors may wait at once.
- * As in Python, re-check the state after a wait, or use `waitFor(predicate)`.
+ * Waiters are woken in the order they began to wait; at most 256 waits may be pending at once.
+ * As in Python, re-check the state after a wait, or use `waitFor(predicate)`. A waiter that dies
+ * swallows no notification: the supervisor frees its place, and a notification it was given but
+ * never returned from `wait()` with goes to the next waiter.
  *
  * @example A notify from another actor
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Condition, Process } from "../mod.ts";
  * import { notifyOnce } from "../examples/doc_targets.ts";
  *
@@ -41,7 +58,7 @@ interface ConditionState {
  * const notified = await ready.wait(5000);
  * ready.release();
  * await p.join();
- * console.assert(notified);
+ * assert.ok(notified);
  * ```
  */
 export class Condition extends SharedHandle<ConditionState> {
@@ -49,12 +66,21 @@ export class Condition extends SharedHandle<ConditionState> {
    * Creates a condition on `lock`, or on a new `RLock` as Python does.
    *
    * @param lock The lock that guards the condition's data.
+   * @throws {TypeError} If `lock` is not a `Lock` or an `RLock`.
    */
-  constructor(lock?: Lock | RLock) {
+  constructor(lock?: Lock | RLock | null) {
+    if (lock !== undefined && lock !== null && !(lock instanceof Lock || lock instanceof RLock)) {
+      throw new TypeError(
+        `Cannot create condition: lock must be a Lock or an RLock, got ${describeValue(lock)}`,
+      );
+    }
     super(
       "Condition",
       import.meta.url,
-      () => ({ words: sharedWords(FIRST_SLOT + RING), lock: lock ?? new RLock() }),
+      () => ({
+        words: sharedWords(FIRST_SLOT + MAX_WAITERS * SLOT_WORDS),
+        lock: lock ?? new RLock(),
+      }),
     );
   }
 
@@ -62,9 +88,9 @@ export class Condition extends SharedHandle<ConditionState> {
    * Acquires the underlying lock.
    *
    * @param options `blocking` (default true) and `timeout` in milliseconds.
-   * @returns True once held.
+   * @returns True once held; false if not blocking or out of time. It rejects for bad options.
    */
-  acquire(options?: { blocking?: boolean; timeout?: number }): Promise<boolean> {
+  acquire(options?: { blocking?: boolean; timeout?: number | null }): Promise<boolean> {
     return this.state.lock.acquire(options);
   }
 
@@ -80,60 +106,80 @@ export class Condition extends SharedHandle<ConditionState> {
   /**
    * Releases the lock, waits for a notify (or `timeoutMs`), then re-acquires the lock.
    *
-   * @param timeoutMs The longest wait in milliseconds; forever when omitted.
-   * @returns False if the wait timed out, true if it was notified.
-   * @throws {ReleaseError} If the caller does not hold the lock.
+   * @param timeoutMs The longest wait in milliseconds; forever when omitted, `null` or
+   * `Infinity`.
+   * @returns False if the wait timed out, true if it was notified. It rejects, changing nothing,
+   * with a `ReleaseError` if the caller does not hold the lock, a `TypeError` or `RangeError`
+   * for a bad timeout, and a `RangeError` if 256 waits are already pending.
    */
-  async wait(timeoutMs?: number): Promise<boolean> {
+  async wait(timeoutMs?: number | null): Promise<boolean> {
+    runtime.haltIfReaped();
+    const timeout = checkTimeout(timeoutMs, "wait on condition");
+    this.#assertHeld("wait on");
     const { words, lock } = this.state;
+    const slot = this.#takeSlot();
     const depth = this.#releaseFully(lock);
-    const ticket = Atomics.add(words, NEXT_TICKET, 1);
     const woken = await waitUntil(
       words,
-      () => Atomics.load(words, RELEASED) > ticket,
-      { timeout: timeoutMs },
+      () => (Atomics.load(words, slot) & NOTIFIED) !== 0,
+      { timeout },
       "wait on condition",
     );
-    const notified = woken || !this.#giveUp(ticket);
-    for (let level = 0; level < depth; level++) await lock.acquire();
+    // A timed-out wait withdraws at once, unless a notify chose it meanwhile: then it keeps the
+    // notification. A notified wait keeps its slot until it holds the lock again, so that if
+    // it dies first, the supervisor passes the notification on.
+    runtime.haltIfReaped();
+    const me = runtime.pid;
+    const notified = woken || Atomics.compareExchange(words, slot, me, 0) !== me;
+    try {
+      for (let level = 0; level < depth; level++) await lock.acquire();
+    } finally {
+      if (notified) Atomics.compareExchange(words, slot, me | NOTIFIED, 0);
+    }
     return notified;
   }
 
   /**
-   * Waits until `predicate()` is true, re-checking after every notify, as Python's `wait_for`.
+   * Waits until `predicate()` is truthy, re-checking after every notify, as Python's
+   * `wait_for`. The caller must hold the lock.
    *
+   * @typeParam R What `predicate` returns.
    * @param predicate Checked with the lock held.
-   * @param timeoutMs The longest total wait in milliseconds; forever when omitted.
-   * @returns The last value of `predicate()`.
+   * @param timeoutMs The longest total wait in milliseconds; forever when omitted, `null` or
+   * `Infinity`.
+   * @returns The last value of `predicate()`. It rejects as `wait()` does, and with a
+   * `TypeError` if `predicate` is not a function.
    */
-  async waitFor(predicate: () => boolean, timeoutMs?: number): Promise<boolean> {
-    const deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
+  async waitFor<R>(predicate: () => R, timeoutMs?: number | null): Promise<R> {
+    if (typeof predicate !== "function") {
+      throw new TypeError(
+        `Cannot wait for a condition: predicate must be a function, got ${
+          describeValue(predicate)
+        }`,
+      );
+    }
+    const timeout = checkTimeout(timeoutMs, "wait on condition");
+    const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
     let result = predicate();
     while (!result) {
       const remaining = deadline - performance.now();
       if (remaining <= 0) break;
-      await this.wait(Number.isFinite(remaining) ? remaining : undefined);
+      await this.wait(remaining);
       result = predicate();
     }
     return result;
   }
 
   /**
-   * Wakes up to `n` waiting actors. The caller must hold the lock.
+   * Wakes up to `n` waiting actors, the oldest waits first. The caller must hold the lock.
    *
-   * @param n How many waiters to wake.
+   * @param n How many waiters to wake: an integer >= 0.
    * @throws {ReleaseError} If the caller does not hold the lock.
+   * @throws {TypeError | RangeError} If `n` is not an integer >= 0.
    */
   notify(n = 1): void {
-    this.#assertHeld("notify");
-    const words = this.state.words;
-    const next = Atomics.load(words, NEXT_TICKET);
-    let ticket = Atomics.load(words, RELEASED);
-    for (let woken = 0; woken < n && ticket < next; ticket++) {
-      if (this.#settle(ticket, -(ticket + 1))) woken++;
-    }
-    Atomics.store(words, RELEASED, ticket);
-    wake(words);
+    checkInteger(n, "notify condition", "n");
+    this.#notify(n);
   }
 
   /**
@@ -142,33 +188,79 @@ export class Condition extends SharedHandle<ConditionState> {
    * @throws {ReleaseError} If the caller does not hold the lock.
    */
   notifyAll(): void {
-    this.notify(Infinity);
-  }
-
-  /** The lock's own repair runs through its adoption; waiters hold nothing. */
-  [repairHandle](): void {}
-
-  /** A timed-out waiter withdraws its ticket; false if a notify woke it first. */
-  #giveUp(ticket: number): boolean {
-    return this.#settle(ticket, ticket + 1);
+    this.#notify(Infinity);
   }
 
   /**
-   * Claims ticket's slot for `mark` (woken by a notify, or given up by its waiter) unless the
-   * other side claimed it first; true when this side won.
+   * Frees the slots of dead waiters; a notification a dead waiter was given goes to the oldest
+   * live waiter, so that it is not lost with the dead.
    */
-  #settle(ticket: number, mark: number): boolean {
+  [repairHandle](isDead: (pid: number) => boolean): void {
     const words = this.state.words;
-    const slot = FIRST_SLOT + (ticket % RING);
-    while (true) {
-      const current = Atomics.load(words, slot);
-      if (current === ticket + 1 || current === -(ticket + 1)) return false;
-      if (Atomics.compareExchange(words, slot, current, mark) === current) return true;
+    let handOver = 0;
+    const high = Atomics.load(words, HIGH);
+    for (let index = 0; index < high; index++) {
+      const slot = FIRST_SLOT + index * SLOT_WORDS;
+      const owner = Atomics.load(words, slot);
+      if (owner === 0 || !isDead(owner & PID)) continue;
+      if (Atomics.compareExchange(words, slot, owner, 0) !== owner) continue;
+      if ((owner & NOTIFIED) !== 0) handOver++;
     }
+    if (handOver > 0 && this.#markOldest(handOver, isDead) > 0) wake(words);
+  }
+
+  #notify(n: number): void {
+    runtime.haltIfReaped();
+    this.#assertHeld("notify");
+    if (n > 0 && this.#markOldest(n, () => false) > 0) wake(this.state.words);
+  }
+
+  /**
+   * Marks the `n` oldest waiting slots NOTIFIED (skipping those of dead waiters); returns how
+   * many it marked. A slot whose waiter withdraws meanwhile is skipped, not counted.
+   */
+  #markOldest(n: number, isDead: (pid: number) => boolean): number {
+    const words = this.state.words;
+    const high = Atomics.load(words, HIGH);
+    const waiting: number[] = [];
+    for (let index = 0; index < high; index++) {
+      const slot = FIRST_SLOT + index * SLOT_WORDS;
+      const owner = Atomics.load(words, slot);
+      if (owner > 0 && (owner & NOTIFIED) === 0 && !isDead(owner)) waiting.push(slot);
+    }
+    if (waiting.length > n) {
+      // Tickets wrap around: compare their difference.
+      waiting.sort((a, b) => (words[a + TICKET] - words[b + TICKET]) | 0);
+    }
+    let marked = 0;
+    for (const slot of waiting) {
+      if (marked >= n) break;
+      const owner = Atomics.load(words, slot);
+      if ((owner & NOTIFIED) !== 0 || owner <= 0) continue;
+      if (Atomics.compareExchange(words, slot, owner, owner | NOTIFIED) === owner) marked++;
+    }
+    return marked;
+  }
+
+  /** Takes a free slot for a wait, its ticket set; the caller holds the lock. */
+  #takeSlot(): number {
+    const words = this.state.words;
+    for (let index = 0; index < MAX_WAITERS; index++) {
+      const slot = FIRST_SLOT + index * SLOT_WORDS;
+      if (Atomics.load(words, slot) !== 0) continue;
+      // Only lock holders take slots, so the ticket is ours until the owner word says so.
+      Atomics.store(words, slot + TICKET, Atomics.add(words, NEXT_TICKET, 1));
+      if (Atomics.compareExchange(words, slot, 0, runtime.pid) !== 0) continue;
+      if (index >= Atomics.load(words, HIGH)) Atomics.store(words, HIGH, index + 1);
+      return slot;
+    }
+    throw new RangeError(
+      `Cannot wait on condition: ${MAX_WAITERS} waits are already pending on it, the most a ` +
+        "Condition holds; wake some, or share the work through a Queue",
+    );
   }
 
   #releaseFully(lock: Lock | RLock): number {
-    this.#assertHeld("wait on");
     if (lock instanceof Lock) {
       lock.release();
       return 1;
@@ -180,7 +272,7 @@ export class Condition extends SharedHandle<ConditionState> {
 
   #assertHeld(action: string): void {
     const lock = this.state.lock;
-    const held = lock instanceof Lock ? lock.locked() : lock.count > 0;
+    const held = lock instanceof Lock ? lock[heldByCurrentActor]() : lock.count > 0;
     if (!held) {
       throw new ReleaseError(
         `Cannot ${action} condition: the caller does not hold its lock; acquire() it first`,

@@ -7,6 +7,7 @@ import {
   wake,
 } from "./_futex.ts";
 import { repairHandle } from "./_portable.ts";
+import { runtime } from "./_runtime.ts";
 import { registerSharedKind, SharedHandle } from "./_shared_handle.ts";
 
 const FLAG = FIRST_STATE_WORD;
@@ -17,6 +18,7 @@ const FLAG = FIRST_STATE_WORD;
  *
  * @example The seeds' traffic light
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Event, Process } from "../mod.ts";
  * import { car } from "../examples/doc_targets.ts";
  *
@@ -25,7 +27,7 @@ const FLAG = FIRST_STATE_WORD;
  * for (const p of cars) await p.start();
  * green.set();
  * for (const p of cars) await p.join();
- * console.assert(green.isSet());
+ * assert.equal(green.isSet(), true);
  * ```
  */
 export class Event extends SharedHandle<Int32Array> {
@@ -45,22 +47,26 @@ export class Event extends SharedHandle<Int32Array> {
 
   /** Sets the flag and wakes every waiter. */
   set(): void {
+    runtime.haltIfReaped();
     Atomics.store(this.state, FLAG, 1);
     wake(this.state);
   }
 
   /** Clears the flag: later waits block again. */
   clear(): void {
+    runtime.haltIfReaped();
     Atomics.store(this.state, FLAG, 0);
   }
 
   /**
    * Waits until the flag is set, or until `timeoutMs` passes.
    *
-   * @param timeoutMs The longest wait in milliseconds; forever when omitted.
-   * @returns The flag: true if it was set, false on timeout.
+   * @param timeoutMs The longest wait in milliseconds; forever when omitted, `null` or
+   * `Infinity`.
+   * @returns The flag: true if it was set, false on timeout. It rejects with a `TypeError` or
+   * `RangeError` for a timeout that is not a number, negative or NaN.
    */
-  wait(timeoutMs?: number): Promise<boolean> {
+  wait(timeoutMs?: number | null): Promise<boolean> {
     return waitUntil(
       this.state,
       () => this.isSet(),
@@ -72,11 +78,13 @@ export class Event extends SharedHandle<Int32Array> {
   /**
    * The blocking form of {@linkcode Event.prototype.wait}, for workers.
    *
-   * @param timeoutMs The longest wait in milliseconds; forever when omitted.
+   * @param timeoutMs The longest wait in milliseconds; forever when omitted, `null` or
+   * `Infinity`.
    * @returns The flag.
    * @throws {BlockingError} On the main thread, when it would have to wait.
+   * @throws {TypeError | RangeError} For a timeout that is not a number, negative or NaN.
    */
-  waitSync(timeoutMs?: number): boolean {
+  waitSync(timeoutMs?: number | null): boolean {
     return waitUntilSync(
       this.state,
       () => this.isSet(),
@@ -88,7 +96,7 @@ export class Event extends SharedHandle<Int32Array> {
   /** Nothing to repair: an event is not held. */
   [repairHandle](): void {}
 
-  #options(timeout?: number): AcquireOptions {
+  #options(timeout?: number | null): AcquireOptions {
     return { timeout };
   }
 }

@@ -10,8 +10,17 @@ export type { AcquireOptions };
  * released and the next acquirer sees {@linkcode Lock.prototype.ownerDied} true, instead of
  * everyone deadlocking as in Python.
  *
+ * A holder that `terminate()` or `kill()` cannot stop (Deno cannot interrupt synchronous code)
+ * is reaped after a second all the same, and its halt flag, raised at the call, ends its thread
+ * at its next operation on shared state: a `release()` from it never frees the lock the next
+ * owner took. The same check guards every write of the synchronization primitives and of
+ * `Value` and `SharedArray`. What it cannot guard: an operation already past its check when the
+ * flag was raised (its one atomic write lands a few instructions later), and writes that do not
+ * go through these methods (`SharedArray.view`, your own typed arrays on shared memory).
+ *
  * @example Buy a ticket under the lock (the seeds' ticket race)
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Lock, Process } from "../mod.ts";
  * import { buyTicket } from "../examples/doc_targets.ts";
  *
@@ -19,20 +28,22 @@ export type { AcquireOptions };
  * const buyers = [1, 2, 3].map((i) => new Process({ target: buyTicket, args: [`person${i}`, lock] }));
  * for (const p of buyers) p.start();
  * for (const p of buyers) await p.join();
- * console.assert(!lock.locked());
+ * assert.equal(lock.locked(), false);
  * ```
  *
  * @example `using` and `withLock`
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Lock } from "../mod.ts";
  *
  * const lock = new Lock();
  * {
  *   using _ = await lock.lock();
- *   console.assert(lock.locked());
+ *   assert.equal(lock.locked(), true);
  * }
  * const value = await lock.withLock(() => 42);
- * console.assert(value === 42 && !lock.locked());
+ * assert.equal(value, 42);
+ * assert.equal(lock.locked(), false);
  * ```
  */
 export class Lock extends PermitPrimitive {

@@ -37,15 +37,16 @@ const HOLDER = SLEEPING - 1;
  *
  * @example Re-entering
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RLock } from "../mod.ts";
  *
  * const lock = new RLock();
  * await lock.acquire();
  * await lock.acquire();
- * console.assert(lock.count === 2);
+ * assert.equal(lock.count, 2);
  * lock.release();
  * lock.release();
- * console.assert(lock.count === 0);
+ * assert.equal(lock.count, 0);
  * ```
  */
 export class RLock extends SharedHandle<Int32Array> {
@@ -70,7 +71,8 @@ export class RLock extends SharedHandle<Int32Array> {
    * Acquires the lock, or acquires it once more if this actor holds it.
    *
    * @param options `blocking` (default true) and `timeout` in milliseconds.
-   * @returns True once held; false if not blocking or out of time.
+   * @returns True once held; false if not blocking or out of time. It rejects with a
+   * `TypeError` or `RangeError` for bad options.
    */
   acquire(options?: AcquireOptions): Promise<boolean> {
     if (options === undefined && this.#take()) return Promise.resolve(true);
@@ -95,6 +97,9 @@ export class RLock extends SharedHandle<Int32Array> {
    * @throws {ReleaseError} If this actor does not hold the lock.
    */
   release(): void {
+    // A holder reaped while stuck in synchronous code halts here, before it can free the lock
+    // that the supervisor already gave to another actor.
+    runtime.haltIfReaped();
     const words = this.state;
     const me = runtime.pid;
     if (!this.#holds(me)) {
@@ -122,7 +127,7 @@ export class RLock extends SharedHandle<Int32Array> {
    * @returns What `fn` returned.
    */
   withLock<T>(fn: () => T | Promise<T>): Promise<T> {
-    return withAcquired(this, fn);
+    return withAcquired(this, fn, "rlock");
   }
 
   /**

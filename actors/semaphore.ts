@@ -1,12 +1,16 @@
-import { type AcquireOptions, PermitPrimitive } from "./_permit_primitive.ts";
+import { checkOptions } from "./_futex.ts";
+import { type AcquireOptions, MAX_PERMITS, PermitPrimitive } from "./_permit_primitive.ts";
 import { registerSharedKind } from "./_shared_handle.ts";
+import { checkInteger } from "./_time.ts";
 
 export type { AcquireOptions };
 
 /** Options of {@linkcode Semaphore}. */
 export interface SemaphoreOptions {
   /**
-   * The largest value the semaphore can reach through releases beyond its initial value.
+   * The largest value the semaphore can reach through releases beyond its initial value, at
+   * most 65,536 (each permit is a word of shared memory, so that the supervisor can give back
+   * exactly the permits a dead actor held).
    *
    * @default {the larger of the initial value and 64}
    */
@@ -20,6 +24,7 @@ export interface SemaphoreOptions {
  *
  * @example Two karaoke rooms for five people (the seeds' KTV)
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Process, Semaphore } from "../mod.ts";
  * import { sing } from "../examples/doc_targets.ts";
  *
@@ -27,7 +32,7 @@ export interface SemaphoreOptions {
  * const people = [1, 2, 3].map((i) => new Process({ target: sing, args: [`person${i}`, rooms] }));
  * for (const p of people) p.start();
  * for (const p of people) await p.join();
- * console.assert(rooms.getValue() === 2);
+ * assert.equal(rooms.getValue(), 2);
  * ```
  */
 export class Semaphore extends PermitPrimitive {
@@ -41,16 +46,22 @@ export class Semaphore extends PermitPrimitive {
   /**
    * Creates a semaphore with `value` free permits.
    *
-   * @param value The initial number of permits.
+   * @param value The initial number of permits, from 0 to 65,536.
    * @param options The capacity.
-   * @throws {RangeError} If `value` or `capacity` is not an integer >= 0, or capacity < value.
+   * @throws {TypeError} If `value` or `capacity` is not a number, or `options` not an object.
+   * @throws {RangeError} If `value` is not an integer from 0 to 65,536, or `capacity` not an
+   * integer from `value` to 65,536.
    */
   constructor(value = 1, options: SemaphoreOptions = {}) {
-    const capacity = options.capacity ?? Math.max(value, 64);
-    if (!Number.isInteger(value) || value < 0 || !Number.isInteger(capacity) || capacity < value) {
+    const action = `create ${new.target.noun}`;
+    checkInteger(value, action, "value", { max: MAX_PERMITS });
+    checkOptions(options, action);
+    const capacity = options.capacity === undefined
+      ? Math.max(value, 64)
+      : checkInteger(options.capacity, action, "capacity", { max: MAX_PERMITS });
+    if (capacity < value) {
       throw new RangeError(
-        `Cannot create semaphore: value must be an integer >= 0 and capacity an integer >= ` +
-          `value, got value ${value} and capacity ${capacity}`,
+        `Cannot ${action}: capacity must be at least the initial value ${value}, got ${capacity}`,
       );
     }
     super(value, capacity);

@@ -1,10 +1,11 @@
 /**
  * deno bench for the synchronization primitives: uncontended lock (synchronous and awaited) and
- * RLock, lock contended by two actors, and Event wake-up latency.
+ * RLock, Value add and string Value set + read, lock contended by two actors, and Event wake-up
+ * latency.
  *
  * Run: deno task bench
  */
-import { RLock } from "../mod.ts";
+import { RLock, Value } from "../mod.ts";
 import {
   contendedLockNs,
   eventRoundTripUs,
@@ -34,6 +35,30 @@ Deno.bench({
   group: "lock",
   fn() {
     uncontendedLockNs(100_000, new RLock());
+  },
+});
+
+const counter = new Value("i32", 0, { lock: false });
+
+Deno.bench({
+  name: "Value add, uncontended x100k",
+  group: "value",
+  baseline: true,
+  fn() {
+    for (let i = 0; i < 100_000; i++) counter.add(1);
+  },
+});
+
+const text = new Value("string", "", { size: 64 });
+
+Deno.bench({
+  name: 'Value("string") set + read of 60 bytes x10k',
+  group: "value",
+  fn() {
+    for (let i = 0; i < 10_000; i++) {
+      text.value = i % 2 === 0 ? "a".repeat(60) : "b".repeat(60);
+      if (text.value.length !== 60) throw new Error("torn");
+    }
   },
 });
 

@@ -33,3 +33,46 @@ Deno.test("wait times out with false and keeps the lock; notify needs the lock",
   condition.release();
   assert.throws(() => condition.release(), ReleaseError);
 });
+
+Deno.test("notify(n) takes an integer >= 0; waitFor returns the predicate's value; bad timeouts change nothing", async () => {
+  const lock = new Lock();
+  const condition = new Condition(lock);
+  await condition.acquire();
+  assert.throws(() => condition.notify(-1), RangeError);
+  assert.throws(() => condition.notify(NaN), RangeError);
+  condition.notify(0);
+  assert.equal(await condition.waitFor(() => 7), 7);
+  assert.equal(await condition.waitFor(() => 0, 10), 0);
+  await assert.rejects(condition.wait(-1), RangeError);
+  await assert.rejects(condition.waitFor(() => false, NaN), RangeError);
+  assert.equal(lock.locked(), true, "the refused waits kept the lock");
+  condition.release();
+  assert.throws(() => new Condition({} as never), TypeError);
+});
+
+Deno.test("wait and notify need the caller to hold the lock, not merely someone", async () => {
+  const lock = new Lock();
+  const condition = new Condition(lock);
+  const holder = new Process({ target: targets.holdLock, args: [lock, 0, true] });
+  await holder.start();
+  await receiveMany(1);
+  assert.equal(lock.locked(), true);
+  assert.throws(() => condition.notify(), ReleaseError);
+  await assert.rejects(condition.wait(10), ReleaseError);
+  assert.equal(lock.locked(), true, "the other actor's lock was not released");
+  await holder.terminate();
+});
+
+Deno.test("a waiter woken from the other side of an RLock held twice gets it back twice", async () => {
+  const condition = new Condition();
+  await condition.acquire();
+  await condition.acquire();
+  const waiting = condition.wait(5000);
+  await condition.acquire();
+  condition.notifyAll();
+  condition.release();
+  assert.equal(await waiting, true);
+  condition.release();
+  condition.release();
+  assert.throws(() => condition.release(), ReleaseError);
+});

@@ -34,3 +34,12 @@ Deno.test("waitSync in a worker times out with false", async () => {
   assert.deepEqual(await receiveMany(2), ["waiting", false]);
   await p.join();
 });
+
+Deno.test("wait(Infinity) and wait(null) wait until set; a bad timeout rejects", async () => {
+  const event = new Event();
+  setTimeout(() => event.set(), 20);
+  assert.equal(await event.wait(Infinity), true);
+  assert.equal(await event.wait(null), true);
+  await assert.rejects(new Event().wait(-1), RangeError);
+  await assert.rejects(new Event().wait("1" as never), TypeError);
+});

@@ -193,3 +193,17 @@ Deno.test("actors and the main thread take turns, sleeping and waking, without l
   assert.equal(counter.value, 40_020);
   assert.equal(lock.locked(), false);
 });
+
+Deno.test("acquire options: Python's positional acquire(false) and bad timeouts reject; Infinity waits", async () => {
+  const lock = new Lock();
+  await assert.rejects(lock.acquire(false as never), /options must be an object/);
+  await assert.rejects(lock.acquire({ timeout: "1" } as never), TypeError);
+  await assert.rejects(lock.acquire({ timeout: NaN }), RangeError);
+  await assert.rejects(lock.withLock(42 as never), TypeError);
+  assert.equal(lock.locked(), false);
+  await lock.acquire();
+  setTimeout(() => lock.release(), 20);
+  assert.equal(await lock.acquire({ timeout: Infinity }), true);
+  assert.equal(await lock.acquire({ timeout: 0 }), false);
+  lock.release();
+});

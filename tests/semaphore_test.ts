@@ -118,3 +118,12 @@ Deno.test("only the acquirer of the permit a dead actor held is told its owner d
   assert.equal(semaphore.ownerDied, false);
   semaphore.release();
 });
+
+Deno.test("sizes are checked: at most 65,536 permits, integers only, capacity at least the value", () => {
+  assert.throws(() => new Semaphore(5e7), /from 0 to 65536, got 50000000/);
+  assert.throws(() => new Semaphore(-1), RangeError);
+  assert.throws(() => new Semaphore("2" as never), TypeError);
+  assert.throws(() => new Semaphore(3, { capacity: 2 }), /capacity must be at least/);
+  assert.throws(() => new BoundedSemaphore(1.5), RangeError);
+  assert.equal(new Semaphore(0).getValue(), 0);
+});

@@ -47,3 +47,32 @@ Deno.test("atomic helpers, Python typecodes, floats, locks and errors", () => {
   assert.equal(new SharedArray("u64", [1n]).add(0, 2n), 1n);
   assert.deepEqual([...new SharedArray("u8", 3)], [0, 0, 0]);
 });
+
+Deno.test("values the type cannot hold are refused; 64-bit types take safe integer numbers", () => {
+  assert.throws(() => new Value("i32", 2 ** 40), RangeError);
+  assert.throws(() => new Value("i32", "abc" as never), TypeError);
+  assert.throws(() => new Value("u8", -1), /from 0 to 255/);
+  const big = new Value("i64", 5 as never);
+  assert.equal(big.value, 5n);
+  assert.equal(big.add(2 as never), 5n);
+  assert.equal(big.value, 7n);
+  const counter = new Value("i32", 0);
+  assert.throws(() => counter.value = 1.5, RangeError);
+  assert.throws(() => counter.add(2 ** 32), RangeError);
+  assert.equal(counter.value, 0, "refused writes changed nothing");
+  assert.throws(() => new Value("i32", 0, { lock: "x" as never }), TypeError);
+  assert.throws(() => new SharedArray("i32", [1, 2 ** 40]), /element 1/);
+  assert.throws(() => new SharedArray("i32", 2 ** 40), RangeError);
+});
+
+Deno.test("a string value holds exactly `size` UTF-8 bytes and refuses lone surrogates", () => {
+  const text = new Value("string", "", { size: 5 });
+  assert.equal(text.value, "");
+  text.value = "héllo".slice(0, 4); // 5 bytes
+  assert.equal(text.value, "héll");
+  assert.throws(() => text.value = "hello!", /6 bytes does not fit in a value of 5 bytes/);
+  assert.throws(() => text.value = "\udc00", /lone surrogate/);
+  assert.equal(text.value, "héll");
+  assert.throws(() => new Value("string", "x", { size: 0 }), RangeError);
+  assert.throws(() => new Value("string", "x", { size: -1 }), RangeError);
+});
