@@ -450,7 +450,7 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
       finish();
       return RESOLVED;
     }
-    return puts.enqueue(attempt, wait.timeout, finish);
+    return puts.enqueue(attempt, wait.timeout ?? undefined, finish);
   }
 
   /** Waits for the turn of a get that found this actor's earlier gets pending, or no item. */
@@ -464,7 +464,7 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
       if (gets.serve()) attempt();
       return Promise.resolve(finish());
     }
-    return gets.enqueue(attempt, wait.timeout, finish);
+    return gets.enqueue(attempt, wait.timeout ?? undefined, finish);
   }
 
   #abandonPuts(): void {
