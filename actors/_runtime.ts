@@ -394,8 +394,8 @@ export class Runtime {
 
   /**
    * Records that this actor holds an object of the shared primitive `id` until the object is
-   * garbage-collected: the root supervisor then repairs the primitive after exits. Called by
-   * every object of a primitive where it is created (`created`) or revived.
+   * garbage-collected: the root supervisor then repairs the primitive after exits. Called once
+   * per object, when it is revived, or first described if this actor `created` it.
    */
   hold(handle: SharedPrimitive, id: string, created: boolean): void {
     this.#holdings.hold(handle, id, created);
@@ -806,7 +806,7 @@ class RootLink implements SupervisorLink {
 
   /**
    * The main program's holdings are read by the root directly (see `heldPrimitives`): only a
-   * revived primitive needs a word, a repair, since a description may have been in flight
+   * revived primitive needs a word, a repair, since its description may have been in flight
    * while an actor holding it died.
    */
   hold(_id: string, handle: SharedPrimitive, created: boolean): void {

@@ -1,9 +1,11 @@
 /**
  * The common shape of supervisor-owned primitives: state in shared words, described to other
- * actors as those words, and held: every actor that materializes an object of the primitive
- * (creates it, or revives it from a message or its arguments) tells the root supervisor it
- * holds the primitive until its last such object is garbage-collected, so that the root repairs
- * the primitive after every exit while some live actor may hold it, and forgets it after.
+ * actors as those words, and held. An actor holds a primitive from the moment its object of it
+ * can matter to another actor: when it first describes it (passes it on) or when it revives it
+ * from a description. It tells the root supervisor, and again once its last such object is
+ * garbage-collected, so that the root repairs the primitive after every exit while some live
+ * actor may hold it, and forgets it after. A primitive no other actor ever saw needs no repair
+ * (only its creator can touch it) and costs nothing: creating one sends nothing, allocates no id.
  *
  * @module
  */
@@ -50,35 +52,49 @@ export abstract class SharedHandle<State> implements Portable, Repairable {
   protected readonly state: State;
   readonly #kind: string;
   readonly #module: string;
-  /** The primitive's id, the same in every actor; undefined for an object that is not held. */
-  readonly #id: string | undefined;
+  /**
+   * The primitive's id, the same in every actor: given when it is first described, so undefined
+   * until then; a revived object without one (a closed pipe end) is never held.
+   */
+  #id: string | undefined;
+  /** Whether this object counts as this actor's hold of the primitive. */
+  #held = false;
+  /** False for an object that must never be held: the supervisor's own copies, closed ends. */
+  readonly #holdable: boolean;
 
   protected constructor(kind: string, module: string, fresh: () => State) {
     this.#kind = kind;
     this.#module = module;
     const from = revived;
     revived = undefined;
-    if (from !== undefined) {
-      this.state = from.state as State;
-      this.#id = from.id;
-    } else {
+    if (from === undefined) {
       this.state = fresh();
-      this.#id = `${runtime.pid}.${++created}`;
+      this.#holdable = true;
+      return;
     }
+    this.state = from.state as State;
+    this.#id = from.id;
     // The root supervisor's own copies, revived only to be repaired, hold nothing.
-    if (this.#id !== undefined && !revivingForAdoption()) {
-      runtime.hold(this, this.#id, from === undefined);
+    this.#holdable = from.id !== undefined && !revivingForAdoption();
+    if (this.#holdable) {
+      this.#held = true;
+      runtime.hold(this, from.id!, false);
     }
   }
 
-  /** Describes the handle for another actor (`recipient`, when known: see `Portable`). */
+  /**
+   * Describes the handle for another actor (`recipient`, when known: see `Portable`). The first
+   * description of an object this actor created makes the actor a holder.
+   */
   [describeHandle](_recipient?: number): HandleDescription {
-    const data: Described = { [ID]: this.#id!, state: this.state };
-    return {
-      module: this.#module,
-      kind: this.#kind,
-      data: this.#id === undefined ? this.state : data,
-    };
+    if (!this.#holdable) return { module: this.#module, kind: this.#kind, data: this.state };
+    this.#id ??= `${runtime.pid}.${++created}`;
+    if (!this.#held) {
+      this.#held = true;
+      runtime.hold(this, this.#id, true);
+    }
+    const data: Described = { [ID]: this.#id, state: this.state };
+    return { module: this.#module, kind: this.#kind, data };
   }
 
   /** Releases what dead actors held; called by the root supervisor after exits. */
