@@ -312,6 +312,14 @@ export class Process<A extends unknown[] = unknown[]> {
    * and other resources it held are released by the supervisor. A process that already ended
    * is left as it is.
    *
+   * What it can stop: a process waiting (on a message, a timer, I/O, a lock, a queue) ends at
+   * once. A thread in pure synchronous computation cannot be interrupted in Deno: the process
+   * is reaped after one second anyway (exit code, `isAlive()`, `activeChildren()`, its locks
+   * released, its pipe ends closed, its names freed, its monitors told), and its thread, still
+   * computing, stops the moment it touches shared state (a lock, a queue, a pipe, a shared
+   * value, an event, a message, a request to the supervisor): that operation never happens.
+   * Until then it can still print or write files.
+   *
    * @returns A promise that resolves once the process has ended; awaiting it is optional.
    * @throws {ProcessStateError} If the process was never started or is closed.
    */

@@ -22,13 +22,10 @@ export type { MessagePredicate, ReceiveOptions };
  *
  * @example Wait for a message, or give up
  * ```ts
+ * import assert from "node:assert/strict";
  * import { receive, TimeoutError } from "../mod.ts";
  *
- * try {
- *   await receive({ timeout: 10 });
- * } catch (error) {
- *   console.assert(error instanceof TimeoutError);
- * }
+ * await assert.rejects(receive({ timeout: 10 }), TimeoutError);
  * ```
  */
 export function receive<T = unknown>(options?: ReceiveOptions): Promise<T>;
@@ -43,12 +40,13 @@ export function receive<T = unknown>(options?: ReceiveOptions): Promise<T>;
  *
  * @example Take replies before other messages
  * ```ts
+ * import assert from "node:assert/strict";
  * import { currentProcess, receive } from "../mod.ts";
  *
  * currentProcess().send({ kind: "log" });
  * currentProcess().send({ kind: "reply", value: 42 });
  * const reply = await receive((m: unknown) => (m as { kind: string }).kind === "reply");
- * console.assert((reply as { value: number }).value === 42);
+ * assert.equal((reply as { value: number }).value, 42);
  * await receive(); // the log message is still there
  * ```
  */

@@ -20,10 +20,11 @@ import { self } from "./self.ts";
  *
  * @example Name the main program, find it from anywhere
  * ```ts
+ * import assert from "node:assert/strict";
  * import { register, unregister, whereis } from "../mod.ts";
  *
  * await register("main");
- * console.assert((await whereis("main"))?.pid === 1);
+ * assert.equal((await whereis("main"))?.pid, 1);
  * await unregister("main");
  * ```
  */
@@ -49,7 +50,7 @@ function checkName(name: unknown, action: string): void {
  * @returns Resolves once the name is free.
  * @throws {TypeError} If `name` is not a non-empty string.
  *
- * @example
+ * @example Free a name nobody holds: nothing happens
  * ```ts
  * import { unregister } from "../mod.ts";
  *
@@ -70,11 +71,12 @@ export async function unregister(name: string): Promise<void> {
  * @returns A reference to the actor, or undefined if no live actor holds the name.
  * @throws {TypeError} If `name` is not a non-empty string.
  *
- * @example
+ * @example Look up a name nobody holds
  * ```ts
+ * import assert from "node:assert/strict";
  * import { whereis } from "../mod.ts";
  *
- * console.assert((await whereis("no such actor")) === undefined);
+ * assert.equal(await whereis("no such actor"), undefined);
  * ```
  */
 export async function whereis<In = unknown, Out = unknown>(
