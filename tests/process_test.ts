@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   activeChildren,
   CloneError,
+  Event,
   Process,
   ProcessStateError,
   TargetNotFoundError,
@@ -251,11 +252,13 @@ Deno.test("a child that returns ends its daemonic children and waits for the oth
   await daemonParent.join();
   assert.equal(daemonParent.exitcode, 0);
 
-  const patientParent = new Process({ target: targets.parentOfSleeper, args: [150] });
+  const go = new Event();
+  const patientParent = new Process({ target: targets.parentOfWaiter, args: [go] });
   await patientParent.start();
   await receiveMany(1);
   await patientParent.join(50);
   assert.equal(patientParent.isAlive(), true, "still waiting for its non-daemon child");
+  await go.set();
   await patientParent.join();
   assert.equal(patientParent.exitcode, 0);
   assert.equal((await rootSupervisor()).size, 0);
