@@ -219,6 +219,21 @@ Deno.test("a program whose un-awaited start fails carries on, its other children
   assert.equal(stderr.match(/Cannot find "bad"/g)?.length, 1, stderr);
 });
 
+Deno.test("a worker that cannot even be created (no read access) fails that start, not the program", async () => {
+  const program = new URL("./kernel_start_program.ts", import.meta.url).pathname;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-check", program],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const stdout = new TextDecoder().decode(output.stdout);
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 0, stderr);
+  assert.match(stdout, /\{"exitcodes":\[1,1,1\],"error":"NotCapable"\}/);
+  assert.equal(stderr.match(/failed to start/g)?.length, 3, stderr);
+});
+
 Deno.test("an ask into a full blocking mailbox honours its timeout and signal, and fails with ActorExitedError once the actor is gone", async () => {
   const actor = await spawn(stuck, [400], { mailbox: { capacity: 1 } });
   await actor.send("fills the only slot");
