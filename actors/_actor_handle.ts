@@ -5,12 +5,12 @@
  *
  * @module
  */
-import { type AskOptions, type SendOptions, sendWhenRoom } from "./_outbox.ts";
+import { type AskOptions, send, type SendOptions } from "./_outbox.ts";
 import { describeHandle, type HandleDescription, registerHandleKind } from "./_portable.ts";
 import { type ActorAddress, MAILBOX_DEPTH } from "./_protocol.ts";
 import { exitcodeOf, runtime } from "./_runtime.ts";
+import { describeValue } from "./_time.ts";
 import type { ActorRef } from "./actor_ref.ts";
-import { MailboxFullError } from "./errors.ts";
 
 const KIND = "actorRef";
 
@@ -48,43 +48,16 @@ export class ActorHandle<In = unknown, Out = unknown> implements ActorRef<In, Ou
   }
 
   send(message: In, options?: SendOptions): Promise<void> {
-    return sendWhenRoom(
-      this.#address,
-      this.#mailbox,
-      () => runtime.post(this.#address, message),
-      options,
-    );
+    return send(this.#address, this.#mailbox, message, {}, options);
   }
 
   /** A gen_server cast: a send its behaviour handles with `handleCast`. */
   cast(message: unknown, options?: SendOptions): Promise<void> {
-    return sendWhenRoom(
-      this.#address,
-      this.#mailbox,
-      () => runtime.post(this.#address, message, { cast: true }),
-      options,
-    );
+    return send(this.#address, this.#mailbox, message, { cast: true }, options);
   }
 
-  ask<R = Out>(message: In, options: AskOptions = {}): Promise<R> {
-    let reply: Promise<unknown> | undefined;
-    try {
-      const sent = sendWhenRoom(this.#address, this.#mailbox, () => {
-        reply = runtime.ask(this.#address, this.#status, message, options);
-      });
-      // Posted at once (the usual case): no extra turn through the send's promise.
-      if (reply !== undefined) return reply as Promise<R>;
-      return sent.then(() => {
-        if (reply === undefined) {
-          throw new MailboxFullError(
-            `Cannot ask actor ${this.pid}: its mailbox is full and drops what does not fit`,
-          );
-        }
-        return reply as Promise<R>;
-      });
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  ask<R = Out>(message: In, options?: AskOptions): Promise<R> {
+    return runtime.ask(this.#address, this.#status, this.#mailbox, message, options) as Promise<R>;
   }
 
   toString(): string {
@@ -97,3 +70,21 @@ export class ActorHandle<In = unknown, Out = unknown> implements ActorRef<In, Ou
 }
 
 registerHandleKind(import.meta, KIND, (data) => new ActorHandle(data as ActorAddress));
+
+/**
+ * The pid of `ref`, an actor reference (or a started `Process`), for the APIs that take one.
+ *
+ * @throws {TypeError} If `ref` is not an actor reference.
+ */
+export function pidOf(ref: unknown, action: string): number {
+  const pid = typeof ref === "object" && ref !== null ? (ref as { pid?: unknown }).pid : undefined;
+  if (typeof pid === "number" && Number.isInteger(pid) && pid >= 1) return pid;
+  throw new TypeError(
+    `Cannot ${action}: expected an actor reference (from self(), whereis(), spawn() or a ` +
+      `started Process), got ${
+        typeof ref === "object" && ref !== null && "pid" in ref
+          ? "a process that was not started"
+          : describeValue(ref)
+      }`,
+  );
+}

@@ -1,10 +1,11 @@
+import { checkTimeout, describeValue, startTimer, stopTimer, type Timer } from "./_time.ts";
 import { TimeoutError } from "./errors.ts";
 
 /** How long a receive may wait, and a signal that cancels it. */
 export interface ReceiveOptions {
   /**
    * Milliseconds to wait for a matching message before rejecting with `TimeoutError`; `0` only
-   * looks at what is already in the mailbox. Waits forever when omitted.
+   * looks at what is already in the mailbox. Waits forever when omitted or `Infinity`.
    */
   timeout?: number;
   /** Cancels the wait; the receive rejects with the signal's reason. */
@@ -20,6 +21,18 @@ interface Waiter<T> {
 }
 
 const acceptAll = () => true;
+
+/**
+ * Validates an abort signal option.
+ *
+ * @throws {TypeError} If `signal` is neither undefined nor an `AbortSignal`.
+ */
+export function checkSignal(signal: unknown, action: string): AbortSignal | undefined {
+  if (signal === undefined || signal instanceof AbortSignal) return signal;
+  throw new TypeError(
+    `Cannot ${action}: signal must be an AbortSignal, got ${describeValue(signal)}`,
+  );
+}
 
 /**
  * An actor's mailbox: an unbounded FIFO of delivered messages and a FIFO of receivers waiting
@@ -48,15 +61,24 @@ export class Mailbox<T = unknown> {
     this.#messages.push(message);
   }
 
-  /** Takes the oldest message accepted by `predicate`, waiting for one if none is queued. */
+  /**
+   * Takes the oldest message accepted by `predicate`, waiting for one if none is queued.
+   * Rejects (never throws) on bad options: a timeout that is not a number of milliseconds
+   * `>= 0` (or `Infinity`), a signal that is not an `AbortSignal`.
+   */
   receive(predicate: MessagePredicate<T> = acceptAll, options: ReceiveOptions = {}): Promise<T> {
-    const { timeout, signal } = options;
-    if (timeout !== undefined && !(timeout >= 0)) {
-      return Promise.reject(
-        new RangeError(
-          `Cannot receive: timeout must be a number of milliseconds >= 0, got ${timeout}`,
-        ),
-      );
+    let timeout: number | undefined;
+    let signal: AbortSignal | undefined;
+    try {
+      if (typeof options !== "object" || options === null) {
+        throw new TypeError(
+          `Cannot receive: options must be an object, got ${describeValue(options)}`,
+        );
+      }
+      timeout = checkTimeout(options.timeout, "receive");
+      signal = checkSignal(options.signal, "receive");
+    } catch (error) {
+      return Promise.reject(error);
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
     const index = this.#indexOf(predicate);
@@ -67,10 +89,10 @@ export class Mailbox<T = unknown> {
 
   #wait(predicate: MessagePredicate<T>, timeout?: number, signal?: AbortSignal): Promise<T> {
     const { promise, resolve, reject } = Promise.withResolvers<T>();
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: Timer | undefined;
     const settle = () => {
       this.#waiters.delete(waiter);
-      clearTimeout(timer);
+      stopTimer(timer);
       signal?.removeEventListener("abort", onAbort);
     };
     const waiter: Waiter<T> = {
@@ -87,10 +109,10 @@ export class Mailbox<T = unknown> {
     this.#waiters.add(waiter);
     signal?.addEventListener("abort", onAbort, { once: true });
     if (timeout !== undefined) {
-      timer = setTimeout(() => {
+      timer = startTimer(timeout, () => {
         settle();
         reject(noMessageError(timeout));
-      }, timeout);
+      });
     }
     return promise;
   }

@@ -5,6 +5,8 @@
  * @module
  */
 import type { ReceiveOptions } from "./_mailbox.ts";
+import { checkSignal } from "./_mailbox.ts";
+import { checkTimeout, describeValue, startTimer, stopTimer, type Timer } from "./_time.ts";
 import { TimeoutError } from "./errors.ts";
 
 interface PendingAsk {
@@ -22,34 +24,46 @@ export class PendingAsks {
   /**
    * Opens an ask to actor `pid`.
    *
-   * @throws {RangeError} If the timeout is not a number of milliseconds >= 0.
+   * @throws {TypeError} If the options are not an object, the timeout not a number or the
+   * signal not an `AbortSignal`.
+   * @throws {RangeError} If the timeout is negative or NaN.
    */
-  open(pid: number, options: ReceiveOptions): { id: number; promise: Promise<unknown> } {
-    const { timeout, signal } = options;
-    if (timeout !== undefined && !(timeout >= 0)) {
-      throw new RangeError(
-        `Cannot ask actor ${pid}: timeout must be a number of milliseconds >= 0, got ${timeout}`,
+  open(pid: number, options: ReceiveOptions = {}): { id: number; promise: Promise<unknown> } {
+    const action = `ask actor ${pid}`;
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `Cannot ${action}: options must be an object, got ${describeValue(options)}`,
       );
     }
+    const timeout = checkTimeout(options.timeout, action);
+    const signal = checkSignal(options.signal, action);
     const id = ++this.#nextId;
     const answer = Promise.withResolvers<unknown>();
-    const timer = timeout === undefined ? undefined : setTimeout(() => {
-      this.reject(
-        id,
-        new TimeoutError(
-          `Actor ${pid} did not reply within ${timeout} ms; ask again, or raise the timeout`,
-        ),
-      );
-    }, timeout);
+    let timer: Timer | undefined;
+    if (timeout !== undefined) {
+      timer = startTimer(timeout, () => {
+        this.reject(
+          id,
+          new TimeoutError(
+            `Actor ${pid} did not reply within ${timeout} ms; ask again, or raise the timeout`,
+          ),
+        );
+      });
+    }
     const onAbort = () => this.reject(id, signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     const cleanUp = () => {
-      clearTimeout(timer);
+      stopTimer(timer);
       signal?.removeEventListener("abort", onAbort);
     };
     this.#asks.set(id, { pid, answer, cleanUp });
     if (signal?.aborted) onAbort();
     return { id, promise: answer.promise };
+  }
+
+  /** Whether ask `id` still waits for its answer. */
+  isOpen(id: number): boolean {
+    return this.#asks.has(id);
   }
 
   /** Settles ask `id` with its reply; a late reply (after a timeout) is dropped. */

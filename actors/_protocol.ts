@@ -15,14 +15,31 @@ import type { HandleDescription } from "./_portable.ts";
 import type { OverflowPolicy } from "./mailbox_options.ts";
 import type { SerializedError } from "./_serialized_error.ts";
 
-/** Where a worker finds a function or class: a registered task, or a module export. */
+/**
+ * Where a worker finds a function or class: a registered task, or a module export.
+ *
+ * A task without a name (`task(import.meta, async (x) => ...)`) is found by the order in which
+ * its module registers its nameless tasks, which is the same in every actor that imports the
+ * module; `fingerprint`, a hash of its source, makes sure the worker found the same function.
+ */
 export interface TargetRef {
   /** URL of the module that defines it. */
   module: string;
-  /** The task name (the function's name) or the export name. */
+  /** The task name (the function's name), the export name, or a nameless task's position. */
   name: string;
-  /** `task`: registered with `task(import.meta, fn)`; `export`: exported by the module. */
-  via: "task" | "export";
+  /**
+   * `task`: registered with `task(import.meta, fn)`; `anonymous`: a nameless registered task,
+   * `name` being its position among them (1 for the first); `export`: exported by the module.
+   */
+  via: "task" | "anonymous" | "export";
+  /** For `anonymous`: a hash of the function's source. */
+  fingerprint?: number;
+  /**
+   * For `export`: the function looks written inline where it is passed (an arrow function or a
+   * method, not a `function` or `class` declaration) and took its name from the option that
+   * holds it, so a miss is explained as a closure, not as a missing export.
+   */
+  inline?: true;
 }
 
 /** How the supervisor ended an actor: Python's SIGTERM and SIGKILL. */
@@ -138,8 +155,21 @@ export type HostReport =
   /** A pid this actor handed out will never be spawned (building its start failed). */
   | { type: "discard"; pid: number }
   | { type: "signal"; pid: number; signal: StopSignal }
-  | { type: "adopt"; handle: HandleDescription }
+  /** Which shared primitives this actor began or stopped holding, in order: see `HoldChange`. */
+  | { type: "holds"; changes: HoldChange[] }
   | { type: "call"; id: number; request: RootRequest };
+
+/**
+ * A change in the shared primitives (locks, queues, pipe ends...) an actor holds, reported to
+ * the root supervisor, which repairs a primitive after an exit only while some live actor may
+ * hold it. `id` names the primitive in every actor. An actor reports a `hold` when it
+ * materializes its first object of the primitive (it creates it, or revives it from a message
+ * or its arguments), with the description the root revives its own copy from, and a `release`
+ * once the last of those objects has been garbage-collected.
+ */
+export type HoldChange =
+  | { type: "hold"; id: string; handle: HandleDescription }
+  | { type: "release"; id: string };
 
 /**
  * A message on a mail link between two actors. A child's host sends `end` as its last message

@@ -18,7 +18,7 @@ export class RestartIntensity {
    * Creates an empty window.
    *
    * @param maxRestarts How many restarts the window may hold (a non-negative integer, or Infinity).
-   * @param periodMs How long a restart stays in the window, in milliseconds.
+   * @param periodMs How long a restart stays in the window, in milliseconds (Infinity: for ever).
    */
   constructor(maxRestarts: number, periodMs: number) {
     this.#maxRestarts = maxRestarts;
@@ -37,6 +37,9 @@ export class RestartIntensity {
    * @returns False when the window now holds more than `maxRestarts` restarts: give up.
    */
   record(now: number): boolean {
+    // Never giving up needs no window; a finite one holds at most maxRestarts + 1 restarts,
+    // since the supervisor gives up at the next: memory stays bounded whatever the period.
+    if (this.#maxRestarts === Infinity) return true;
     this.#times = this.#times.filter((time) => now - time < this.#periodMs);
     this.#times.push(now);
     return this.#times.length <= this.#maxRestarts;

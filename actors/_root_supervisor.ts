@@ -2,8 +2,11 @@
  * The root supervisor. It lives on the main thread and creates the worker of every actor in the
  * program, nested ones included, so it sees every exit: it reaps each one (no zombies), records
  * the exit code in the actor's shared status words, tells the parent, and ends whatever is left
- * of the dead actor's subtree (no orphans). Exit listeners let resource owners (locks,
- * semaphores) repair what a dead actor held.
+ * of the dead actor's subtree (no orphans). After every exit it repairs the shared primitives
+ * (locks, semaphores, queues, pipe ends) that some live actor holds, releasing what the dead held;
+ * each actor tells it which primitives it holds (see `HoldChange` in the protocol), so a
+ * primitive the program dropped everywhere is forgotten, and the cost of an exit follows the
+ * primitives alive, not every one ever created.
  *
  * @module
  */
@@ -14,6 +17,7 @@ import {
   type ChildCommand,
   EXITED,
   type ExitReport,
+  type HoldChange,
   type HostCommand,
   type HostReport,
   MAIN_PID,
@@ -28,6 +32,7 @@ import {
 } from "./_protocol.ts";
 import { type Repairable, repairHandle, reviveForAdoption } from "./_portable.ts";
 import type { Runtime } from "./_runtime.ts";
+import type { HandleDescription } from "./_portable.ts";
 import type { SerializedError } from "./_serialized_error.ts";
 import { serializeError } from "./_serialized_error.ts";
 import { ActorExitedError, NameTakenError } from "./errors.ts";
@@ -52,6 +57,20 @@ interface ActorRecord {
   linkCause: SerializedError | null;
 }
 
+/** A shared primitive some live worker holds (the main program's own are read from its runtime). */
+interface Held {
+  /** The supervisor's copy, revived from a holder's description for repairs; null until then. */
+  copy: Repairable | null;
+  /** The live workers holding it. */
+  readonly holders: Set<number>;
+}
+
+/** A registered name: the actor holding it, and the actor that registered it (either may free it). */
+interface NameEntry {
+  readonly pid: number;
+  readonly registrar: number;
+}
+
 /** The answer to a root request, and the ports it hands over. */
 interface Answer {
   value: unknown;
@@ -71,9 +90,6 @@ const RECENT_EXITS = 1024;
 /** How long an actor told to halt may take before it is reaped anyway. */
 const HALT_GRACE_MS = 1000;
 
-/** Called after the supervisor reaps an actor. */
-export type ExitListener = (pid: number, exitcode: number) => void;
-
 /** Workers only take file and data URLs: a host served over http(s) is reached through a data URL. */
 function hostUrl(): URL {
   const host = new URL("./_worker_host.ts", import.meta.url);
@@ -86,15 +102,17 @@ function hostUrl(): URL {
 export class RootSupervisor {
   readonly #actors = new Map<number, ActorRecord>();
   readonly #runtime: Runtime;
-  readonly #exitListeners = new Set<ExitListener>();
-  readonly #adopted = new Set<Repairable>();
+  /** The primitives live workers hold, by id. */
+  readonly #held = new Map<string, Held>();
+  /** The ids of the primitives each worker holds, to drop its holds when it exits. */
+  readonly #holdsOf = new Map<number, Set<string>>();
   readonly #hostUrl = hostUrl();
   /** Actors linked by a mail link of their own, made on request: told when the other exits. */
   readonly #peers = new Map<number, Set<number>>();
   /** Erlang links, both ways. */
   readonly #links = new Map<number, Set<number>>();
   readonly #trapping = new Set<number>([MAIN_PID]);
-  readonly #names = new Map<string, number>();
+  readonly #names = new Map<string, NameEntry>();
   readonly #monitors = new Map<number, Monitor[]>();
   /** How the last actors to exit ended, for monitors that come late. Oldest first. */
   readonly #recentExits = new Map<number, ExitReport>();
@@ -116,18 +134,18 @@ export class RootSupervisor {
     return this.#actors.size;
   }
 
-  /** Calls `listener` after each actor is reaped; returns a function that removes it. */
-  onExit(listener: ExitListener): () => void {
-    this.#exitListeners.add(listener);
-    return () => this.#exitListeners.delete(listener);
+  /** The number of shared primitives that live workers hold (the main program's not counted). */
+  get heldByWorkers(): number {
+    return this.#held.size;
   }
 
   /**
-   * Takes `handle` into care: after every exit, its repair hook releases what dead actors held.
-   * It is repaired once now too, in case its holder died before the adoption arrived.
+   * Repairs a primitive an actor has just revived: its description may have been in flight
+   * (in a queue, a message) while an actor holding it died, when no live actor held it and so
+   * nobody repaired it. Its new holder can acquire nothing from a dead holder before this: a
+   * permit held by the dead stays taken until repaired.
    */
-  adopt(handle: Repairable): void {
-    this.#adopted.add(handle);
+  repairOnce(handle: Repairable): void {
     handle[repairHandle](this.#isDead);
   }
 
@@ -147,7 +165,15 @@ export class RootSupervisor {
       return this.discard(spec.pid);
     }
     this.#settled.add(spec.pid);
-    const worker = this.#takeWorker();
+    let worker: Worker;
+    try {
+      worker = this.#takeWorker();
+    } catch (error) {
+      // No thread for it (no read access to the worker host, for instance): the start fails,
+      // which the parent learns as it learns any start failure.
+      spec.mailPort.close();
+      return this.#failSpawn(spec, error);
+    }
     const record: ActorRecord = {
       pid: spec.pid,
       parentPid: spec.parentPid,
@@ -174,6 +200,25 @@ export class RootSupervisor {
     });
     const init: HostCommand = { type: "init", spec };
     worker.postMessage(init, [spec.mailPort]);
+  }
+
+  /** Fails the start of an actor whose worker could not be created. */
+  #failSpawn(spec: ActorSpec, error: unknown): void {
+    const status = new Int32Array(spec.status);
+    Atomics.store(status, STATUS_EXITCODE, 1);
+    Atomics.store(status, STATUS_STATE, EXITED);
+    console.error(
+      `Process ${spec.name} (pid ${spec.pid}) failed to start:\n${
+        error instanceof Error ? error.stack ?? error.message : String(error)
+      }`,
+    );
+    this.#notify(spec.parentPid, {
+      type: "childStartFailed",
+      pid: spec.pid,
+      error: serializeError(error),
+    });
+    this.#recentExits.set(spec.pid, { pid: spec.pid, exitcode: 1, error: serializeError(error) });
+    this.#repairAll();
   }
 
   /** A pid that was handed out but will never be spawned: it counts as dead. */
@@ -228,6 +273,9 @@ export class RootSupervisor {
   }
 
   #onReport(record: ActorRecord, report: HostReport): void {
+    // A halted actor (told to stop, or reaped while stuck in synchronous code and running on)
+    // changes nothing any more: what it asks of the supervisor is ignored.
+    const halted = record.reaped || Atomics.load(record.status, STATUS_HALT) === 1;
     switch (report.type) {
       case "started":
         record.started = true;
@@ -236,28 +284,33 @@ export class RootSupervisor {
         this.#replenish();
         return;
       case "startFailed":
-        record.report = { code: 1, error: report.error, startFailed: true };
+        record.report ??= { code: 1, error: report.error, startFailed: true };
         this.#halt(record);
         return;
       case "exit":
-        record.report = { code: report.code, error: report.error, startFailed: false };
+        record.report ??= { code: report.code, error: report.error, startFailed: false };
         this.#halt(record);
         return;
       case "spawn":
-        if (report.spec.parentPid === record.pid) this.spawn(report.spec);
+        if (report.spec.parentPid !== record.pid || halted) {
+          report.spec.mailPort.close();
+          return this.discard(report.spec.pid);
+        }
+        this.spawn(report.spec);
         return;
       case "discard":
         this.discard(report.pid);
         return;
-      case "adopt":
-        void reviveForAdoption(report.handle).then((handle) => this.adopt(handle as Repairable));
+      case "holds":
+        if (!halted) this.#applyHolds(record.pid, report.changes);
         return;
       case "signal":
-        if (this.#actors.get(report.pid)?.parentPid === record.pid) {
+        if (!halted && this.#actors.get(report.pid)?.parentPid === record.pid) {
           this.signal(report.pid, report.signal);
         }
         return;
       case "call":
+        if (halted) return;
         this.answer(record.pid, report.id, report.request).then(
           ({ value, transfer }) =>
             this.#post(record, { type: "answer", id: report.id, ok: true, value }, transfer),
@@ -312,12 +365,75 @@ export class RootSupervisor {
       },
     );
     this.#repairAll();
+    this.#dropHolds(record.pid);
     this.#forget(record, { pid: record.pid, exitcode, error }, report);
-    for (const listener of this.#exitListeners) listener(record.pid, exitcode);
   }
 
+  /**
+   * Repairs every primitive some live actor holds: what the dead held is released. A primitive
+   * the main program holds is repaired through its own live object, whose wake reaches the
+   * main thread's waiters at once (a wake through another object of the same memory reaches
+   * them only at their next poll); the others through the supervisor's copy.
+   */
   #repairAll(): void {
-    for (const handle of this.#adopted) handle[repairHandle](this.#isDead);
+    const repaired = new Set<string>();
+    for (const [id, handle] of this.#runtime.heldPrimitives()) {
+      handle[repairHandle](this.#isDead);
+      if (this.#held.has(id)) repaired.add(id);
+    }
+    for (const [id, held] of this.#held) {
+      if (!repaired.has(id)) held.copy?.[repairHandle](this.#isDead);
+    }
+  }
+
+  /** Applies a worker's changes of holdings, in order. */
+  #applyHolds(pid: number, changes: HoldChange[]): void {
+    for (const change of changes) {
+      if (change.type === "hold") this.#hold(pid, change.id, change.handle);
+      else this.#release(pid, change.id);
+    }
+  }
+
+  #hold(pid: number, id: string, description: HandleDescription): void {
+    let held = this.#held.get(id);
+    if (held === undefined) {
+      held = { copy: null, holders: new Set() };
+      this.#held.set(id, held);
+      const entry = held;
+      reviveForAdoption(description).then(
+        (copy) => {
+          entry.copy = copy as Repairable;
+          // Exits while it was being revived could not repair it, and a description may have
+          // been in flight while a holder died: repair it now, whether still held or not.
+          this.repairOnce(entry.copy);
+        },
+        (error) => {
+          if (this.#held.get(id) === entry) this.#held.delete(id);
+          console.error(
+            `Cannot repair a shared primitive held by actor ${pid}: the main thread could not ` +
+              "revive it",
+            error,
+          );
+        },
+      );
+    }
+    held.holders.add(pid);
+    const ids = this.#holdsOf.get(pid) ?? new Set<string>();
+    this.#holdsOf.set(pid, ids.add(id));
+  }
+
+  #release(pid: number, id: string): void {
+    this.#holdsOf.get(pid)?.delete(id);
+    const held = this.#held.get(id);
+    if (held === undefined) return;
+    held.holders.delete(pid);
+    if (held.holders.size === 0) this.#held.delete(id);
+  }
+
+  /** Drops the holds of an actor that exited, once the repair its exit triggered has run. */
+  #dropHolds(pid: number): void {
+    for (const id of this.#holdsOf.get(pid) ?? []) this.#release(pid, id);
+    this.#holdsOf.delete(pid);
   }
 
   /** Frees the names of a reaped actor, answers its monitors, and tells its links and peers. */
@@ -327,7 +443,7 @@ export class RootSupervisor {
     if (this.#recentExits.size > RECENT_EXITS) {
       this.#recentExits.delete(this.#recentExits.keys().next().value!);
     }
-    for (const [name, holder] of this.#names) if (holder === pid) this.#names.delete(name);
+    for (const [name, entry] of this.#names) if (entry.pid === pid) this.#names.delete(name);
     for (const monitor of this.#monitors.get(pid) ?? []) monitor.answer(reason);
     this.#monitors.delete(pid);
     for (const [target, monitors] of this.#monitors) {
@@ -376,13 +492,18 @@ export class RootSupervisor {
       case "connect":
         return Promise.resolve(this.#connect(from, request.pid));
       case "register":
-        this.#register(request.name, request.pid);
+        this.#register(request.name, request.pid, from);
         return answered(null);
-      case "unregister":
-        if (this.#names.get(request.name) === this.#livePid(from)) this.#names.delete(request.name);
+      case "unregister": {
+        // The actor holding the name, or the one that registered it for another, may free it.
+        const entry = this.#names.get(request.name);
+        if (entry !== undefined && (entry.pid === from || entry.registrar === from)) {
+          this.#names.delete(request.name);
+        }
         return answered(null);
+      }
       case "whereis": {
-        const pid = this.#names.get(request.name);
+        const pid = this.#names.get(request.name)?.pid;
         return answered(pid === undefined ? null : this.#addressOf(pid) ?? null);
       }
       case "monitor":
@@ -435,8 +556,8 @@ export class RootSupervisor {
     return { value: port1, transfer: [port1] };
   }
 
-  #register(name: string, pid: number): void {
-    const holder = this.#names.get(name);
+  #register(name: string, pid: number, registrar: number): void {
+    const holder = this.#names.get(name)?.pid;
     if (holder !== undefined && holder !== pid) {
       throw new NameTakenError(
         `Cannot register "${name}": actor ${holder} holds that name; choose another, or ` +
@@ -446,7 +567,7 @@ export class RootSupervisor {
     if (this.#livePid(pid) === undefined) {
       throw new ActorExitedError(`Cannot register "${name}" for actor ${pid}: it has exited`);
     }
-    this.#names.set(name, pid);
+    this.#names.set(name, { pid, registrar });
   }
 
   #monitor(owner: number, id: number, pid: number): Promise<Answer> {

@@ -15,6 +15,7 @@ import { sharedWords, wake } from "./_futex.ts";
 import { Mailbox, type MessagePredicate, type ReceiveOptions } from "./_mailbox.ts";
 import { PendingAsks } from "./_pending_asks.ts";
 import { containsHandles, encodeHandles, type Portable, type Repairable } from "./_portable.ts";
+import { sendWhenRoom, SENT } from "./_outbox.ts";
 import { reviveHandles } from "./_portable.ts";
 import {
   type ActorAddress,
@@ -39,7 +40,7 @@ import {
   type TargetRef,
 } from "./_protocol.ts";
 import { deserializeError, serializeError } from "./_serialized_error.ts";
-import { ActorExitedError, ProcessStateError } from "./errors.ts";
+import { ActorExitedError, MailboxFullError, ProcessStateError } from "./errors.ts";
 import { ExitSignal } from "./exit_signal.ts";
 import type { RootSupervisor } from "./_root_supervisor.ts";
 
@@ -49,7 +50,13 @@ export interface SupervisorLink {
   /** `pid` was handed out but will never be spawned. */
   discard(pid: number): void;
   signal(pid: number, signal: StopSignal): void;
-  adopt(handle: Portable & Repairable): void;
+  /**
+   * This actor materialized its first object of the shared primitive `id` (see `Holdings`):
+   * `created` when it made the primitive, else it revived it.
+   */
+  hold(id: string, handle: SharedPrimitive, created: boolean): void;
+  /** This actor's last object of the shared primitive `id` was garbage-collected. */
+  release(id: string): void;
   /** Sends request `id` to the root; resolves to its answer, rejects with its error. */
   call(id: number, request: RootRequest): Promise<unknown>;
 }
@@ -113,6 +120,71 @@ export interface LaunchPayload {
   fields: Record<string, unknown>;
 }
 
+/** A handle with holdable state: a lock, a queue, a pipe end... */
+export type SharedPrimitive = Portable & Repairable;
+
+interface Collected {
+  id: string;
+  ref: WeakRef<SharedPrimitive>;
+}
+
+/**
+ * The shared primitives this actor holds, each with weak references to its live objects here.
+ * The first object of a primitive reports a hold to the root supervisor and the collection of
+ * the last one a release, so the root repairs a primitive after exits only while some live
+ * actor may hold it, and a program that drops its locks and queues does not keep them. Nothing
+ * here runs on a hot path: only where an object of a primitive is created or revived.
+ */
+class Holdings {
+  /** One weak reference per live object, a set when there are several. */
+  readonly #objects = new Map<string, WeakRef<SharedPrimitive> | Set<WeakRef<SharedPrimitive>>>();
+  readonly #registry = new FinalizationRegistry<Collected>((held) => this.#collected(held));
+  readonly #link: () => SupervisorLink;
+
+  constructor(link: () => SupervisorLink) {
+    this.#link = link;
+  }
+
+  hold(handle: SharedPrimitive, id: string, created: boolean): void {
+    const ref = new WeakRef(handle);
+    const refs = this.#objects.get(id);
+    this.#registry.register(handle, { id, ref });
+    if (refs === undefined) {
+      this.#objects.set(id, ref);
+      this.#link().hold(id, handle, created);
+    } else if (refs instanceof Set) {
+      refs.add(ref);
+    } else {
+      this.#objects.set(id, new Set([refs, ref]));
+    }
+  }
+
+  /** Each primitive held here with one of its live objects. */
+  *live(): Generator<[string, SharedPrimitive]> {
+    for (const [id, refs] of this.#objects) {
+      for (const ref of refs instanceof Set ? refs : [refs]) {
+        const handle = ref.deref();
+        if (handle !== undefined) {
+          yield [id, handle];
+          break;
+        }
+      }
+    }
+  }
+
+  #collected({ id, ref }: Collected): void {
+    const refs = this.#objects.get(id);
+    if (refs instanceof Set) {
+      refs.delete(ref);
+      if (refs.size > 0) return;
+    } else if (refs !== ref) {
+      return;
+    }
+    this.#objects.delete(id);
+    this.#link().release(id);
+  }
+}
+
 const KEEPALIVE_PERIOD_MS = 2 ** 30;
 /** How long a parent waits for an exited child's `end` marker before closing the link anyway. */
 const MAIL_END_GRACE_MS = 2000;
@@ -161,6 +233,7 @@ export class Runtime {
   /** Mail to actors whose link the root is still creating, in order. */
   #connecting = new Map<number, MailEnvelope[]>();
   readonly #asks = new PendingAsks();
+  readonly #holdings = new Holdings(() => this.#supervisor());
   /** Delivers this actor's mail to itself, in order, handles revived. */
   #toSelf: ((envelope: MailEnvelope) => void) | undefined;
   #nextCallId = 0;
@@ -246,6 +319,7 @@ export class Runtime {
     },
     payloadFor: (pid: number) => LaunchPayload,
   ): ChildRecord {
+    this.haltIfReaped();
     const pid = Atomics.add(this.#pidCounter, 0, 1) + 1;
     let payload: LaunchPayload;
     try {
@@ -292,6 +366,7 @@ export class Runtime {
 
   /** Asks the supervisor to end `child` and its whole subtree. */
   signal(child: ChildRecord, signal: StopSignal): Promise<void> {
+    this.haltIfReaped();
     this.#supervisor().signal(child.pid, signal);
     return this.waitFor(child.exited.promise);
   }
@@ -335,11 +410,17 @@ export class Runtime {
   }
 
   /**
-   * Hands a handle with holdable state to the root supervisor, which repairs it after every
-   * exit. Call it once, where the handle is created.
+   * Records that this actor holds an object of the shared primitive `id` until the object is
+   * garbage-collected: the root supervisor then repairs the primitive after exits. Called once
+   * per object, when it is revived, or first described if this actor `created` it.
    */
-  adopt(handle: Portable & Repairable): void {
-    this.#supervisor().adopt(handle);
+  hold(handle: SharedPrimitive, id: string, created: boolean): void {
+    this.#holdings.hold(handle, id, created);
+  }
+
+  /** Each shared primitive this actor holds, with one of its live objects here. */
+  heldPrimitives(): Iterable<[string, SharedPrimitive]> {
+    return this.#holdings.live();
   }
 
   /** This actor's address, which other actors turn into a reference to it. */
@@ -355,12 +436,10 @@ export class Runtime {
   /**
    * Posts `body` to the actor at `address`: on the mail link with a parent, child or peer,
    * linking with a peer through the root first. Mail to an actor that has exited is dropped.
-   * The caller has reserved the mailbox slot (see `_outbox.ts`).
-   *
-   * @throws {CloneError} If the body cannot be copied to another actor.
+   * The caller has checked that the body can be cloned and reserved the mailbox slot (see
+   * `_outbox.ts`), which it frees again if this throws.
    */
   post(address: ActorAddress, body: unknown, marks: { ask?: number; cast?: true } = {}): void {
-    assertCloneable(body, "message", "send message");
     const envelope: MailEnvelope = { type: "mail", from: this.pid, body, ...marks };
     if (containsHandles(body)) {
       envelope.body = encodeHandles(body, address.pid);
@@ -412,23 +491,54 @@ export class Runtime {
   }
 
   /**
-   * Sends `body` as an ask and resolves to the reply, as Erlang's `gen_server:call`.
-   * The caller has reserved the mailbox slot; `status` is the asked actor's status words.
+   * Sends `body` as an ask and resolves to the reply, as Erlang's `gen_server:call`. The ask's
+   * timeout and signal cover the wait for room in a full bounded mailbox too; `status` and
+   * `mailbox` are the asked actor's words.
    */
   ask(
     address: ActorAddress,
     status: Int32Array,
+    mailbox: Int32Array,
     body: unknown,
-    options: ReceiveOptions,
+    options: ReceiveOptions = {},
   ): Promise<unknown> {
-    if (exitcodeOf(status) !== null) {
-      return Promise.reject(exitedError(address.pid, "it has exited"));
-    }
-    const { id, promise } = this.#asks.open(address.pid, options);
+    const pid = address.pid;
+    let ask: { id: number; promise: Promise<unknown> };
     try {
-      this.post(address, body, { ask: id });
+      this.haltIfReaped();
+      ask = this.#asks.open(pid, options);
     } catch (error) {
-      this.#asks.reject(id, error);
+      return Promise.reject(error);
+    }
+    const { id, promise } = ask;
+    const fail = (error: unknown) => this.#asks.reject(id, error);
+    if (exitcodeOf(status) !== null) {
+      fail(exitedError(pid, "it has exited"));
+    } else {
+      try {
+        assertCloneable(body, "message", `ask actor ${pid}`);
+        const sent = sendWhenRoom(
+          address,
+          mailbox,
+          () => this.post(address, body, { ask: id }),
+          { settled: promise, isSettled: () => !this.#asks.isOpen(id) },
+        );
+        // Posted at once (the usual case): no extra turn through the send's promise.
+        if (sent !== SENT) {
+          sent.then((outcome) => {
+            if (outcome === "gone") fail(exitedError(pid, "it has exited"));
+            else if (outcome === "dropped") {
+              fail(
+                new MailboxFullError(
+                  `Cannot ask actor ${pid}: its mailbox is full and drops what does not fit`,
+                ),
+              );
+            }
+          }, fail);
+        }
+      } catch (error) {
+        fail(error);
+      }
     }
     return this.waitFor(promise);
   }
@@ -445,6 +555,7 @@ export class Runtime {
           "has someone waiting for a reply",
       );
     }
+    this.haltIfReaped();
     if (outcome.ok) assertCloneable(outcome.value, "reply", "reply");
     letter.ask = undefined;
     const envelope: MailEnvelope = outcome.ok
@@ -483,8 +594,12 @@ export class Runtime {
     return letter;
   }
 
-  /** Sends request to the root supervisor; `id` names it for a later `demonitor`. */
+  /**
+   * Sends request to the root supervisor; `id` names it for a later `demonitor`. Halts first
+   * if this actor was reaped: the root ignores requests from a halted actor.
+   */
   rootCall(request: RootRequest): { id: number; answer: Promise<unknown> } {
+    this.haltIfReaped();
     const id = ++this.#nextCallId;
     return { id, answer: this.#supervisor().call(id, request) };
   }
@@ -706,9 +821,16 @@ class RootLink implements SupervisorLink {
     void this.#root.then((root) => root.signal(pid, signal));
   }
 
-  adopt(handle: Portable & Repairable): void {
-    void this.#root.then((root) => root.adopt(handle));
+  /**
+   * The main program's holdings are read by the root directly (see `heldPrimitives`): only a
+   * revived primitive needs a word, a repair, since its description may have been in flight
+   * while an actor holding it died.
+   */
+  hold(_id: string, handle: SharedPrimitive, created: boolean): void {
+    if (!created) void this.#root.then((root) => root.repairOnce(handle));
   }
+
+  release(_id: string): void {}
 
   async call(id: number, request: RootRequest): Promise<unknown> {
     const root = await this.#root;

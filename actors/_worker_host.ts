@@ -4,15 +4,21 @@
  * Python's exit handler does, and reports the exit code. It never exits on its own: the
  * supervisor answers the report with `halt`, so the report is never lost. (The supervisor never
  * calls `Worker.terminate()`: in Deno it does not stop synchronous code, and a thread stopped
- * that way spins at full CPU once it ends.)
+ * that way spins at full CPU once it ends.) `Deno.exit(code)` in the actor is the natural port of
+ * Python's `sys.exit(code)`, so it ends the actor the way `exit(code)` does, keeping the code.
  *
  * @module
  */
-import process from "node:process";
 import { parentPort, type Transferable } from "node:worker_threads";
 import { describe, reviveHandles } from "./_portable.ts";
-import type { ActorSpec, HostCommand, HostReport } from "./_protocol.ts";
-import { runtime, type SupervisorLink, WorkerCalls } from "./_runtime.ts";
+import {
+  type ActorSpec,
+  type HoldChange,
+  type HostCommand,
+  type HostReport,
+  STATUS_HALT,
+} from "./_protocol.ts";
+import { runtime, type SharedPrimitive, type SupervisorLink, WorkerCalls } from "./_runtime.ts";
 import { serializeError } from "./_serialized_error.ts";
 import { loadRef } from "./_target.ts";
 import { SystemExit, TargetNotFoundError } from "./errors.ts";
@@ -26,6 +32,32 @@ function report(message: HostReport, transfer: Transferable[] = []): void {
 
 const calls = new WorkerCalls((id, request) => report({ type: "call", id, request }));
 
+/**
+ * Changes of holdings not yet reported, in order. A hold keeps its object until the report is
+ * built: its description is taken then, once the object is fully constructed.
+ */
+type PendingChange =
+  | { type: "hold"; id: string; handle: SharedPrimitive }
+  | Extract<HoldChange, { type: "release" }>;
+
+let holdChanges: PendingChange[] = [];
+
+/** Queues a change of holdings; one report carries all the changes of a turn. */
+function holdsChanged(change: PendingChange): void {
+  if (holdChanges.length === 0) queueMicrotask(reportHolds);
+  holdChanges.push(change);
+}
+
+function reportHolds(): void {
+  const changes = holdChanges.map((change): HoldChange =>
+    change.type === "hold"
+      ? { type: "hold", id: change.id, handle: describe(change.handle) }
+      : change
+  );
+  holdChanges = [];
+  report({ type: "holds", changes });
+}
+
 const link: SupervisorLink = {
   spawn(spec) {
     report({ type: "spawn", spec }, [spec.mailPort]);
@@ -36,8 +68,11 @@ const link: SupervisorLink = {
   signal(pid, signal) {
     report({ type: "signal", pid, signal });
   },
-  adopt(handle) {
-    report({ type: "adopt", handle: describe(handle) });
+  hold(id, handle) {
+    holdsChanged({ type: "hold", id, handle });
+  },
+  release(id) {
+    holdsChanged({ type: "release", id });
   },
   call: (id, request) => calls.call(id, request),
 };
@@ -48,7 +83,7 @@ control.on("message", (command: HostCommand) => {
       void become(command.spec);
       return;
     case "halt":
-      process.exit(0);
+      exitThread(0);
       return;
     case "answer":
       calls.settle(command);
@@ -78,13 +113,22 @@ async function become(spec: ActorSpec): Promise<void> {
     event.preventDefault();
     void finish({ thrown: event.reason });
   });
+  Deno.exit = exitActor;
   let self: Process;
   try {
     self = await instantiate(spec);
   } catch (error) {
+    // The start failed in the child (its target not found, its module failed to load): the
+    // child reports it as it reports an uncaught error, once, and the parent's start() rejects.
+    if (finishing) return;
+    finishing = true;
+    console.error(
+      `Process ${runtime.name} (pid ${runtime.pid}) failed to start:\n${describeThrown(error)}`,
+    );
     report({ type: "startFailed", error: serializeError(error) });
     return;
   }
+  if (finishing) return;
   report({ type: "started" });
   try {
     await self.run();
@@ -117,6 +161,25 @@ async function instantiate(spec: ActorSpec): Promise<Process> {
 }
 
 let finishing = false;
+
+/** Ends this thread: the real `Deno.exit` (which `process.exit` from `node:process` calls too). */
+const exitThread = Deno.exit;
+
+/**
+ * `Deno.exit(code)` inside an actor: it ends the actor with `code`, as the library's `exit(code)`
+ * does (its children end as they would on return, its mail is flushed), and stops the code that
+ * called it by throwing {@linkcode SystemExit}. Even if that code catches it, the actor ends.
+ * `process.exit(code)` from `node:process` calls `Deno.exit`, so it does the same.
+ */
+function exitActor(code?: number): never {
+  // The supervisor's halt (and a reaped actor's halt check) really ends the thread.
+  if (Atomics.load(runtime.status, STATUS_HALT) === 1) exitThread(code);
+  const exit = new SystemExit(
+    code === undefined || !Number.isFinite(code) ? 0 : Math.trunc(code) & 0xff,
+  );
+  void finish({ thrown: exit });
+  throw exit;
+}
 
 /** Ends the actor once, whichever of return, throw, `exit()` or an uncaught error came first. */
 async function finish(outcome: { thrown: unknown } | null): Promise<void> {

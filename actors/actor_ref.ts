@@ -44,13 +44,16 @@ export interface ActorRef<In = unknown, Out = unknown> {
    * Sends `message` to the actor's mailbox, fire and forget, as Erlang's `!`. Messages from
    * one sender arrive in order; a message to an actor that has exited is dropped. When the
    * actor's mailbox is bounded and full, its overflow policy applies: `"block"` waits for room
-   * (await the promise for backpressure), `"drop"` drops the message, `"fail"` throws.
+   * (await the promise for backpressure), `"drop"` drops the message, `"fail"` rejects. Every
+   * failure rejects the promise (never a throw at the call), and a refused message takes no
+   * room in the mailbox.
    *
    * @param message Plain data, or handles (references, queues, locks), copied to the actor.
-   * @param options How long a blocked send may wait.
+   * @param options How long a blocked send may wait (`Infinity` or omitted: no limit).
    * @returns Resolves once the message is on its way (or dropped).
    * @throws {CloneError} If the message cannot be copied to another actor.
    * @throws {MailboxFullError} If the bounded mailbox is full and its policy is `"fail"`.
+   * @throws {TimeoutError} If a blocked send waited its whole `timeout`.
    */
   send(message: In, options?: SendOptions): Promise<void>;
   /**
@@ -59,10 +62,14 @@ export interface ActorRef<In = unknown, Out = unknown> {
    *
    * @typeParam R The reply's type, `Out` unless given.
    * @param message The request.
-   * @param options A `timeout` in milliseconds and an abort `signal`.
+   * @param options A `timeout` in milliseconds (`Infinity` or omitted: no limit) and an abort
+   * `signal`; both also cover the wait for room in a full `"block"` mailbox.
    * @returns The reply.
    * @throws {TimeoutError} If no reply arrives within `timeout`.
-   * @throws {ActorExitedError} If the actor has exited, or exits before it replies.
+   * @throws {ActorExitedError} If the actor has exited, or exits before it replies (or while
+   * the ask waits for room in its mailbox).
+   * @throws {MailboxFullError} If its bounded mailbox is full and its policy is `"fail"` or
+   * `"drop"`.
    */
   ask<R = Out>(message: In, options?: AskOptions): Promise<R>;
 }

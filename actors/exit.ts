@@ -5,7 +5,8 @@ import { SystemExit } from "./errors.ts";
  * Ends the current actor with `code`, as Python's `sys.exit(code)`. In a child it throws
  * {@linkcode SystemExit}, which the worker host turns into the process's `exitcode` (after
  * ending the child's own children as a normal exit does); it works from any callback, not only
- * from the target. In the main program it ends the program, children included.
+ * from the target. In the main program it ends the program, children included. In a child,
+ * `Deno.exit(code)` (and `process.exit(code)`) does the same: the exit code is kept.
  *
  * @param code An integer exit code.
  * @returns Never.

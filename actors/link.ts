@@ -1,4 +1,6 @@
+import { pidOf } from "./_actor_handle.ts";
 import { runtime } from "./_runtime.ts";
+import { describeValue } from "./_time.ts";
 import type { ActorRef } from "./actor_ref.ts";
 
 /**
@@ -12,6 +14,7 @@ import type { ActorRef } from "./actor_ref.ts";
  * @param ref The actor to link with.
  * @returns Resolves once the link is in place.
  * @throws {ActorExitedError} If `ref` has already exited.
+ * @throws {TypeError} If `ref` is not an actor reference.
  *
  * @example The main program learns of a linked actor's crash
  * ```ts
@@ -26,7 +29,8 @@ import type { ActorRef } from "./actor_ref.ts";
  * ```
  */
 export async function link(ref: ActorRef): Promise<void> {
-  await runtime.waitFor(runtime.rootCall({ type: "link", pid: ref.pid }).answer);
+  const pid = pidOf(ref, "link");
+  await runtime.waitFor(runtime.rootCall({ type: "link", pid }).answer);
 }
 
 /**
@@ -44,7 +48,8 @@ export async function link(ref: ActorRef): Promise<void> {
  * ```
  */
 export async function unlink(ref: ActorRef): Promise<void> {
-  await runtime.waitFor(runtime.rootCall({ type: "unlink", pid: ref.pid }).answer);
+  const pid = pidOf(ref, "unlink");
+  await runtime.waitFor(runtime.rootCall({ type: "unlink", pid }).answer);
 }
 
 /**
@@ -63,5 +68,8 @@ export async function unlink(ref: ActorRef): Promise<void> {
  * ```
  */
 export async function trapExit(trap: boolean): Promise<void> {
+  if (typeof trap !== "boolean") {
+    throw new TypeError(`Cannot trap exits: trap must be a boolean, got ${describeValue(trap)}`);
+  }
   await runtime.waitFor(runtime.rootCall({ type: "trapExit", trap }).answer);
 }

@@ -19,7 +19,7 @@ export type OverflowPolicy = "block" | "drop" | "fail";
  * ```
  */
 export interface MailboxOptions {
-  /** The most messages the mailbox holds, an integer >= 1. */
+  /** The most messages the mailbox holds, an integer from 1 to 2^30. */
   capacity: number;
   /**
    * What a send to the full mailbox does.

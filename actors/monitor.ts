@@ -1,5 +1,8 @@
 import type { ExitReport } from "./_protocol.ts";
+import { pidOf } from "./_actor_handle.ts";
+import { checkSignal } from "./_mailbox.ts";
 import { runtime } from "./_runtime.ts";
+import { describeValue } from "./_time.ts";
 import type { ActorRef } from "./actor_ref.ts";
 import type { ExitReason } from "./exit_reason.ts";
 import { reasonOf } from "./_exit_report.ts";
@@ -20,6 +23,7 @@ export interface MonitorOptions {
  * @param options A signal that removes the monitor.
  * @returns The reason the actor ended: `normal`, `error` (with the error and its stack),
  * `terminated`, `killed`, or `noproc` if it was gone and its end is unknown.
+ * @throws {TypeError} If `ref` is not an actor reference or the signal not an `AbortSignal`.
  *
  * @example Learn how an actor ended
  * ```ts
@@ -32,9 +36,13 @@ export interface MonitorOptions {
  * ```
  */
 export async function monitor(ref: ActorRef, options: MonitorOptions = {}): Promise<ExitReason> {
-  const { signal } = options;
+  const pid = pidOf(ref, "monitor");
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Cannot monitor: options must be an object, got ${describeValue(options)}`);
+  }
+  const signal = checkSignal(options.signal, "monitor");
   signal?.throwIfAborted();
-  const { id, answer } = runtime.rootCall({ type: "monitor", pid: ref.pid });
+  const { id, answer } = runtime.rootCall({ type: "monitor", pid });
   const aborted = Promise.withResolvers<never>();
   const onAbort = () => {
     void runtime.rootCall({ type: "demonitor", monitorId: id });

@@ -9,9 +9,18 @@ import {
   newMailboxWords,
   runtime,
 } from "./_runtime.ts";
+import { privateInstanceMembers } from "./_private_members.ts";
 import { refFor } from "./_target.ts";
+import {
+  checkInteger,
+  checkTimeout,
+  describeValue,
+  startTimer,
+  stopTimer,
+  type Timer,
+} from "./_time.ts";
 import type { ActorRef, AskOptions, SendOptions } from "./actor_ref.ts";
-import { ProcessStateError } from "./errors.ts";
+import { CloneError, ProcessStateError } from "./errors.ts";
 import type { MailboxOptions } from "./mailbox_options.ts";
 import { self } from "./self.ts";
 
@@ -95,18 +104,27 @@ export class Process<A extends unknown[] = unknown[]> {
    * Creates a process; nothing runs until {@linkcode Process.prototype.start}.
    *
    * @param options The target, its arguments, a name and the daemon flag.
-   * @throws {TypeError} If `target` is not a function or `args` is not an array.
+   * @throws {TypeError} If an option has the wrong type, or is not one of `target`, `args`,
+   * `name`, `daemon` and `mailbox` (as Python refuses an unexpected keyword argument).
+   * @throws {RangeError} If the mailbox capacity is not an integer from 1 to 2^30, or its
+   * overflow policy is unknown.
    */
   constructor(options: ProcessOptions<A> = {}) {
+    checkOptions(options);
     const { target, args = [] as unknown as A, name, daemon, mailbox } = options;
     if (target !== undefined && typeof target !== "function") {
-      throw new TypeError(`Cannot create process: target must be a function, got ${typeof target}`);
+      throw new TypeError(
+        `Cannot create process: target must be a function, got ${describeValue(target)}`,
+      );
     }
     if (!Array.isArray(args)) {
       throw new TypeError(
-        `Cannot create process: args must be an array of the target's arguments, got ${typeof args}`,
+        "Cannot create process: args must be an array of the target's arguments, got " +
+          describeValue(args),
       );
     }
+    if (name !== undefined) checkName(name, "create process");
+    if (daemon !== undefined) checkDaemon(daemon, "create process");
     this.#target = target as ((...args: unknown[]) => unknown) | undefined;
     this.#args = args;
     this.#mailbox = mailboxWords(mailbox);
@@ -122,19 +140,24 @@ export class Process<A extends unknown[] = unknown[]> {
     }
   }
 
-  /** The name: set it before {@linkcode Process.prototype.start} for the child to see it. */
+  /**
+   * The name: set it before {@linkcode Process.prototype.start} for the child to see it.
+   *
+   * @throws {TypeError} When set to something that is not a string.
+   */
   get name(): string {
     return this.#name;
   }
 
   set name(name: string) {
-    this.#name = String(name);
+    this.#name = checkName(name, `rename process "${this.#name}"`);
   }
 
   /**
    * Whether the process is daemonic: ended, with its subtree, when its parent's code is done.
    *
    * @throws {ProcessStateError} When set after start.
+   * @throws {TypeError} When set to something that is not a boolean.
    */
   get daemon(): boolean {
     return this.#daemon;
@@ -147,7 +170,7 @@ export class Process<A extends unknown[] = unknown[]> {
           "set daemon before start()",
       );
     }
-    this.#daemon = Boolean(daemon);
+    this.#daemon = checkDaemon(daemon, `set daemon on process "${this.#name}"`);
   }
 
   /** The actor id, unique in the program; undefined before start. The main program is pid 1. */
@@ -183,34 +206,58 @@ export class Process<A extends unknown[] = unknown[]> {
   /**
    * Starts the process in a new worker.
    *
-   * @returns A promise that resolves once the target is running, or rejects if the worker
-   * cannot find it (`TargetNotFoundError`) or its module fails to load; awaiting it is optional.
+   * Awaiting it is optional, as in Python. A start that fails in the child (its target cannot
+   * be found, its module fails to load) ends the process: its `exitcode` becomes 1 and its
+   * {@linkcode Process.prototype.error} the error, which the child prints once, as it prints an
+   * uncaught error; the returned promise rejects with it too, but an un-awaited start never
+   * becomes an unhandled rejection. A start refused at the call (the errors below) leaves the
+   * process unstarted and rejects the returned promise, which is loud if ignored, as Python
+   * raises at the call.
+   *
+   * @returns A promise that resolves once the target is running, or rejects if the process
+   * cannot start (`TargetNotFoundError`, an error of its module).
    * @throws {ProcessStateError} If the process was already started or closed, or if it is
    * started while a worker is still importing its target's module (guard the program's entry
    * code with `if (import.meta.main)`).
-   * @throws {CloneError} If an argument or a subclass field cannot be copied to a worker.
+   * @throws {CloneError} If an argument or a subclass field cannot be copied to a worker, or
+   * the subclass has private members (`#field`).
    * @throws {TargetNotFoundError} If the target is an anonymous function.
    */
   start(): Promise<void> {
-    this.#assertChildHandle("start");
+    let child: ChildRecord;
+    try {
+      child = this.#launch();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const started = runtime.waitFor(child.started.promise);
+    // A failure in the child is the process's exit, kept in exitcode and error: whoever awaits
+    // the start still sees it, but nobody has to.
+    started.catch(() => {});
+    return started;
+  }
+
+  #launch(): ChildRecord {
+    const action = `start process "${this.#name}"`;
+    this.#assertChildHandle(action);
     if (this.#child !== null) {
       throw new ProcessStateError(
-        `Cannot start process "${this.#name}": it was already started; a process runs once, ` +
-          "create a new Process to run the target again",
+        `Cannot ${action}: it was already started; a process runs once, create a new Process ` +
+          "to run the target again",
       );
     }
     if (runtime.bootstrapping) {
       throw new ProcessStateError(
-        `Cannot start process "${this.#name}" while this worker is still importing its ` +
-          "target's module: guard the program's entry code with `if (import.meta.main)`, as " +
-          "Python guards it with `if __name__ == '__main__'`",
+        `Cannot ${action} while this worker is still importing its target's module: guard the ` +
+          "program's entry code with `if (import.meta.main)`, as Python guards it with " +
+          "`if __name__ == '__main__'`",
       );
     }
+    const processClass = this.constructor as typeof Process;
+    assertNoPrivateMembers(processClass, action);
     const fields: Record<string, unknown> = { ...(this as object) };
-    const action = `start process "${this.#name}"`;
     assertCloneable(this.#args, "args", action);
     assertCloneable(fields, "this", action);
-    const processClass = this.constructor as typeof Process;
     const refs = {
       processClass: processClass === Process
         ? null
@@ -233,31 +280,30 @@ export class Process<A extends unknown[] = unknown[]> {
         fields: encodeHandles(fields, pid),
       }),
     );
-    return runtime.waitFor(this.#child.started.promise);
+    return this.#child;
   }
 
   /**
    * Waits until the process ends, or until `timeoutMs` passes. Like Python's `join`, a timeout
    * is not an error: check {@linkcode Process.prototype.exitcode} afterwards.
    *
-   * @param timeoutMs The longest wait in milliseconds; forever when omitted.
+   * @param timeoutMs The longest wait in milliseconds; forever when omitted or `Infinity`.
    * @throws {ProcessStateError} If the process was never started, is closed, or is the
    * current process.
+   * @throws {TypeError} If `timeoutMs` is not a number.
+   * @throws {RangeError} If `timeoutMs` is negative or NaN.
    */
   async join(timeoutMs?: number): Promise<void> {
-    const child = this.#startedChild("join");
-    if (timeoutMs !== undefined && !(timeoutMs >= 0)) {
-      throw new RangeError(
-        `Cannot join process "${this.#name}": timeoutMs must be >= 0, got ${timeoutMs}`,
-      );
-    }
-    if (timeoutMs === undefined) return runtime.waitFor(child.exited.promise);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const elapsed = new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs));
+    const action = `join process "${this.#name}"`;
+    const child = this.#startedChild(action);
+    const timeout = checkTimeout(timeoutMs, action, "timeoutMs");
+    if (timeout === undefined) return runtime.waitFor(child.exited.promise);
+    let timer: Timer | undefined;
+    const elapsed = new Promise<void>((resolve) => timer = startTimer(timeout, resolve));
     try {
       await runtime.waitFor(Promise.race([child.exited.promise, elapsed]));
     } finally {
-      clearTimeout(timer);
+      stopTimer(timer);
     }
   }
 
@@ -266,11 +312,23 @@ export class Process<A extends unknown[] = unknown[]> {
    * and other resources it held are released by the supervisor. A process that already ended
    * is left as it is.
    *
+   * What it can stop: a process waiting (on a message, a timer, I/O, a lock, a queue) ends at
+   * once. A thread in pure synchronous computation cannot be interrupted in Deno: the process
+   * is reaped after one second anyway (exit code, `isAlive()`, `activeChildren()`, its locks
+   * released, its pipe ends closed, its names freed, its monitors told), and its thread, still
+   * computing, stops the moment it touches shared state (a lock, a queue, a pipe, a shared
+   * value, an event, a message, a request to the supervisor): that operation never happens.
+   * Until then it can still print or write files.
+   *
    * @returns A promise that resolves once the process has ended; awaiting it is optional.
    * @throws {ProcessStateError} If the process was never started or is closed.
    */
   terminate(): Promise<void> {
-    return runtime.signal(this.#startedChild("terminate"), "terminate");
+    try {
+      return runtime.signal(this.#startedChild(`terminate process "${this.#name}"`), "terminate");
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -280,7 +338,11 @@ export class Process<A extends unknown[] = unknown[]> {
    * @throws {ProcessStateError} If the process was never started or is closed.
    */
   kill(): Promise<void> {
-    return runtime.signal(this.#startedChild("kill"), "kill");
+    try {
+      return runtime.signal(this.#startedChild(`kill process "${this.#name}"`), "kill");
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -291,7 +353,7 @@ export class Process<A extends unknown[] = unknown[]> {
    */
   isAlive(): boolean {
     if (this.#isSelf) return true;
-    this.#assertOpen("isAlive");
+    this.#assertOpen(`check whether process "${this.#name}" is alive`);
     return this.#child !== null && exitcodeOf(this.#child.status) === null;
   }
 
@@ -303,7 +365,7 @@ export class Process<A extends unknown[] = unknown[]> {
    */
   get ref(): ActorRef {
     if (this.#isSelf) return self();
-    const child = this.#startedChild("get a reference to");
+    const child = this.#startedChild(`get a reference to process "${this.#name}"`);
     this.#ref ??= new ActorHandle({
       pid: child.pid,
       name: this.#name,
@@ -337,7 +399,13 @@ export class Process<A extends unknown[] = unknown[]> {
    * @throws {MailboxFullError} If its bounded mailbox is full and its policy is `"fail"`.
    */
   send(message: unknown, options?: SendOptions): Promise<void> {
-    return this.ref.send(message, options);
+    let ref: ActorRef;
+    try {
+      ref = this.ref;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return ref.send(message, options);
   }
 
   /**
@@ -352,7 +420,13 @@ export class Process<A extends unknown[] = unknown[]> {
    * @throws {ProcessStateError} If the process was never started or is closed.
    */
   ask<R = unknown>(message: unknown, options?: AskOptions): Promise<R> {
-    return this.ref.ask<R>(message, options);
+    let ref: ActorRef;
+    try {
+      ref = this.ref;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return ref.ask<R>(message, options);
   }
 
   /**
@@ -361,20 +435,28 @@ export class Process<A extends unknown[] = unknown[]> {
    * @throws {ProcessStateError} If the process is still running.
    */
   close(): void {
-    this.#assertChildHandle("close");
+    const action = `close process "${this.#name}"`;
+    this.#assertChildHandle(action);
     if (this.#child !== null && exitcodeOf(this.#child.status) === null) {
       throw new ProcessStateError(
-        `Cannot close process "${this.#name}": it is still running; join() or terminate() it first`,
+        `Cannot ${action}: it is still running; join() or terminate() it first`,
       );
     }
     this.#closed = true;
   }
 
-  /** Terminates the process if it still runs, then closes it: `await using p = new Process(...)`. */
+  /**
+   * Leaving the scope of `await using p = new Process(...)` ends the process the way the end of
+   * the main program does, then closes it: a daemonic process is terminated, any other is
+   * waited for (Python's `close()` refuses a running process rather than kill it, and its
+   * exit handler joins non-daemonic children).
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.#closed || this.#isSelf) return;
-    if (this.#child !== null && exitcodeOf(this.#child.status) === null) await this.terminate();
-    else if (this.#child !== null) await this.#child.exited.promise;
+    if (this.#child !== null && exitcodeOf(this.#child.status) === null && this.#daemon) {
+      await this.terminate();
+    }
+    if (this.#child !== null) await runtime.waitFor(this.#child.exited.promise);
     this.close();
   }
 
@@ -398,12 +480,11 @@ export class Process<A extends unknown[] = unknown[]> {
     }>`;
   }
 
+  /** `action` names the process: `join process "Process-1"`. */
   #startedChild(action: string): ChildRecord {
     this.#assertChildHandle(action);
     if (this.#child === null) {
-      throw new ProcessStateError(
-        `Cannot ${action} process "${this.#name}": it was not started; call start() first`,
-      );
+      throw new ProcessStateError(`Cannot ${action}: it was not started; call start() first`);
     }
     return this.#child;
   }
@@ -411,8 +492,7 @@ export class Process<A extends unknown[] = unknown[]> {
   #assertChildHandle(action: string): void {
     if (this.#isSelf) {
       throw new ProcessStateError(
-        `Cannot ${action} process "${this.#name}": it is the current process; only its ` +
-          "parent can do that",
+        `Cannot ${action}: it is the current process; only its parent can do that`,
       );
     }
     this.#assertOpen(action);
@@ -420,22 +500,108 @@ export class Process<A extends unknown[] = unknown[]> {
 
   #assertOpen(action: string): void {
     if (this.#closed) {
-      throw new ProcessStateError(
-        `Cannot ${action} process "${this.#name}": it was closed with close()`,
-      );
+      throw new ProcessStateError(`Cannot ${action}: it was closed with close()`);
     }
   }
 }
 
+const OPTIONS: readonly string[] = ["target", "args", "name", "daemon", "mailbox"];
+
+/** Refuses what is not an options object, and unknown keys (Python's unexpected keyword). */
+function checkOptions(options: unknown): void {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(
+      `Cannot create process: options must be an object, got ${describeValue(options)}`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (OPTIONS.includes(key)) continue;
+    const hint = key === "kwargs" || key === "kwds"
+      ? "; a process has no keyword arguments: pass an object in args (`args: [{ retries: 5 }]`)"
+      : closestOption(key);
+    throw new TypeError(
+      `Cannot create process: unknown option ${JSON.stringify(key)}; the options are ` +
+        `${OPTIONS.join(", ")}${hint}`,
+    );
+  }
+}
+
+/** " (did you mean "daemon"?)" for a misspelt option, else nothing. */
+function closestOption(key: string): string {
+  const near = OPTIONS.find((option) => editDistance(option, key.toLowerCase()) <= 2);
+  return near === undefined ? "" : ` (did you mean ${JSON.stringify(near)}?)`;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length];
+}
+
+function checkName(name: unknown, action: string): string {
+  if (typeof name !== "string") {
+    throw new TypeError(`Cannot ${action}: name must be a string, got ${describeValue(name)}`);
+  }
+  return name;
+}
+
+function checkDaemon(daemon: unknown, action: string): boolean {
+  if (typeof daemon !== "boolean") {
+    throw new TypeError(`Cannot ${action}: daemon must be a boolean, got ${describeValue(daemon)}`);
+  }
+  return daemon;
+}
+
+/**
+ * Refuses a subclass with private instance members: the worker rebuilds the process without
+ * running its constructor, and only a constructor gives an object private members.
+ */
+function assertNoPrivateMembers(processClass: typeof Process, action: string): void {
+  for (
+    let current: unknown = processClass;
+    current !== Process && typeof current === "function";
+    current = Object.getPrototypeOf(current)
+  ) {
+    const members = privateInstanceMembers(current as typeof Process);
+    if (members.length === 0) continue;
+    const name = (current as typeof Process).name || "the subclass";
+    throw new CloneError(
+      `Cannot ${action}: ${name} has private members (${members.join(", ")}), which cannot ` +
+        "be copied to a worker: the worker rebuilds the process from its own fields without " +
+        "running the constructor, and private members exist only on objects a constructor " +
+        "made. Make them ordinary fields (`this.secret`), or pass the data in args.",
+    );
+  }
+}
+
+/** The largest mailbox capacity: the depth word counts in flight and received messages too. */
+const MAX_CAPACITY = 2 ** 30;
+
 function mailboxWords(options: MailboxOptions | undefined): Int32Array {
   const words = newMailboxWords();
   if (options === undefined) return words;
-  const { capacity, overflow = "block" } = options;
-  if (!Number.isInteger(capacity) || capacity < 1) {
-    throw new RangeError(
-      `Cannot create process: mailbox capacity must be an integer >= 1, got ${capacity}`,
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      "Cannot create process: mailbox must be an object such as { capacity: 100 }, got " +
+        describeValue(options),
     );
   }
+  for (const key of Object.keys(options)) {
+    if (key !== "capacity" && key !== "overflow") {
+      throw new TypeError(
+        `Cannot create process: unknown mailbox option ${JSON.stringify(key)}; the options ` +
+          "are capacity and overflow",
+      );
+    }
+  }
+  const { capacity, overflow = "block" } = options;
+  checkInteger(capacity, "create process", "mailbox capacity", { min: 1, max: MAX_CAPACITY });
   const policy = OVERFLOW_POLICIES.indexOf(overflow);
   if (policy < 0) {
     throw new RangeError(

@@ -1,5 +1,6 @@
 import type { MessagePredicate, ReceiveOptions } from "./_mailbox.ts";
 import { runtime } from "./_runtime.ts";
+import { describeValue } from "./_time.ts";
 
 export type { MessagePredicate, ReceiveOptions };
 
@@ -13,19 +14,18 @@ export type { MessagePredicate, ReceiveOptions };
  * from {@linkcode self} or {@linkcode whereis}. Answer an ask with {@linkcode reply}.
  *
  * @typeParam T The type of message expected; not checked at run time.
- * @param options `timeout` in milliseconds and an abort `signal`.
+ * @param options `timeout` in milliseconds (`Infinity` or omitted: no limit) and an abort
+ * `signal`.
  * @returns The message.
  * @throws {TimeoutError} If no message arrives within `timeout`.
+ * @throws {RangeError} If `timeout` is negative or NaN (the promise rejects; nothing is taken).
  *
  * @example Wait for a message, or give up
  * ```ts
+ * import assert from "node:assert/strict";
  * import { receive, TimeoutError } from "../mod.ts";
  *
- * try {
- *   await receive({ timeout: 10 });
- * } catch (error) {
- *   console.assert(error instanceof TimeoutError);
- * }
+ * await assert.rejects(receive({ timeout: 10 }), TimeoutError);
  * ```
  */
 export function receive<T = unknown>(options?: ReceiveOptions): Promise<T>;
@@ -40,12 +40,13 @@ export function receive<T = unknown>(options?: ReceiveOptions): Promise<T>;
  *
  * @example Take replies before other messages
  * ```ts
+ * import assert from "node:assert/strict";
  * import { currentProcess, receive } from "../mod.ts";
  *
  * currentProcess().send({ kind: "log" });
  * currentProcess().send({ kind: "reply", value: 42 });
  * const reply = await receive((m: unknown) => (m as { kind: string }).kind === "reply");
- * console.assert((reply as { value: number }).value === 42);
+ * assert.equal((reply as { value: number }).value, 42);
  * await receive(); // the log message is still there
  * ```
  */
@@ -57,9 +58,19 @@ export async function receive<T>(
   predicateOrOptions?: MessagePredicate<unknown> | ReceiveOptions,
   options?: ReceiveOptions,
 ): Promise<T> {
-  const selective = typeof predicateOrOptions === "function";
-  const predicate = selective ? predicateOrOptions : undefined;
-  const waitOptions = selective ? options : predicateOrOptions;
+  // `receive(undefined, { timeout })` is the selective form without a predicate: its options
+  // count, as do those of `receive({ timeout })`.
+  const selective = typeof predicateOrOptions === "function" || predicateOrOptions === undefined;
+  if (!selective && (typeof predicateOrOptions !== "object" || predicateOrOptions === null)) {
+    throw new TypeError(
+      "Cannot receive: the first argument must be a predicate function or an options object, " +
+        `got ${describeValue(predicateOrOptions)}`,
+    );
+  }
+  const predicate = selective
+    ? predicateOrOptions as MessagePredicate<unknown> | undefined
+    : undefined;
+  const waitOptions = selective ? options : predicateOrOptions as ReceiveOptions;
   const letter = await runtime.takeLetter(predicate, waitOptions);
   runtime.lastLetter = letter;
   return letter.body as T;

@@ -1,4 +1,4 @@
-import { ActorHandle } from "./_actor_handle.ts";
+import { ActorHandle, pidOf } from "./_actor_handle.ts";
 import { runtime } from "./_runtime.ts";
 import { serveBehaviour, SYSTEM, type SystemRequest } from "./_server_loop.ts";
 import { refFor } from "./_target.ts";
@@ -182,7 +182,11 @@ export function call<Reply = unknown>(
   request: unknown,
   options?: AskOptions,
 ): Promise<Reply> {
-  return ref.ask<Reply>(request, options);
+  try {
+    return serverRef(ref, "call a server").ask<Reply>(request, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
@@ -205,6 +209,21 @@ export function call<Reply = unknown>(
  * ```
  */
 export function cast(ref: ActorRef, message: unknown, options?: SendOptions): Promise<void> {
-  const handle = ref instanceof ActorHandle ? ref : (ref as unknown as Process).ref;
-  return (handle as ActorHandle).cast(message, options);
+  try {
+    return serverRef(ref, "cast to a server").cast(message, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** The reference behind `ref`: itself, or a started process's (a `Process` was passed). */
+function serverRef(ref: ActorRef, action: string): ActorHandle {
+  if (ref instanceof ActorHandle) return ref;
+  if (ref instanceof Process) return ref.ref as ActorHandle;
+  if (ref instanceof Server) return ref.ref as ActorHandle;
+  pidOf(ref, action);
+  throw new TypeError(
+    `Cannot ${action}: expected an actor reference (from self(), whereis(), spawn() or a ` +
+      "started Process)",
+  );
 }

@@ -1,4 +1,5 @@
 import { RestartIntensity } from "./_restart_intensity.ts";
+import { checkTimeout, describeValue } from "./_time.ts";
 import { ProcessStateError, SupervisorGaveUpError } from "./errors.ts";
 import { type ExitReason, exitReason, isAbnormal } from "./exit_reason.ts";
 import { Process } from "./process.ts";
@@ -162,7 +163,7 @@ export interface SupervisorOptions {
    */
   maxRestarts?: number;
   /**
-   * OTP's period, in milliseconds.
+   * OTP's period, in milliseconds: a number > 0, or `Infinity` to count every restart ever.
    *
    * @default {5000}
    */
@@ -177,6 +178,15 @@ export interface SupervisorOptions {
 }
 
 const STRATEGIES: readonly string[] = ["oneForOne", "oneForAll", "restForOne"];
+const OPTIONS: readonly string[] = [
+  "name",
+  "strategy",
+  "maxRestarts",
+  "periodMs",
+  "children",
+  "onRestart",
+];
+const CHILD_OPTIONS: readonly string[] = ["id", "target", "args", "restart", "name", "daemon"];
 const POLICIES: readonly string[] = ["permanent", "transient", "temporary"];
 
 type State = "initial" | "starting" | "running" | "stopped" | "failed" | "gaveUp";
@@ -261,22 +271,26 @@ export class Supervisor {
    * Creates a supervisor; nothing runs until {@linkcode Supervisor.prototype.start}.
    *
    * @param options The strategy, the restart intensity, the children and a restart callback.
-   * @throws {TypeError} If an option has the wrong type, the strategy or a restart policy is
-   * unknown, or two children have the same id.
+   * @throws {TypeError} If an option has the wrong type or is unknown, the strategy or a
+   * restart policy is unknown, or two children have the same id.
    * @throws {RangeError} If `maxRestarts` is not a non-negative integer (or Infinity) or
-   * `periodMs` is not a positive number.
+   * `periodMs` is not a positive number (or Infinity).
    */
   constructor(options: SupervisorOptions) {
     if (typeof options !== "object" || options === null) {
-      throw new TypeError(`Cannot create supervisor: options must be an object, got ${options}`);
+      throw new TypeError(
+        `Cannot create supervisor: options must be an object, got ${describeValue(options)}`,
+      );
     }
+    checkKeys(options, OPTIONS, "Cannot create supervisor", "option");
     const { name, strategy = "oneForOne", maxRestarts = 3, periodMs = 5000, children, onRestart } =
       options;
     if (name !== undefined && typeof name !== "string") {
       throw new TypeError(`Cannot create supervisor: name must be a string, got ${typeof name}`);
     }
     this.#name = name ?? `Supervisor-${++supervisorCount}`;
-    const action = `Cannot create supervisor "${this.#name}"`;
+    const creating = `create supervisor "${this.#name}"`;
+    const action = `Cannot ${creating}`;
     if (!STRATEGIES.includes(strategy)) {
       throw new TypeError(
         `${action}: strategy must be "oneForOne", "oneForAll" or "restForOne", got ${
@@ -292,8 +306,11 @@ export class Supervisor {
         `${action}: maxRestarts must be a non-negative integer or Infinity, got ${maxRestarts}`,
       );
     }
-    if (typeof periodMs !== "number" || !(periodMs > 0)) {
-      throw new RangeError(`${action}: periodMs must be a positive number, got ${periodMs}`);
+    // checkTimeout refuses what is not a number, negatives and NaN; a period must also be > 0.
+    if (periodMs === null || checkTimeout(periodMs, creating, "periodMs") === 0) {
+      throw new RangeError(
+        `${action}: periodMs must be a number of milliseconds > 0 (or Infinity), got ${periodMs}`,
+      );
     }
     if (onRestart !== undefined && typeof onRestart !== "function") {
       throw new TypeError(
@@ -431,6 +448,8 @@ export class Supervisor {
     const { target, args, name, daemon } = entry;
     const process = new Process({ target, args, name, daemon });
     const started = process.start();
+    // A start refused at the call (arguments that cannot be copied) leaves nothing to watch.
+    if (process.pid === undefined) return started;
     entry.process = process;
     void process.join().then(() => this.#enqueue(() => this.#exited(entry, process)));
     return started;
@@ -539,6 +558,7 @@ function entryOf(spec: ChildSpec, index: number, action: string): ChildEntry {
   if (typeof spec !== "object" || spec === null) {
     throw new TypeError(`${action}: children[${index}] must be a child spec object, got ${spec}`);
   }
+  checkKeys(spec, CHILD_OPTIONS, `${action}: children[${index}]`, "child spec option");
   const { id, target, args = [], restart = "permanent", name, daemon } = spec;
   if (typeof id !== "string" || id === "") {
     throw new TypeError(
@@ -575,6 +595,17 @@ function entryOf(spec: ChildSpec, index: number, action: string): ChildEntry {
     process: null,
     restarts: 0,
   };
+}
+
+/** Refuses keys of `options` that are not in `known`, as Python refuses unexpected keywords. */
+function checkKeys(options: object, known: readonly string[], prefix: string, what: string): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new TypeError(
+        `${prefix}: unknown ${what} ${JSON.stringify(key)}; the ${what}s are ${known.join(", ")}`,
+      );
+    }
+  }
 }
 
 function describe(reason: ExitReason): string {

@@ -8,12 +8,16 @@ import { registerTarget } from "./_target.ts";
  * Targets exported from the program's main module need no registration, as in Python where a
  * target must be importable from `__main__`.
  *
+ * A function without a name works too (`export const work = task(import.meta, async (x) =>
+ * ...)`: an arrow passed to a call gets no name): it is found by the order in which the module
+ * registers its nameless tasks, so register every task unconditionally at the top level.
+ *
  * @typeParam T The function or class type, kept as is so arguments stay typed.
  * @param meta The defining module's `import.meta`.
- * @param target A named function (sync or async) or a `Process` subclass.
+ * @param target A function (sync or async) or a `Process` subclass.
  * @returns `target` itself.
- * @throws {TypeError} If `target` is not a function, has no name, or its name is taken by
- * another task of the same module.
+ * @throws {TypeError} If `target` is not a function, or its name is taken by another task of
+ * the same module.
  *
  * @example Run a target registered in another module
  * ```ts

@@ -4,6 +4,7 @@ import {
   type HandleDescription,
   registerHandleKind,
   repairHandle,
+  revivingForAdoption,
 } from "./_portable.ts";
 import { runtime } from "./_runtime.ts";
 import {
@@ -60,7 +61,15 @@ interface ValueState {
   buffer: SharedArrayBuffer;
   type: string;
   lock: Lock | RLock | null;
+  /**
+   * A string value's id for the root supervisor, which frees a writer's turn that a dead actor
+   * holds (see `_shared_handle.ts`): the same in every actor.
+   */
+  id?: string;
 }
+
+/** Numbers the string values this actor creates; with its pid, an id unique in the program. */
+let textValues = 0;
 
 /** The largest `size` of a string value. */
 const MAX_STRING_BYTES = 2 ** 26;
@@ -283,6 +292,8 @@ export class Value<T extends ValueType = ValueType> {
   readonly #view: ElementArray;
   readonly #element: ReturnType<typeof elementType>;
   readonly #text: SharedText | null;
+  /** Whether this object counts as this actor's hold of a string value (see `ValueState.id`). */
+  #held = false;
 
   /**
    * Creates a shared value.
@@ -329,10 +340,16 @@ export class Value<T extends ValueType = ValueType> {
     this.#view = viewOf(this.#element, this.#state.buffer, isText ? 0 : 1);
     this.#text = isText ? new SharedText(this.#state.buffer) : null;
     if (initial !== undefined) this.#store(initial);
-    if (revived !== undefined || this.#text === null) return;
-    if (init !== undefined) this.#text.write(init, "create value");
-    // A string value has a writer's turn that a dead writer can hold: the supervisor frees it.
-    runtime.adopt(this);
+    if (this.#text === null) return;
+    if (revived === undefined) {
+      this.#state.id = `${runtime.pid}.value.${++textValues}`;
+      if (init !== undefined) this.#text.write(init, "create value");
+    } else if (revived.id !== undefined && !revivingForAdoption()) {
+      // A string value has a writer's turn that a dead writer can hold: the supervisor frees it
+      // while some live actor holds the value.
+      this.#held = true;
+      runtime.hold(this, revived.id, false);
+    }
   }
 
   /** The current value. */
@@ -422,6 +439,11 @@ export class Value<T extends ValueType = ValueType> {
 
   /** Describes the value for another actor: its memory, type and lock. */
   [describeHandle](): HandleDescription {
+    const id = this.#state.id;
+    if (id !== undefined && !this.#held && !revivingForAdoption()) {
+      this.#held = true;
+      runtime.hold(this, id, true);
+    }
     return { module: import.meta.url, kind: "Value", data: this.#state as unknown };
   }
 

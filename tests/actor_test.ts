@@ -215,7 +215,7 @@ Deno.test("a bounded mailbox with policy fail throws MailboxFullError when full"
   await actor.send("a");
   await actor.send("b");
   assert.equal(actor.mailboxDepth, 2);
-  assert.throws(() => actor.send("c"), MailboxFullError);
+  await assert.rejects(actor.send("c"), MailboxFullError);
   await go.set();
   assert.deepEqual(await receive({ timeout: 10_000 }), ["a", "b"]);
   await actor.join();

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   activeChildren,
   CloneError,
+  Event,
   Process,
   ProcessStateError,
   TargetNotFoundError,
@@ -123,20 +124,25 @@ Deno.test("join(timeoutMs) returns when time is up, like Python, leaving the pro
   await p.terminate();
 });
 
-Deno.test("misuse throws ProcessStateError with a message saying how to fix it", async () => {
+Deno.test("misuse rejects with ProcessStateError and a message saying how to fix it", async () => {
   const p = new Process({ target: targets.sleepFor, args: [200] });
   await assert.rejects(p.join(), ProcessStateError);
-  assert.throws(() => p.terminate(), ProcessStateError);
-  assert.throws(() => p.send("early"), /not started; call start\(\) first/);
+  await assert.rejects(p.terminate(), ProcessStateError);
+  await assert.rejects(p.kill(), ProcessStateError);
+  await assert.rejects(p.send("early"), /not started; call start\(\) first/);
+  await assert.rejects(p.ask("early"), /not started; call start\(\) first/);
   await p.start();
-  assert.throws(() => p.start(), /already started; a process runs once/);
+  await assert.rejects(p.start(), /already started; a process runs once/);
   assert.throws(() => {
     p.daemon = true;
   }, /set daemon before start\(\)/);
   assert.throws(() => p.close(), /still running; join\(\) or terminate\(\) it first/);
   await p.join();
   p.close();
-  assert.throws(() => p.isAlive(), /closed with close\(\)/);
+  assert.throws(
+    () => p.isAlive(),
+    /^ProcessStateError: Cannot check whether process "Process-\d+" is alive: it was closed/,
+  );
   await assert.rejects(p.join(), ProcessStateError);
 });
 
@@ -161,22 +167,22 @@ Deno.test("a target the worker cannot find rejects start() with TargetNotFoundEr
   await p.join();
 });
 
-Deno.test("an anonymous target is refused at start() before any worker exists", () => {
+Deno.test("an anonymous target is refused at start() before any worker exists", async () => {
   const p = new Process({ target: (() => () => {})() });
-  assert.throws(() => p.start(), TargetNotFoundError);
+  await assert.rejects(p.start(), TargetNotFoundError);
   assert.equal(p.pid, undefined);
 });
 
-Deno.test("arguments and fields that cannot cross are refused with CloneError naming them", () => {
+Deno.test("arguments and fields that cannot cross are refused with CloneError naming them", async () => {
   const p = new Process({ target: targets.report, args: ["x", { callback() {} } as never] });
-  assert.throws(() => p.start(), (error: Error) => {
+  await assert.rejects(p.start(), (error: Error) => {
     assert.ok(error instanceof CloneError);
     assert.match(error.message, /args\[1\]\.callback is a function/);
     return true;
   });
   const greeter = new targets.Greeter(1, "hi");
   (greeter as unknown as { when: unknown }).when = new (class Clock {})();
-  assert.throws(() => greeter.start(), /this\.when is an instance of Clock/);
+  await assert.rejects(greeter.start(), /this\.when is an instance of Clock/);
   assert.equal(greeter.pid, undefined);
 });
 
@@ -210,7 +216,7 @@ Deno.test("receive({ timeout }) rejects with TimeoutError when nothing arrives",
 Deno.test("a message that cannot cross is refused with CloneError and nothing is sent", async () => {
   const p = new Process({ target: targets.echo, args: [1, 0] });
   await p.start();
-  assert.throws(() => p.send({ handler: Symbol("x") }), /message\.handler is a symbol/);
+  await assert.rejects(p.send({ handler: Symbol("x") }), /message\.handler is a symbol/);
   p.send("fine");
   assert.deepEqual(await receiveMany(1), ["fine"]);
   await p.join();
@@ -246,11 +252,13 @@ Deno.test("a child that returns ends its daemonic children and waits for the oth
   await daemonParent.join();
   assert.equal(daemonParent.exitcode, 0);
 
-  const patientParent = new Process({ target: targets.parentOfSleeper, args: [150] });
+  const go = new Event();
+  const patientParent = new Process({ target: targets.parentOfWaiter, args: [go] });
   await patientParent.start();
   await receiveMany(1);
   await patientParent.join(50);
   assert.equal(patientParent.isAlive(), true, "still waiting for its non-daemon child");
+  go.set();
   await patientParent.join();
   assert.equal(patientParent.exitcode, 0);
   assert.equal((await rootSupervisor()).size, 0);
@@ -278,15 +286,20 @@ Deno.test("no zombies: children that are never joined are reaped by the supervis
   assert.ok(children.every((p) => p.exitcode === 0));
 });
 
-Deno.test("await using terminates a process that is still running", async () => {
-  let escaped: Process | undefined;
+Deno.test("await using waits for a running process and terminates a daemonic one, as the program's end does", async () => {
+  let waited: Process | undefined;
+  let daemon: Process | undefined;
   {
-    await using p = new Process({ target: targets.forever });
+    await using p = new Process({ target: targets.sleepFor, args: [100] });
+    await using d = new Process({ target: targets.forever, daemon: true });
     await p.start();
-    escaped = p;
+    await d.start();
+    waited = p;
+    daemon = d;
   }
-  assert.equal(escaped.exitcode, -15);
-  assert.throws(() => escaped.isAlive(), ProcessStateError);
+  assert.equal(waited.exitcode, 0, "the child's work was not cut short");
+  assert.equal(daemon.exitcode, -15);
+  assert.throws(() => waited.isAlive(), ProcessStateError);
 });
 
 Deno.test("toString() reads like Python's repr", async () => {

@@ -52,7 +52,10 @@ Deno.test("bad options are refused with a clear error", () => {
   for (const maxRestarts of [-1, 1.5, Number.NaN, "3"]) {
     assert.throws(create({ maxRestarts, children: [] }), RangeError);
   }
-  assert.throws(create({ periodMs: 0, children: [] }), /periodMs must be a positive number/);
+  assert.throws(
+    create({ periodMs: 0, children: [] }),
+    /periodMs must be a number of milliseconds > 0/,
+  );
   assert.throws(create({ children: "a" }), /children must be an array/);
   assert.throws(create({ children: [{ id: "", target: targets.service }] }), /non-empty string/);
   assert.throws(create({ children: [{ id: "a" }] }), /child "a" needs a target function/);
