@@ -266,7 +266,9 @@ export class Connection<T = unknown> extends SharedHandle<State> {
     // This copy's pending receives go first: the event loop cannot serve them while this blocks.
     channelWaitSync(
       ring.state.words,
-      () => receives.serve() && ((message = ring.tryTake()) !== NOTHING || this.#otherEndGone()),
+      () =>
+        receives.serve() &&
+        this.#tookOrEnded(ring, () => (message = ring.tryTake()) !== NOTHING),
       {},
       "receive on pipe",
     );
@@ -468,7 +470,8 @@ export class Connection<T = unknown> extends SharedHandle<State> {
       const refused = () => accept !== undefined && (ring.peekTag() ?? accept) !== accept;
       return receives.enqueue(
         () =>
-          (message = ring.tryTake(accept, into)) !== NOTHING || this.#otherEndGone() || refused(),
+          this.#tookOrEnded(ring, () => (message = ring.tryTake(accept, into)) !== NOTHING) ||
+          refused(),
         undefined,
         () => {
           if (message === NOTHING && refused()) {
@@ -483,6 +486,18 @@ export class Connection<T = unknown> extends SharedHandle<State> {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * One try of a receive: true once `take` took a message, or once the other end is closed
+   * everywhere and nothing is left. After an empty take that sees the close, it takes again: a
+   * writer's last messages come before its close, and may have arrived between the two looks
+   * (trusting the first take would report EOF over them).
+   */
+  #tookOrEnded(ring: Ring, take: () => boolean): boolean {
+    if (take()) return true;
+    if (!this.#otherEndGone()) return false;
+    return take() || ring.count === 0;
   }
 
   #orEof(message: unknown, action: string): unknown {
