@@ -40,6 +40,7 @@ export class ApplyJob<T> implements Job {
       handles: init.handles,
       owner: this,
       index: 0,
+      start: 0,
       timeout: init.timeout,
       label: init.label,
     };

@@ -126,6 +126,7 @@ export class MapJob<T> implements Job {
         handles,
         owner: this,
         index: this.#taken++,
+        start: this.#itemsTaken,
         timeout: undefined,
         label: this.label,
       };

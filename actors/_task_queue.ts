@@ -32,6 +32,8 @@ export interface Unit {
   readonly owner: UnitOwner;
   /** The chunk's index within its map; 0 for apply. */
   readonly index: number;
+  /** The index of the chunk's first item in the map's input; 0 for apply. */
+  readonly start: number;
   /** Milliseconds the unit may run once a worker takes it; undefined for no limit. */
   readonly timeout: number | undefined;
   /** The task function's name, for error messages. */
