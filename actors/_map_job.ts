@@ -9,6 +9,7 @@ import type { ResultCallbacks } from "./_apply_job.ts";
 import { packValues } from "./_pool_protocol.ts";
 import { type Job, preparePayload, runCallback, type Unit } from "./_task_queue.ts";
 import { runtime } from "./_runtime.ts";
+import { describeValue } from "./_time.ts";
 
 /** Called after each chunk completes: items done so far, and the total once the input is read. */
 export type ProgressCallback = (done: number, total: number | undefined) => void;
@@ -114,11 +115,9 @@ export class MapJob<T> implements Job {
         this.#checkComplete();
         return "done";
       }
-      const { payload, handles } = preparePayload(
-        items,
-        "items",
-        `submit task "${this.label}" to the pool`,
-      );
+      const action = `submit task "${this.label}" to the pool`;
+      if (this.#init.kind === "starmap") checkArgumentLists(items, this.#itemsTaken, action);
+      const { payload, handles } = preparePayload(items, "items", action, this.#itemsTaken);
       unit = {
         fn: this.#init.fn,
         kind: this.#init.kind,
@@ -236,5 +235,20 @@ export class MapJob<T> implements Job {
     this.#exhausted = true;
     this.#result.resolve([]);
     this.#init.wake();
+  }
+}
+
+/**
+ * Checks that each starmap item is an array of arguments, before the worker would spread it.
+ *
+ * @throws {TypeError} Naming the first item that is not.
+ */
+function checkArgumentLists(items: unknown[], offset: number, action: string): void {
+  for (let index = 0; index < items.length; index++) {
+    if (Array.isArray(items[index])) continue;
+    throw new TypeError(
+      `Cannot ${action}: items[${offset + index}] must be an array of the task's arguments ` +
+        `for starmap, got ${describeValue(items[index])}`,
+    );
   }
 }

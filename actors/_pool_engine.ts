@@ -60,6 +60,8 @@ export interface EngineOptions {
   initargs: unknown[];
   maxTasksPerChild: number;
   maxQueue: number;
+  /** Each worker's heap limit in MiB; the default limit when undefined. */
+  maxWorkerMemoryMb: number | undefined;
 }
 
 interface WorkerSlot {
@@ -230,7 +232,12 @@ export class PoolEngine {
       initargs: this.#options.initargs,
       progress,
     };
-    const process = new Process({ target: poolWorkerLoop, args: [config], daemon: true });
+    const process = new Process({
+      target: poolWorkerLoop,
+      args: [config],
+      daemon: true,
+      maxMemoryMb: this.#options.maxWorkerMemoryMb,
+    });
     process.name = process.name.replace(/^Process/, "PoolWorker");
     // A failed start shows as the worker's exit, handled below.
     process.start().catch(() => {});

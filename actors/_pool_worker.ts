@@ -10,6 +10,13 @@
  * with it counted as running. Once the worker is dying (a task called `exit()`, an error nobody
  * caught, a halt), it sends the results it has, starts nothing more and records nothing more.
  *
+ * Units run from macrotasks (`setImmediate`), never from the port's message event or a promise
+ * continuation: Deno 2.9 ends a worker whose heap is full (its resource limits, set by the
+ * supervisor) only when that happens in a macrotask; in a microtask the code running is
+ * dropped and the worker lives on, reporting nothing, so its task would hang instead of
+ * failing. The sync part of every task and of the initializer is covered; what an async task
+ * runs after its first `await` is not (a Deno limit, documented: a `timeout` ends such a task).
+ *
  * It imports only the pool protocol and small shared helpers, never the engine.
  *
  * @module
@@ -66,7 +73,7 @@ export const poolWorkerLoop = task(
     const { poolPort } = await receive(isPortMail) as { poolPort: MessagePort };
     if (config.initializer !== null) {
       const initializer = await loadRef(config.initializer);
-      await initializer(...config.initargs);
+      await inMacrotask(() => initializer(...config.initargs));
     }
     const loop = new UnitLoop(poolPort, new Int32Array(config.progress));
     await loop.finished;
@@ -121,7 +128,10 @@ class UnitLoop {
       case "batch":
         for (const [id, ref] of request.defs) this.#define(id, loadRef(ref));
         for (const group of request.groups) this.#receive(group);
-        if (!this.#running) void this.#drain();
+        if (!this.#running) {
+          this.#running = true;
+          setImmediate(this.#pump);
+        }
         return;
       case "stop":
         this.#stopping = true;
@@ -159,41 +169,72 @@ class UnitLoop {
     }
   }
 
-  async #drain(): Promise<void> {
-    this.#running = true;
+  /**
+   * Runs the units in the inbox, in order, from a macrotask. It returns to the event loop when
+   * a unit needs its function loaded or its handles revived, or when a task returns a promise,
+   * and comes back in a new macrotask once that is settled.
+   */
+  readonly #pump = (): void => {
     try {
       while (!this.#dying && this.#head < this.#inbox.length) {
-        const running = this.#run(this.#inbox[this.#head++]);
-        if (running !== undefined) await running;
+        const unit = this.#inbox[this.#head];
+        const fn = this.#functions.get(unit.fn)!;
+        if (fn instanceof Promise || unit.handles) return this.#prepare(unit, fn);
+        this.#head++;
+        const running = this.#run(unit, fn);
+        if (running !== undefined) return void running.then(this.#resume, this.#fail);
       }
       this.#inbox = [];
       this.#head = 0;
       this.#flush();
-    } catch (error) {
-      this.#die();
-      this.#done.reject(error);
-      return;
-    } finally {
       this.#running = false;
+      if (this.#stopping && !this.#dying) this.#finish();
+    } catch (error) {
+      this.#fail(error);
     }
-    if (this.#stopping && !this.#dying) this.#finish();
+  };
+
+  readonly #resume = (): void => void setImmediate(this.#pump);
+
+  /** A `SystemExit` or an error of the loop: the worker ends with it. */
+  readonly #fail = (error: unknown): void => {
+    this.#die();
+    this.#done.reject(error);
+  };
+
+  /**
+   * Loads the unit's function and revives its handles, then resumes; if either fails, the unit
+   * fails with that error (a function the worker cannot find, for instance).
+   */
+  #prepare(unit: WorkUnit, loading: Callable | Promise<Callable>): void {
+    // The worker waits: what it has goes out now.
+    this.#flush();
+    const payload = unit.handles ? reviveHandles(unit.payload) : unit.payload;
+    Promise.all([loading, payload]).then(([, revived]) => {
+      unit.payload = revived;
+      unit.handles = false;
+      this.#resume();
+    }, (error) => {
+      this.#head++;
+      runtime.haltIfReaped();
+      Atomics.add(this.#progress, PROGRESS_STARTED, 1);
+      this.#record(unit, performance.now(), false, error);
+      this.#resume();
+    });
   }
 
   /**
-   * Runs one unit and records its result: synchronously, unless the function is still loading,
-   * the payload holds handles or the task returns a promise. Only a `SystemExit` escapes.
+   * Runs one unit and records its result, synchronously unless the task returns a promise.
+   * Only a `SystemExit` escapes.
    */
-  #run(unit: WorkUnit): Promise<void> | undefined {
+  #run(unit: WorkUnit, fn: Callable): Promise<void> | undefined {
     // A worker told to halt while it runs a batch stops here (the exit hook sends the results).
     runtime.haltIfReaped();
     Atomics.add(this.#progress, PROGRESS_STARTED, 1);
     const started = performance.now();
     let outcome: unknown;
     try {
-      const fn = this.#functions.get(unit.fn)!;
-      outcome = fn instanceof Promise || unit.handles
-        ? this.#callLater(fn, unit)
-        : this.#call(fn, unit.kind, unit.payload);
+      outcome = this.#call(fn, unit.kind, unit.payload);
     } catch (error) {
       this.#record(unit, started, false, error);
       return;
@@ -208,12 +249,6 @@ class UnitLoop {
       (value) => this.#record(unit, started, true, value),
       (error) => this.#record(unit, started, false, error),
     );
-  }
-
-  async #callLater(loading: Callable | Promise<Callable>, unit: WorkUnit): Promise<unknown> {
-    const fn = await loading;
-    const args = unit.handles ? await reviveHandles(unit.payload) : unit.payload;
-    return await this.#call(fn, unit.kind, args);
   }
 
   /**
@@ -364,4 +399,17 @@ function invoke(fn: Callable, kind: UnitKind, item: unknown): unknown {
 function needsCheck(value: unknown): boolean {
   const type = typeof value;
   return (type === "object" && value !== null) || type === "function" || type === "symbol";
+}
+
+/** Calls `fn` from a macrotask, where Deno notices a full heap (see the module doc). */
+function inMacrotask<T>(fn: () => T): Promise<Awaited<T>> {
+  return new Promise((resolve, reject) =>
+    setImmediate(() => {
+      try {
+        resolve(fn() as Awaited<T>);
+      } catch (error) {
+        reject(error);
+      }
+    })
+  );
 }

@@ -111,6 +111,7 @@ export interface LaunchPayload {
   target: TargetRef | null;
   args: unknown[];
   fields: Record<string, unknown>;
+  maxMemoryMb?: number;
 }
 
 const KEEPALIVE_PERIOD_MS = 2 ** 30;

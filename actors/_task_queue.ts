@@ -159,7 +159,8 @@ function isPrimitive(value: unknown): boolean {
 
 /**
  * Checks that `values` can cross to a worker and encodes the handles in them. Plain primitives
- * (the common case of tiny tasks) skip both steps.
+ * (the common case of tiny tasks) skip both steps. Errors name the value as `label[index]`,
+ * counting from `offset` (a chunk's place in its map's input).
  *
  * @throws {CloneError} Naming the first value that cannot cross.
  */
@@ -167,9 +168,14 @@ export function preparePayload(
   values: unknown[],
   label: string,
   action: string,
+  offset = 0,
 ): { payload: unknown[]; handles: boolean } {
   if (values.every(isPrimitive)) return { payload: values, handles: false };
-  assertCloneable(values, label, action);
+  for (let index = 0; index < values.length; index++) {
+    if (!isPrimitive(values[index])) {
+      assertCloneable(values[index], `${label}[${offset + index}]`, action);
+    }
+  }
   return { payload: encodeHandles(values), handles: true };
 }
 

@@ -48,7 +48,10 @@ control.on("message", (command: HostCommand) => {
       void become(command.spec);
       return;
     case "halt":
-      process.exit(0);
+      // From a macrotask: with resource limits set (see the root supervisor), Deno 2.9 can
+      // swallow an exit requested from a message event while `setImmediate` callbacks are
+      // queued (the pool's workers run on them), and the worker would live on, unreported.
+      setImmediate(() => process.exit(0));
       return;
     case "answer":
       calls.settle(command);

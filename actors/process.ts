@@ -10,6 +10,7 @@ import {
   runtime,
 } from "./_runtime.ts";
 import { refFor } from "./_target.ts";
+import { checkInteger } from "./_time.ts";
 import type { ActorRef, AskOptions, SendOptions } from "./actor_ref.ts";
 import { ProcessStateError } from "./errors.ts";
 import type { MailboxOptions } from "./mailbox_options.ts";
@@ -45,6 +46,16 @@ export interface ProcessOptions<A extends unknown[]> {
    * Bounds the process's mailbox; unbounded when omitted.
    */
   mailbox?: MailboxOptions;
+  /**
+   * The most memory, in MiB, the process's JavaScript heap may hold (V8's old generation;
+   * `ArrayBuffer` contents do not count). A process that needs more ends with exitcode 1 and
+   * an `ERR_WORKER_OUT_OF_MEMORY` error; the program goes on. Whatever the limit, a process out
+   * of memory never aborts the program. When the program runs with
+   * `--v8-flags=--max-old-space-size=N`, that flag sets every heap's limit instead.
+   *
+   * @default {the main program's heap limit}
+   */
+  maxMemoryMb?: number;
 }
 
 /**
@@ -89,6 +100,7 @@ export class Process<A extends unknown[] = unknown[]> {
   #child: ChildRecord | null = null;
   #closed = false;
   #mailbox: Int32Array;
+  #maxMemoryMb: number | undefined;
   #ref: ActorRef | null = null;
 
   /**
@@ -96,9 +108,10 @@ export class Process<A extends unknown[] = unknown[]> {
    *
    * @param options The target, its arguments, a name and the daemon flag.
    * @throws {TypeError} If `target` is not a function or `args` is not an array.
+   * @throws {RangeError} If `maxMemoryMb` is not an integer from 1 to 2**20 (1 TiB).
    */
   constructor(options: ProcessOptions<A> = {}) {
-    const { target, args = [] as unknown as A, name, daemon, mailbox } = options;
+    const { target, args = [] as unknown as A, name, daemon, mailbox, maxMemoryMb } = options;
     if (target !== undefined && typeof target !== "function") {
       throw new TypeError(`Cannot create process: target must be a function, got ${typeof target}`);
     }
@@ -110,6 +123,9 @@ export class Process<A extends unknown[] = unknown[]> {
     this.#target = target as ((...args: unknown[]) => unknown) | undefined;
     this.#args = args;
     this.#mailbox = mailboxWords(mailbox);
+    this.#maxMemoryMb = maxMemoryMb === undefined
+      ? undefined
+      : checkInteger(maxMemoryMb, "create process", "maxMemoryMb", { min: 1, max: 2 ** 20 });
     this.#isSelf = runtime.takeSelfBinding();
     if (this.#isSelf) {
       this.#identity = [...runtime.identity];
@@ -231,6 +247,7 @@ export class Process<A extends unknown[] = unknown[]> {
         ...refs,
         args: encodeHandles(this.#args, pid),
         fields: encodeHandles(fields, pid),
+        maxMemoryMb: this.#maxMemoryMb,
       }),
     );
     return runtime.waitFor(this.#child.started.promise);
