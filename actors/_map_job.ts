@@ -32,6 +32,8 @@ export interface MapInit {
   onProgress: ProgressCallback | undefined;
   /** Tells the engine that the job may have more units (its window opened). */
   wake: () => void;
+  /** Picks the worker a chunk holding handles will run on (see `preparePayload`). */
+  recipientFor: () => number | undefined;
 }
 
 type Chunker = (count: number) => unknown[];
@@ -117,12 +119,19 @@ export class MapJob<T> implements Job {
       }
       const action = `submit task "${this.label}" to the pool`;
       if (this.#init.kind === "starmap") checkArgumentLists(items, this.#itemsTaken, action);
-      const { payload, handles } = preparePayload(items, "items", action, this.#itemsTaken);
+      const { payload, handles, recipient } = preparePayload(
+        items,
+        "items",
+        action,
+        this.#init.recipientFor,
+        this.#itemsTaken,
+      );
       unit = {
         fn: this.#init.fn,
         kind: this.#init.kind,
         payload: handles ? payload : packValues(payload),
         handles,
+        recipient,
         owner: this,
         index: this.#taken++,
         start: this.#itemsTaken,

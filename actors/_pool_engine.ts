@@ -101,6 +101,7 @@ export class PoolEngine {
   #state: State = "running";
   #brokenReason = "";
   #dispatchScheduled = false;
+  #nextRecipient = 0;
   /** Milliseconds a unit takes in a worker, averaged; undefined until the first results. */
   #unitMs: number | undefined;
   readonly #onUnload = () => void this.terminate();
@@ -182,6 +183,20 @@ export class PoolEngine {
     this.#queue.addSource(job);
     this.#scheduleDispatch();
   }
+
+  /**
+   * The pid of the worker a task whose arguments hold handles will run on, chosen in turn among
+   * the workers that take tasks; undefined if none does right now (the handles then count
+   * their holder when the worker revives them).
+   */
+  readonly recipientFor = (): number | undefined => {
+    const candidates = [...this.#slots].filter((slot) =>
+      !slot.stopping && !slot.exited && slot.assigned < this.#options.maxTasksPerChild
+    );
+    if (candidates.length === 0) return undefined;
+    this.#nextRecipient = (this.#nextRecipient + 1) % candidates.length;
+    return candidates[this.#nextRecipient].process.pid!;
+  };
 
   /** A job may have more units to give (its consumer made room). */
   wake(): void {
@@ -296,17 +311,20 @@ export class PoolEngine {
     return Math.max(1, Math.min(MAX_INFLIGHT, Math.floor(TARGET_INFLIGHT_MS / this.#unitMs)));
   }
 
-  /** Sends `slot` the next units, in queue order, up to its capacity. */
+  /**
+   * Sends `slot` the next units, in queue order, up to its capacity. Units for any worker count
+   * toward `maxTasksPerChild`; those whose handles were given to this worker run on it anyway.
+   */
   #fill(slot: WorkerSlot): void {
     if (slot.stopping || slot.exited || slot.timer !== undefined) return;
+    const pid = slot.process.pid!;
     const inflight = slot.inflight.length - slot.head;
-    let room = Math.min(
-      this.#capacity() - inflight,
-      this.#options.maxTasksPerChild - slot.assigned,
-    );
+    let room = this.#capacity() - inflight;
+    let roomForAny = this.#options.maxTasksPerChild - slot.assigned;
     const units: Unit[] = [];
     while (room > 0) {
-      const unit = this.#queue.peek();
+      const onlyMine = roomForAny <= 0;
+      const unit = this.#queue.peek(pid, onlyMine);
       if (unit === undefined) break;
       if (unit.timeout !== undefined) {
         // A unit with a time limit runs alone on a ready worker, so its timer measures only its
@@ -314,9 +332,10 @@ export class PoolEngine {
         if (inflight + units.length > 0 || !slot.ready) break;
         room = 1;
       }
-      this.#queue.shift();
+      this.#queue.shift(pid, onlyMine);
       units.push(unit);
       room--;
+      if (unit.recipient === undefined) roomForAny--;
       if (unit.timeout !== undefined) break;
     }
     if (units.length > 0) this.#send(slot, units);
@@ -439,7 +458,16 @@ export class PoolEngine {
         if (unit.owner.done) continue;
         unit.owner.rejectUnit(unit, diedError(unit.label, process, index < done));
       }
-      this.#queue.requeue(lost.slice(Math.max(0, started)));
+      const unstarted = lost.slice(Math.max(0, started));
+      this.#queue.requeue(unstarted.filter((unit) => unit.recipient === undefined));
+      // Units whose handles were given to this worker cannot run on another.
+      const stranded = [
+        ...unstarted.filter((unit) => unit.recipient !== undefined),
+        ...this.#queue.takeFor(process.pid!),
+      ];
+      for (const unit of stranded) {
+        if (!unit.owner.done) unit.owner.rejectUnit(unit, strandedError(unit.label, process));
+      }
       if (this.#needsWorker()) this.#spawn();
       this.#dispatch();
     }
@@ -458,8 +486,9 @@ export class PoolEngine {
   /** A worker retires after its last allowed task, or when a closed pool has nothing left. */
   #shouldRetire(slot: WorkerSlot): boolean {
     if (slot.stopping || slot.exited || slot.inflight.length > slot.head) return false;
-    return slot.assigned >= this.#options.maxTasksPerChild ||
-      (this.#state === "closed" && this.#queue.idle);
+    if (this.#state === "closed" && this.#queue.idle) return true;
+    return slot.assigned >= this.#options.maxTasksPerChild &&
+      !this.#queue.hasFor(slot.process.pid!);
   }
 
   #retire(slot: WorkerSlot): void {
@@ -542,6 +571,16 @@ function argumentsEndToEnd(units: Unit[]): { arity: number; args: WireValues } |
 /** A unit's result as its owner takes it: a chunk's values unpacked. */
 function valueOf(unit: Unit, value: unknown): unknown {
   return unit.kind === "apply" ? value : unpackValues(value as WireValues);
+}
+
+/** The error of a unit that had to run on a worker that died before it started it. */
+function strandedError(label: string, process: Process): WorkerDiedError {
+  return new WorkerDiedError(
+    `Task "${label}" failed: pool worker "${process.name}" (pid ${process.pid}) died with ` +
+      `exitcode ${process.exitcode} before it started it; the handles among its arguments ` +
+      "were given to that worker, so it could not run on another: submit it again",
+    { cause: process.error ?? undefined },
+  );
 }
 
 /**

@@ -162,3 +162,16 @@ function reviveTree(value: unknown): unknown {
   for (const key of Object.keys(value)) copy[key] = reviveTree(value[key]);
   return copy;
 }
+
+/**
+ * True if `value` holds a handle where {@linkcode encodeHandles} looks for them (at any depth of
+ * arrays and plain objects). Cycles are fine. Values without handles need no encoding, so they
+ * cross with structured clone's full fidelity.
+ */
+export function containsHandles(value: unknown, seen: Set<object> = new Set()): boolean {
+  if (isPortable(value)) return true;
+  if (!isPlainContainer(value) || seen.has(value)) return false;
+  seen.add(value);
+  for (const item of Object.values(value)) if (containsHandles(item, seen)) return true;
+  return false;
+}

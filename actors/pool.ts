@@ -593,8 +593,16 @@ export class Pool {
       }
       : {};
     const fnId = this.#engine.functionId(fn, label);
-    const { payload, handles } = preparePayload(args, "args", `${action} to the pool`);
-    const job = new ApplyJob<Awaited<R>>({ fn: fnId, label, payload, handles, timeout }, callbacks);
+    const { payload, handles, recipient } = preparePayload(
+      args,
+      "args",
+      `${action} to the pool`,
+      this.#engine.recipientFor,
+    );
+    const job = new ApplyJob<Awaited<R>>(
+      { fn: fnId, label, payload, handles, recipient, timeout },
+      callbacks,
+    );
     return { job, signal };
   }
 
@@ -641,6 +649,7 @@ export class Pool {
       window: mode === "all" ? Infinity : this.#readAhead,
       onProgress,
       wake: () => this.#engine.wake(),
+      recipientFor: this.#engine.recipientFor,
     }, callbacks);
     this.#engine.submit(job, signal, true);
     return job;
