@@ -364,14 +364,9 @@ export class PoolEngine {
   }
 
   #timeOut(slot: WorkerSlot, unit: Unit): void {
-    unit.owner.rejectUnit(
-      unit,
-      new TaskTimeoutError(
-        `Task "${unit.label}" timed out after ${unit.timeout} ms; its worker ` +
-          `"${slot.process.name}" was killed and will be replaced`,
-      ),
-    );
-    // Nothing else can stop a running function. The timer stays set: the slot takes no work.
+    unit.owner.rejectUnit(unit, timeoutError(unit, slot));
+    // Nothing else can stop a running function: the worker takes no more work.
+    slot.stopping = true;
     slot.process.kill().catch(() => {});
   }
 
@@ -398,6 +393,11 @@ export class PoolEngine {
           if (unit.timeout !== undefined) {
             stopTimer(slot.timer);
             slot.timer = undefined;
+            // It ran alone, so busyMs is its run: past the limit, it timed out, even if this
+            // thread was too busy to notice before its result came.
+            if (!unit.owner.done && reply.busyMs > unit.timeout) {
+              unit.owner.rejectUnit(unit, timeoutError(unit, slot, reply.busyMs));
+            }
           }
           if (unit.owner.done) continue;
           const error = errors?.get(position);
@@ -571,6 +571,17 @@ function argumentsEndToEnd(units: Unit[]): { arity: number; args: WireValues } |
 /** A unit's result as its owner takes it: a chunk's values unpacked. */
 function valueOf(unit: Unit, value: unknown): unknown {
   return unit.kind === "apply" ? value : unpackValues(value as WireValues);
+}
+
+/** The error of a unit over its time limit; `ranMs` if it finished, late. */
+function timeoutError(unit: Unit, slot: WorkerSlot, ranMs?: number): TaskTimeoutError {
+  return new TaskTimeoutError(
+    ranMs === undefined
+      ? `Task "${unit.label}" timed out after ${unit.timeout} ms; its worker ` +
+        `"${slot.process.name}" was killed and will be replaced`
+      : `Task "${unit.label}" timed out: it ran ${Math.round(ranMs)} ms, past its timeout of ` +
+        `${unit.timeout} ms`,
+  );
 }
 
 /** The error of a unit that had to run on a worker that died before it started it. */
