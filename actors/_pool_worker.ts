@@ -24,6 +24,7 @@
 import process from "node:process";
 import type { MessagePort } from "node:worker_threads";
 import { assertCloneable } from "./_clone.ts";
+import { inMacrotask } from "./_macrotask.ts";
 import {
   isPortMail,
   packValues,
@@ -399,17 +400,4 @@ function invoke(fn: Callable, kind: UnitKind, item: unknown): unknown {
 function needsCheck(value: unknown): boolean {
   const type = typeof value;
   return (type === "object" && value !== null) || type === "function" || type === "symbol";
-}
-
-/** Calls `fn` from a macrotask, where Deno notices a full heap (see the module doc). */
-function inMacrotask<T>(fn: () => T): Promise<Awaited<T>> {
-  return new Promise((resolve, reject) =>
-    setImmediate(() => {
-      try {
-        resolve(fn() as Awaited<T>);
-      } catch (error) {
-        reject(error);
-      }
-    })
-  );
 }

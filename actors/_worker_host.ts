@@ -14,6 +14,7 @@ import { describe, reviveHandles } from "./_portable.ts";
 import type { ActorSpec, HostCommand, HostReport } from "./_protocol.ts";
 import { runtime, type SupervisorLink, WorkerCalls } from "./_runtime.ts";
 import { serializeError } from "./_serialized_error.ts";
+import { inMacrotask } from "./_macrotask.ts";
 import { loadRef } from "./_target.ts";
 import { SystemExit, TargetNotFoundError } from "./errors.ts";
 import { Process } from "./process.ts";
@@ -90,7 +91,7 @@ async function become(spec: ActorSpec): Promise<void> {
   }
   report({ type: "started" });
   try {
-    await self.run();
+    await inMacrotask(() => self.run());
   } catch (thrown) {
     return finish({ thrown });
   }

@@ -57,10 +57,13 @@ export interface PoolOptions {
   /**
    * The most memory, in MiB, each worker's JavaScript heap may hold (V8's old generation;
    * `ArrayBuffer` contents do not count). A task that needs more ends its worker: the task
-   * fails with `WorkerDiedError` (its `cause` says the heap was full), the worker is replaced
-   * and the program goes on. Whatever the limit, a worker out of memory never aborts the
-   * program. When the program runs with `--v8-flags=--max-old-space-size=N`, that flag sets
-   * every heap's limit instead. Python's pool has no such option.
+   * fails with `WorkerDiedError` (its `cause`: "Worker terminated due to reaching memory limit"),
+   * the worker is replaced and the program goes on. Whatever the limit, a worker out of memory
+   * no longer aborts the program. One Deno 2.9 limit: the heap must fill in the synchronous part
+   * of a task; if it fills in what an async task runs after an `await`, Deno drops that code
+   * silently and the task never settles, so give such tasks a `timeout`. When the program runs
+   * with `--v8-flags=--max-old-space-size=N`, that flag sets every heap's limit instead. Python's
+   * pool has no such option.
    *
    * @default {the main program's heap limit}
    */
@@ -72,9 +75,13 @@ export interface ApplyOptions {
   /** Cancels the task if it has not started yet; its result then rejects with the reason. */
   signal?: AbortSignal;
   /**
-   * Milliseconds the task may run once a worker takes it. After that its result rejects with
-   * `TaskTimeoutError`, and its worker is killed and replaced (nothing else can stop a running
-   * function).
+   * Milliseconds the task may run once a worker takes it (`Infinity`: no limit). After that its
+   * result rejects with `TaskTimeoutError` and its worker is killed and replaced; a task whose
+   * result comes back after running longer fails the same way. An async task stops there. A
+   * synchronous one cannot be stopped (Deno cannot interrupt a thread in synchronous code): its
+   * thread runs on until the function returns, no longer counted as a worker, never waited for
+   * by `close()` and `join()`, and halting as soon as it touches shared state (a lock, a queue)
+   * or returns.
    *
    * @default {no limit}
    */
@@ -122,8 +129,16 @@ export interface MapAsyncOptions<T> extends MapOptions {
  * Task functions resolve as {@linkcode Process} targets do: exported from the main module or
  * registered with `task(import.meta, fn)`; results are typed from the function. Unlike
  * Python's pool, a worker that dies is replaced and only the task it was running fails (with
- * `WorkerDiedError`), so nothing ever hangs. Tiny tasks are batched: no message round trip per
- * task.
+ * `WorkerDiedError`), so nothing ever hangs: a task gets its own result, its own error, or that
+ * `WorkerDiedError`, exactly once, with its callback called once. Tiny tasks are batched: no
+ * message round trip per task.
+ *
+ * A task whose arguments hold handles (pipe ends, queues, locks, shared values) is given, when
+ * it is submitted, to the worker that will run it: that worker holds them at once, so the
+ * submitter may close its own copy of a pipe end right away, as after `Process.start()`. Such a
+ * task runs on that worker even past `maxTasksPerChild`, and fails with `WorkerDiedError` if the
+ * worker dies before starting it. A worker keeps the pipe ends it was given until it exits:
+ * `close()` them in the task when done.
  *
  * `await using` terminates the pool at the end of the scope, as Python's `with Pool() as p:`.
  *
@@ -215,12 +230,17 @@ export class Pool {
    * @param fn A named task function, exported from the main module or registered with `task`.
    * @param args Its arguments: plain data and handles.
    * @param options An abort `signal` and a `timeout` in milliseconds.
-   * @returns The task's result.
-   * @throws {PoolStateError} If the pool was closed or terminated.
-   * @throws {CloneError} If an argument cannot cross to a worker.
-   * @throws {TargetNotFoundError} If `fn` is an anonymous function.
-   * @throws {Error} Rejects with the task's own error, `WorkerDiedError`, `TaskTimeoutError`,
-   * `PoolTerminatedError`, or the abort reason.
+   * @returns The task's result. Every failure rejects it; nothing is thrown at the call.
+   * @throws {PoolStateError} Rejects with it if the pool was closed or terminated.
+   * @throws {CloneError} Rejects with it if an argument cannot cross to a worker (a function,
+   * a class instance...), naming it, before the task is submitted.
+   * @throws {TargetNotFoundError} Rejects with it if `fn` is an anonymous function.
+   * @throws {TypeError} Rejects with it if `args` is not an array or an option has the wrong
+   * type (a `signal` that is not an `AbortSignal`).
+   * @throws {RangeError} Rejects with it if `timeout` is negative or NaN.
+   * @throws {Error} Rejects with the task's own error, `CloneError` for a result that cannot
+   * cross back, `WorkerDiedError`, `TaskTimeoutError`, `PoolTerminatedError`, or the abort
+   * reason.
    *
    * @example
    * ```ts
@@ -255,11 +275,14 @@ export class Pool {
    * @param fn A named task function, exported from the main module or registered with `task`.
    * @param args Its arguments: plain data and handles.
    * @param options `callback`, `errorCallback`, an abort `signal` and a `timeout`.
-   * @returns The task's {@linkcode AsyncResult}.
+   * @returns The task's {@linkcode AsyncResult}. It is returned at once, so bad input throws
+   * here, as Python's `apply_async` raises; the task's own failures reach the result.
    * @throws {PoolStateError} If the pool was closed or terminated.
    * @throws {PoolQueueFullError} If `maxQueue` tasks are already waiting.
-   * @throws {CloneError} If an argument cannot cross to a worker.
+   * @throws {CloneError} If an argument cannot cross to a worker, naming it.
    * @throws {TargetNotFoundError} If `fn` is an anonymous function.
+   * @throws {TypeError} If `args` is not an array or an option has the wrong type.
+   * @throws {RangeError} If `timeout` is negative or NaN.
    *
    * @example Results arrive through a callback, in the submitting actor
    * ```ts
@@ -295,12 +318,16 @@ export class Pool {
    * @param fn A named task function of one argument.
    * @param iterable The items.
    * @param options `chunksize`, an abort `signal` and an `onProgress` callback.
-   * @returns The results, in input order.
-   * @throws {PoolStateError} If the pool was closed or terminated.
-   * @throws {RangeError} If `chunksize` is not a positive integer.
-   * @throws {TargetNotFoundError} If `fn` is an anonymous function.
-   * @throws {Error} Rejects with the first task error, `CloneError` for an item that cannot
-   * cross, `WorkerDiedError`, `PoolTerminatedError`, or the abort reason.
+   * @returns The results, in input order. Every failure rejects it; nothing is thrown at the
+   * call.
+   * @throws {PoolStateError} Rejects with it if the pool was closed or terminated.
+   * @throws {RangeError} Rejects with it if `chunksize` is not a positive integer.
+   * @throws {TypeError} Rejects with it if the items are not iterable or an option has the
+   * wrong type.
+   * @throws {TargetNotFoundError} Rejects with it if `fn` is an anonymous function.
+   * @throws {Error} Rejects with the first task error, the error the iterable throws,
+   * `CloneError` for an item or a result that cannot cross, `WorkerDiedError`,
+   * `PoolTerminatedError`, or the abort reason.
    *
    * @example
    * ```ts
@@ -366,10 +393,8 @@ export class Pool {
    * @param fn A named task function.
    * @param iterable Argument lists.
    * @param options `chunksize`, an abort `signal` and an `onProgress` callback.
-   * @returns The results, in input order.
-   * @throws {PoolStateError} If the pool was closed or terminated.
-   * @throws {RangeError} If `chunksize` is not a positive integer.
-   * @throws {TargetNotFoundError} If `fn` is an anonymous function.
+   * @returns The results, in input order. Every failure rejects it.
+   * @throws {TypeError} Rejects with it if an item is not an array of arguments.
    * @throws {Error} Rejects as {@linkcode Pool.prototype.map} does.
    *
    * @example
@@ -542,8 +567,8 @@ export class Pool {
    * submitted work is done.
    *
    * @returns A promise that resolves once every worker has exited.
-   * @throws {PoolStateError} If the pool is still running: call `close()` or `terminate()`
-   * first.
+   * @throws {PoolStateError} Rejects with it if the pool is still running: call `close()` or
+   * `terminate()` first.
    *
    * @example
    * ```ts
