@@ -75,13 +75,13 @@ export interface ApplyOptions {
   /** Cancels the task if it has not started yet; its result then rejects with the reason. */
   signal?: AbortSignal;
   /**
-   * Milliseconds the task may run once a worker takes it (`Infinity`: no limit). After that its
-   * result rejects with `TaskTimeoutError` and its worker is killed and replaced; a task whose
-   * result comes back after running longer fails the same way. An async task stops there. A
-   * synchronous one cannot be stopped (Deno cannot interrupt a thread in synchronous code): its
-   * thread runs on until the function returns, no longer counted as a worker, never waited for
-   * by `close()` and `join()`, and halting as soon as it touches shared state (a lock, a queue)
-   * or returns.
+   * Milliseconds the task may run once a worker takes it (`Infinity`: no limit), loading the
+   * task's module included the first time that worker runs it. After that its result rejects
+   * with `TaskTimeoutError` and its worker is killed and replaced; a task whose result comes
+   * back after running longer fails the same way. An async task stops there. A synchronous one
+   * cannot be stopped (Deno cannot interrupt a thread in synchronous code): its thread runs on
+   * until the function returns, no longer counted as a worker, never waited for by `close()`
+   * and `join()`, and halting as soon as it touches shared state (a lock, a queue) or returns.
    *
    * @default {no limit}
    */
