@@ -19,6 +19,7 @@ export interface ApplyInit {
   label: string;
   payload: unknown[];
   handles: boolean;
+  recipient: number | undefined;
   timeout: number | undefined;
 }
 
@@ -38,8 +39,10 @@ export class ApplyJob<T> implements Job {
       kind: "apply",
       payload: init.payload,
       handles: init.handles,
+      recipient: init.recipient,
       owner: this,
       index: 0,
+      start: 0,
       timeout: init.timeout,
       label: init.label,
     };

@@ -9,6 +9,7 @@ import type { ResultCallbacks } from "./_apply_job.ts";
 import { packValues } from "./_pool_protocol.ts";
 import { type Job, preparePayload, runCallback, type Unit } from "./_task_queue.ts";
 import { runtime } from "./_runtime.ts";
+import { describeValue } from "./_time.ts";
 
 /** Called after each chunk completes: items done so far, and the total once the input is read. */
 export type ProgressCallback = (done: number, total: number | undefined) => void;
@@ -31,6 +32,8 @@ export interface MapInit {
   onProgress: ProgressCallback | undefined;
   /** Tells the engine that the job may have more units (its window opened). */
   wake: () => void;
+  /** Picks the worker a chunk holding handles will run on (see `preparePayload`). */
+  recipientFor: () => number | undefined;
 }
 
 type Chunker = (count: number) => unknown[];
@@ -114,18 +117,24 @@ export class MapJob<T> implements Job {
         this.#checkComplete();
         return "done";
       }
-      const { payload, handles } = preparePayload(
+      const action = `submit task "${this.label}" to the pool`;
+      if (this.#init.kind === "starmap") checkArgumentLists(items, this.#itemsTaken, action);
+      const { payload, handles, recipient } = preparePayload(
         items,
         "items",
-        `submit task "${this.label}" to the pool`,
+        action,
+        this.#init.recipientFor,
+        this.#itemsTaken,
       );
       unit = {
         fn: this.#init.fn,
         kind: this.#init.kind,
         payload: handles ? payload : packValues(payload),
         handles,
+        recipient,
         owner: this,
         index: this.#taken++,
+        start: this.#itemsTaken,
         timeout: undefined,
         label: this.label,
       };
@@ -235,5 +244,20 @@ export class MapJob<T> implements Job {
     this.#exhausted = true;
     this.#result.resolve([]);
     this.#init.wake();
+  }
+}
+
+/**
+ * Checks that each starmap item is an array of arguments, before the worker would spread it.
+ *
+ * @throws {TypeError} Naming the first item that is not.
+ */
+function checkArgumentLists(items: unknown[], offset: number, action: string): void {
+  for (let index = 0; index < items.length; index++) {
+    if (Array.isArray(items[index])) continue;
+    throw new TypeError(
+      `Cannot ${action}: items[${offset + index}] must be an array of the task's arguments ` +
+        `for starmap, got ${describeValue(items[index])}`,
+    );
   }
 }

@@ -3,9 +3,13 @@
  * in batches sized from how long units take, matches results to units, and handles every way a
  * worker can end. It lives in the actor that created the pool, so callbacks run there.
  *
+ * Units are numbered per worker in the order they are sent, and results come back tagged with
+ * those numbers (see `PoolReply`), so a result can only ever land on its own unit.
+ *
  * A dead worker is seen through its `Process` record. The units it had been sent are split by
- * the shared progress counter: those it had started fail with {@linkcode WorkerDiedError}, those
- * it never started go back to the front of the queue, and a replacement worker is started.
+ * the shared progress counters: the results it sent are awaited; the unit it was running (at
+ * most one) and any whose results died with it fail with {@linkcode WorkerDiedError}; those it
+ * never started go back to the front of the queue; and a replacement worker is started.
  *
  * @module
  */
@@ -15,6 +19,7 @@ import {
   type PoolReply,
   type PoolRequest,
   type PoolWorkerConfig,
+  PROGRESS_DONE,
   PROGRESS_SENT,
   PROGRESS_STARTED,
   PROGRESS_WORDS,
@@ -25,6 +30,7 @@ import {
 import { poolWorkerLoop } from "./_pool_worker.ts";
 import type { MailEnvelope, TargetRef } from "./_protocol.ts";
 import { runtime } from "./_runtime.ts";
+import { startTimer, stopTimer, type Timer } from "./_time.ts";
 import { deserializeError } from "./_serialized_error.ts";
 import { refFor } from "./_target.ts";
 import { type Job, TaskQueue, type Unit } from "./_task_queue.ts";
@@ -54,6 +60,8 @@ export interface EngineOptions {
   initargs: unknown[];
   maxTasksPerChild: number;
   maxQueue: number;
+  /** Each worker's heap limit in MiB; the default limit when undefined. */
+  maxWorkerMemoryMb: number | undefined;
 }
 
 interface WorkerSlot {
@@ -61,10 +69,10 @@ interface WorkerSlot {
   readonly port: MessagePort;
   readonly progress: Int32Array;
   readonly knownFunctions: Set<number>;
-  /** Units sent and not yet answered, oldest first from `head`. */
+  /** Units sent and not yet answered, oldest first from `head`: unit `delivered` first. */
   inflight: Unit[];
   head: number;
-  /** Units answered. */
+  /** Units answered: the number of the next unit to answer. */
   delivered: number;
   /** Units sent, for `maxTasksPerChild`. */
   assigned: number;
@@ -72,7 +80,7 @@ interface WorkerSlot {
   stopping: boolean;
   exited: boolean;
   /** The timer of a unit with a time limit; the worker gets nothing else meanwhile. */
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: Timer | undefined;
   /** After the exit: waits for results still in the link. */
   grace: ReturnType<typeof setTimeout> | undefined;
   buried: boolean;
@@ -93,6 +101,7 @@ export class PoolEngine {
   #state: State = "running";
   #brokenReason = "";
   #dispatchScheduled = false;
+  #nextRecipient = 0;
   /** Milliseconds a unit takes in a worker, averaged; undefined until the first results. */
   #unitMs: number | undefined;
   readonly #onUnload = () => void this.terminate();
@@ -175,6 +184,20 @@ export class PoolEngine {
     this.#scheduleDispatch();
   }
 
+  /**
+   * The pid of the worker a task whose arguments hold handles will run on, chosen in turn among
+   * the workers that take tasks; undefined if none does right now (the handles then count
+   * their holder when the worker revives them).
+   */
+  readonly recipientFor = (): number | undefined => {
+    const candidates = [...this.#slots].filter((slot) =>
+      !slot.stopping && !slot.exited && slot.assigned < this.#options.maxTasksPerChild
+    );
+    if (candidates.length === 0) return undefined;
+    this.#nextRecipient = (this.#nextRecipient + 1) % candidates.length;
+    return candidates[this.#nextRecipient].process.pid!;
+  };
+
   /** A job may have more units to give (its consumer made room). */
   wake(): void {
     this.#scheduleDispatch();
@@ -224,7 +247,12 @@ export class PoolEngine {
       initargs: this.#options.initargs,
       progress,
     };
-    const process = new Process({ target: poolWorkerLoop, args: [config], daemon: true });
+    const process = new Process({
+      target: poolWorkerLoop,
+      args: [config],
+      daemon: true,
+      maxMemoryMb: this.#options.maxWorkerMemoryMb,
+    });
     process.name = process.name.replace(/^Process/, "PoolWorker");
     // A failed start shows as the worker's exit, handled below.
     process.start().catch(() => {});
@@ -283,26 +311,31 @@ export class PoolEngine {
     return Math.max(1, Math.min(MAX_INFLIGHT, Math.floor(TARGET_INFLIGHT_MS / this.#unitMs)));
   }
 
-  /** Sends `slot` the next units, in queue order, up to its capacity. */
+  /**
+   * Sends `slot` the next units, in queue order, up to its capacity. Units for any worker count
+   * toward `maxTasksPerChild`; those whose handles were given to this worker run on it anyway.
+   */
   #fill(slot: WorkerSlot): void {
     if (slot.stopping || slot.exited || slot.timer !== undefined) return;
+    const pid = slot.process.pid!;
     const inflight = slot.inflight.length - slot.head;
-    let room = Math.min(
-      this.#capacity() - inflight,
-      this.#options.maxTasksPerChild - slot.assigned,
-    );
+    let room = this.#capacity() - inflight;
+    let roomForAny = this.#options.maxTasksPerChild - slot.assigned;
     const units: Unit[] = [];
     while (room > 0) {
-      const unit = this.#queue.peek();
+      const onlyMine = roomForAny <= 0;
+      const unit = this.#queue.peek(pid, onlyMine);
       if (unit === undefined) break;
       if (unit.timeout !== undefined) {
-        // A unit with a time limit runs alone, so its timer measures only its own run.
-        if (inflight + units.length > 0) break;
+        // A unit with a time limit runs alone on a ready worker, so its timer measures only its
+        // own run, not other units or the initializer.
+        if (inflight + units.length > 0 || !slot.ready) break;
         room = 1;
       }
-      this.#queue.shift();
+      this.#queue.shift(pid, onlyMine);
       units.push(unit);
       room--;
+      if (unit.recipient === undefined) roomForAny--;
       if (unit.timeout !== undefined) break;
     }
     if (units.length > 0) this.#send(slot, units);
@@ -326,36 +359,45 @@ export class PoolEngine {
     slot.port.postMessage(request);
     const timed = units[0];
     if (timed.timeout !== undefined) {
-      slot.timer = setTimeout(() => this.#timeOut(slot, timed), timed.timeout);
+      slot.timer = startTimer(timed.timeout, () => this.#timeOut(slot, timed));
     }
   }
 
   #timeOut(slot: WorkerSlot, unit: Unit): void {
-    unit.owner.rejectUnit(
-      unit,
-      new TaskTimeoutError(
-        `Task "${unit.label}" timed out after ${unit.timeout} ms; its worker ` +
-          `"${slot.process.name}" was killed and will be replaced`,
-      ),
-    );
-    // Nothing else can stop a running function. The timer stays set: the slot takes no work.
+    unit.owner.rejectUnit(unit, timeoutError(unit, slot));
+    // Nothing else can stop a running function: the worker takes no more work.
+    slot.stopping = true;
     slot.process.kill().catch(() => {});
   }
 
   #onReply(slot: WorkerSlot, reply: PoolReply): void {
+    if (slot.buried) return;
     switch (reply.type) {
       case "ready":
         slot.ready = true;
+        // A unit with a time limit waits for a ready worker.
+        this.#scheduleDispatch();
         return;
       case "results": {
+        if (reply.first !== slot.delivered) {
+          throw new Error(
+            `Pool worker "${slot.process.name}" broke the pool protocol: results from unit ` +
+              `${reply.first}, expected ${slot.delivered}`,
+          );
+        }
         const values = unpackValues(reply.values);
         const errors = reply.errors.length === 0 ? null : new Map(reply.errors);
         for (let position = 0; position < values.length; position++) {
           const unit = slot.inflight[slot.head++];
           slot.delivered++;
           if (unit.timeout !== undefined) {
-            clearTimeout(slot.timer);
+            stopTimer(slot.timer);
             slot.timer = undefined;
+            // It ran alone, so busyMs is its run: past the limit, it timed out, even if this
+            // thread was too busy to notice before its result came.
+            if (!unit.owner.done && reply.busyMs > unit.timeout) {
+              unit.owner.rejectUnit(unit, timeoutError(unit, slot, reply.busyMs));
+            }
           }
           if (unit.owner.done) continue;
           const error = errors?.get(position);
@@ -385,7 +427,7 @@ export class PoolEngine {
    */
   #onExit(slot: WorkerSlot): void {
     slot.exited = true;
-    clearTimeout(slot.timer);
+    stopTimer(slot.timer);
     if (!this.#isLive() || this.#allResultsIn(slot)) return this.#bury(slot);
     slot.grace = setTimeout(() => this.#bury(slot), RESULTS_GRACE_MS);
   }
@@ -395,8 +437,9 @@ export class PoolEngine {
   }
 
   /**
-   * Settles what a dead worker had: the units it started fail with {@linkcode WorkerDiedError},
-   * those it never started are queued again, and a replacement starts.
+   * Settles what a dead worker had, by its progress counters: the units whose results it
+   * computed but never sent, and the one it was running, fail with {@linkcode WorkerDiedError};
+   * those it never started are queued again; a replacement starts.
    */
   #bury(slot: WorkerSlot): void {
     if (slot.buried) return;
@@ -408,11 +451,23 @@ export class PoolEngine {
     this.#slots.delete(slot);
     if (this.#isLive()) {
       const lost = slot.inflight.slice(slot.head);
+      const done = Atomics.load(slot.progress, PROGRESS_DONE) - slot.delivered;
       const started = Atomics.load(slot.progress, PROGRESS_STARTED) - slot.delivered;
-      for (const unit of lost.slice(0, started)) {
-        if (!unit.owner.done) unit.owner.rejectUnit(unit, diedError(unit.label, process));
+      for (let index = 0; index < Math.min(started, lost.length); index++) {
+        const unit = lost[index];
+        if (unit.owner.done) continue;
+        unit.owner.rejectUnit(unit, diedError(unit.label, process, index < done));
       }
-      this.#queue.requeue(lost.slice(Math.max(0, started)));
+      const unstarted = lost.slice(Math.max(0, started));
+      this.#queue.requeue(unstarted.filter((unit) => unit.recipient === undefined));
+      // Units whose handles were given to this worker cannot run on another.
+      const stranded = [
+        ...unstarted.filter((unit) => unit.recipient !== undefined),
+        ...this.#queue.takeFor(process.pid!),
+      ];
+      for (const unit of stranded) {
+        if (!unit.owner.done) unit.owner.rejectUnit(unit, strandedError(unit.label, process));
+      }
       if (this.#needsWorker()) this.#spawn();
       this.#dispatch();
     }
@@ -431,8 +486,9 @@ export class PoolEngine {
   /** A worker retires after its last allowed task, or when a closed pool has nothing left. */
   #shouldRetire(slot: WorkerSlot): boolean {
     if (slot.stopping || slot.exited || slot.inflight.length > slot.head) return false;
-    return slot.assigned >= this.#options.maxTasksPerChild ||
-      (this.#state === "closed" && this.#queue.idle);
+    if (this.#state === "closed" && this.#queue.idle) return true;
+    return slot.assigned >= this.#options.maxTasksPerChild &&
+      !this.#queue.hasFor(slot.process.pid!);
   }
 
   #retire(slot: WorkerSlot): void {
@@ -459,7 +515,7 @@ export class PoolEngine {
     for (const source of sources) source.cancel(errorFor(source.label));
     for (const unit of units) unit.owner.rejectUnit(unit, errorFor(unit.label));
     for (const slot of this.#slots) {
-      clearTimeout(slot.timer);
+      stopTimer(slot.timer);
       for (const unit of slot.inflight.slice(slot.head)) {
         unit.owner.rejectUnit(unit, errorFor(unit.label));
       }
@@ -488,7 +544,16 @@ function groupOf(units: Unit[]): WireGroup {
     const args = argumentsEndToEnd(units);
     if (args !== null) return { fn, kind, handles, count, payloads: args };
   }
-  return { fn, kind, handles, count, payloads: units.map((unit) => unit.payload) };
+  const payloads = units.map((unit) => unit.payload);
+  if (kind === "apply") return { fn, kind, handles, count, payloads };
+  return {
+    fn,
+    kind,
+    handles,
+    count,
+    payloads,
+    starts: packValues(units.map((unit) => unit.start)),
+  };
 }
 
 /** The arguments of apply units of one arity, end to end; null if their arities differ. */
@@ -508,11 +573,37 @@ function valueOf(unit: Unit, value: unknown): unknown {
   return unit.kind === "apply" ? value : unpackValues(value as WireValues);
 }
 
-function diedError(label: string, process: Process): WorkerDiedError {
-  const cause = process.error ?? undefined;
+/** The error of a unit over its time limit; `ranMs` if it finished, late. */
+function timeoutError(unit: Unit, slot: WorkerSlot, ranMs?: number): TaskTimeoutError {
+  return new TaskTimeoutError(
+    ranMs === undefined
+      ? `Task "${unit.label}" timed out after ${unit.timeout} ms; its worker ` +
+        `"${slot.process.name}" was killed and will be replaced`
+      : `Task "${unit.label}" timed out: it ran ${Math.round(ranMs)} ms, past its timeout of ` +
+        `${unit.timeout} ms`,
+  );
+}
+
+/** The error of a unit that had to run on a worker that died before it started it. */
+function strandedError(label: string, process: Process): WorkerDiedError {
   return new WorkerDiedError(
     `Task "${label}" failed: pool worker "${process.name}" (pid ${process.pid}) died with ` +
-      `exitcode ${process.exitcode} while running it`,
+      `exitcode ${process.exitcode} before it started it; the handles among its arguments ` +
+      "were given to that worker, so it could not run on another: submit it again",
+    { cause: process.error ?? undefined },
+  );
+}
+
+/**
+ * The error of a unit lost with its worker: the one it was running, or (`resultLost`) one it
+ * had completed, whose result was still in the worker's memory when it died.
+ */
+function diedError(label: string, process: Process, resultLost: boolean): WorkerDiedError {
+  const cause = process.error ?? undefined;
+  const when = resultLost ? "after running it, before sending its result" : "while running it";
+  return new WorkerDiedError(
+    `Task "${label}" failed: pool worker "${process.name}" (pid ${process.pid}) died with ` +
+      `exitcode ${process.exitcode} ${when}`,
     { cause },
   );
 }

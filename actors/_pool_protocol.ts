@@ -61,6 +61,8 @@ export interface WireGroup {
   handles: boolean;
   count: number;
   payloads: WireValues[] | { arity: number; args: WireValues };
+  /** Map chunks: the index of each chunk's first item in the map's input, for error messages. */
+  starts?: WireValues;
 }
 
 /** Engine -> worker. */
@@ -79,12 +81,16 @@ export type PoolReply =
   /** The initializer ran: the worker takes tasks. */
   | { type: "ready" }
   /**
-   * Results of the oldest units not yet answered, in the order they were sent: `values[i]` is
-   * the result of the i-th (a chunk's values as {@linkcode WireValues}), unless `errors` lists
-   * position i. `busyMs` is the time the worker spent running them, for batch sizing.
+   * Results of consecutive units: `values[i]` is the result of the unit numbered `first + i`
+   * (a chunk's values as {@linkcode WireValues}), unless `errors` lists position i. Units are
+   * numbered per worker from 0, in the order the engine sent them; the worker answers every
+   * unit it starts exactly once and in that order, or dies, so `first` is always the number of
+   * results it sent before (the engine checks it). `busyMs` is the time the worker spent
+   * running them, for batch sizing.
    */
   | {
     type: "results";
+    first: number;
     values: WireValues;
     errors: [position: number, error: SerializedError][];
     busyMs: number;
@@ -97,20 +103,25 @@ export interface PoolWorkerConfig {
   /** Its arguments; handles in them are revived by the worker host, as for any process. */
   initargs: unknown[];
   /**
-   * Two Int32 counters the worker bumps: units started ({@linkcode PROGRESS_STARTED}, before
-   * each runs) and results sent ({@linkcode PROGRESS_SENT}, before each post). After a death the
-   * engine waits for the results sent, then tells the units that were running (failed) from
-   * those never started (queued again).
+   * Three Int32 counters the worker bumps, each counting units in the order they were sent:
+   * started ({@linkcode PROGRESS_STARTED}, before each runs), done ({@linkcode PROGRESS_DONE},
+   * once its result is recorded) and sent ({@linkcode PROGRESS_SENT}, before each post of
+   * results). `sent <= done <= started <= done + 1` at all times. After a death the engine
+   * waits for the results sent, then splits the units it had sent: those done whose results
+   * never came (the worker's heap went with it), the one running, and those never started,
+   * which are queued again.
    */
   progress: SharedArrayBuffer;
 }
 
 /** Index of the started-units counter in {@linkcode PoolWorkerConfig.progress}. */
 export const PROGRESS_STARTED = 0;
+/** Index of the units-done counter in {@linkcode PoolWorkerConfig.progress}. */
+export const PROGRESS_DONE = 1;
 /** Index of the results-sent counter in {@linkcode PoolWorkerConfig.progress}. */
-export const PROGRESS_SENT = 1;
+export const PROGRESS_SENT = 2;
 /** The number of progress counters. */
-export const PROGRESS_WORDS = 2;
+export const PROGRESS_WORDS = 3;
 
 /** The mail that hands a worker its end of the pool link. */
 export interface PortMail {

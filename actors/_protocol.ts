@@ -75,6 +75,8 @@ export interface ActorSpec {
   mailbox: SharedArrayBuffer;
   /** The parent's mailbox words. */
   parentMailbox: SharedArrayBuffer;
+  /** The most MiB the actor's JavaScript heap may hold (its worker's old generation), if set. */
+  maxMemoryMb?: number;
 }
 
 /** What a reference to an actor is made of: any actor can rebuild an `ActorRef` from it. */

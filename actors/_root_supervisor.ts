@@ -167,7 +167,9 @@ export class RootSupervisor {
     this.#settled.add(spec.pid);
     let worker: Worker;
     try {
-      worker = this.#takeWorker();
+      worker = spec.maxMemoryMb === undefined
+        ? this.#takeWorker()
+        : this.#bootWorker(spec.maxMemoryMb);
     } catch (error) {
       // No thread for it (no read access to the worker host, for instance): the start fails,
       // which the parent learns as it learns any start failure.
@@ -239,8 +241,17 @@ export class RootSupervisor {
     Deno.unrefTimer(timer as unknown as number);
   }
 
-  #bootWorker(): Worker {
-    const worker = new Worker(this.#hostUrl);
+  /**
+   * Resource limits, even empty, make V8 end a worker whose heap is full (an `error` event
+   * with code `ERR_WORKER_OUT_OF_MEMORY`, then `exit` with code 1) instead of aborting the
+   * whole program, which it does for a worker without them. Deno 2.9 ends the worker only when
+   * the heap fills in a macrotask (a timer, `setImmediate`, a module's top level); filled in a
+   * promise continuation, the code running is dropped and the worker lives on, reporting
+   * nothing (the pool runs its tasks from `setImmediate` for this reason).
+   */
+  #bootWorker(maxMemoryMb?: number): Worker {
+    const resourceLimits = maxMemoryMb === undefined ? {} : { maxOldGenerationSizeMb: maxMemoryMb };
+    const worker = new Worker(this.#hostUrl, { resourceLimits });
     worker.unref();
     const discard = () => {
       if (this.#standby === worker) this.#standby = null;

@@ -118,6 +118,7 @@ export interface LaunchPayload {
   target: TargetRef | null;
   args: unknown[];
   fields: Record<string, unknown>;
+  maxMemoryMb?: number;
 }
 
 /** A handle with holdable state: a lock, a queue, a pipe end... */

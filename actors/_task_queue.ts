@@ -8,7 +8,7 @@
  */
 import { assertCloneable } from "./_clone.ts";
 import type { UnitKind, WireValues } from "./_pool_protocol.ts";
-import { encodeHandles } from "./_portable.ts";
+import { containsHandles, encodeHandles } from "./_portable.ts";
 
 /** Who receives a unit's outcome: an `apply` task or a map job. */
 export interface UnitOwner {
@@ -27,11 +27,18 @@ export interface Unit {
   readonly kind: UnitKind;
   /** Arguments (apply) or items (map, starmap, maybe packed), with handles encoded. */
   readonly payload: WireValues;
-  /** The payload may hold handles: the worker revives them first. */
+  /** The payload holds handles: the worker revives them first. */
   readonly handles: boolean;
+  /**
+   * The pid of the worker that must run the unit: its handles were described for that worker,
+   * which holds them from the moment the unit was submitted. Undefined for any worker.
+   */
+  readonly recipient: number | undefined;
   readonly owner: UnitOwner;
   /** The chunk's index within its map; 0 for apply. */
   readonly index: number;
+  /** The index of the chunk's first item in the map's input; 0 for apply. */
+  readonly start: number;
   /** Milliseconds the unit may run once a worker takes it; undefined for no limit. */
   readonly timeout: number | undefined;
   /** The task function's name, for error messages. */
@@ -93,18 +100,57 @@ export class TaskQueue {
     this.#head = 0;
   }
 
-  /** The next unit of a live owner, refilling from the sources first; it stays queued. */
-  peek(): Unit | undefined {
+  /**
+   * The next unit of a live owner that the worker `recipient` may run (one for any worker, or
+   * one for it), refilling from the sources first; it stays queued.
+   */
+  peek(recipient: number, onlyFor = false): Unit | undefined {
     this.refill();
     while (this.size > 0 && this.#units[this.#head].owner.done) this.#advance();
-    return this.size > 0 ? this.#units[this.#head] : undefined;
+    const index = this.#find(recipient, onlyFor);
+    return index === -1 ? undefined : this.#units[index];
   }
 
   /** Removes and returns the unit {@linkcode TaskQueue.prototype.peek} showed. */
-  shift(): Unit | undefined {
-    const unit = this.peek();
-    if (unit !== undefined) this.#advance();
+  shift(recipient: number, onlyFor = false): Unit | undefined {
+    const index = this.#find(recipient, onlyFor);
+    if (index === -1) return undefined;
+    const unit = this.#units[index];
+    if (index === this.#head) this.#advance();
+    else this.#units.splice(index, 1);
     return unit;
+  }
+
+  /** True if a unit that only the worker `recipient` may run is waiting. */
+  hasFor(recipient: number): boolean {
+    return this.#find(recipient, true) !== -1;
+  }
+
+  /** Removes and returns the units that only the worker `recipient` may run. */
+  takeFor(recipient: number): Unit[] {
+    const kept: Unit[] = [];
+    const taken: Unit[] = [];
+    for (const unit of this.#units.slice(this.#head)) {
+      (unit.recipient === recipient ? taken : kept).push(unit);
+    }
+    this.#units = kept;
+    this.#head = 0;
+    return taken;
+  }
+
+  /**
+   * The first unit `recipient` may run, or with `onlyFor` the first one only it may run. Units
+   * for other workers (rare: they carry handles) are skipped, not waited for.
+   */
+  #find(recipient: number, onlyFor: boolean): number {
+    for (let index = this.#head; index < this.#units.length; index++) {
+      const unit = this.#units[index];
+      if (unit.owner.done) continue;
+      if (unit.recipient === recipient || (!onlyFor && unit.recipient === undefined)) {
+        return index;
+      }
+    }
+    return -1;
   }
 
   /** Adds a source and takes what fits from it. */
@@ -155,9 +201,19 @@ function isPrimitive(value: unknown): boolean {
     typeof value !== "symbol");
 }
 
+/** A payload ready to queue: see {@linkcode preparePayload}. */
+export interface Payload {
+  payload: unknown[];
+  handles: boolean;
+  recipient: number | undefined;
+}
+
 /**
- * Checks that `values` can cross to a worker and encodes the handles in them. Plain primitives
- * (the common case of tiny tasks) skip both steps.
+ * Checks that `values` can cross to a worker and encodes the handles in them, for the worker
+ * `recipientFor()` picks: it holds them from now on, so the caller may close its own copy of a
+ * pipe end at once. Plain primitives (the common case of tiny tasks) skip every step, values
+ * without handles the encoding. Errors name the value as `label[index]`, counting from
+ * `offset` (a chunk's place in its map's input).
  *
  * @throws {CloneError} Naming the first value that cannot cross.
  */
@@ -165,10 +221,18 @@ export function preparePayload(
   values: unknown[],
   label: string,
   action: string,
-): { payload: unknown[]; handles: boolean } {
-  if (values.every(isPrimitive)) return { payload: values, handles: false };
-  assertCloneable(values, label, action);
-  return { payload: encodeHandles(values), handles: true };
+  recipientFor: () => number | undefined,
+  offset = 0,
+): Payload {
+  if (values.every(isPrimitive)) return { payload: values, handles: false, recipient: undefined };
+  for (let index = 0; index < values.length; index++) {
+    if (!isPrimitive(values[index])) {
+      assertCloneable(values[index], `${label}[${offset + index}]`, action);
+    }
+  }
+  if (!containsHandles(values)) return { payload: values, handles: false, recipient: undefined };
+  const recipient = recipientFor();
+  return { payload: encodeHandles(values, recipient), handles: true, recipient };
 }
 
 /** Calls `callback` as the pool's user wrote it; what it throws is reported, never swallowed. */

@@ -20,6 +20,7 @@ import {
 } from "./_protocol.ts";
 import { runtime, type SharedPrimitive, type SupervisorLink, WorkerCalls } from "./_runtime.ts";
 import { serializeError } from "./_serialized_error.ts";
+import { inMacrotask } from "./_macrotask.ts";
 import { loadRef } from "./_target.ts";
 import { SystemExit, TargetNotFoundError } from "./errors.ts";
 import { Process } from "./process.ts";
@@ -83,7 +84,10 @@ control.on("message", (command: HostCommand) => {
       void become(command.spec);
       return;
     case "halt":
-      exitThread(0);
+      // From a macrotask: with resource limits set (see the root supervisor), Deno 2.9 can
+      // swallow an exit requested from a message event while `setImmediate` callbacks are
+      // queued (the pool's workers run on them), and the worker would live on, unreported.
+      setImmediate(() => exitThread(0));
       return;
     case "answer":
       calls.settle(command);
@@ -131,7 +135,7 @@ async function become(spec: ActorSpec): Promise<void> {
   if (finishing) return;
   report({ type: "started" });
   try {
-    await self.run();
+    await inMacrotask(() => self.run());
   } catch (thrown) {
     return finish({ thrown });
   }

@@ -1,4 +1,5 @@
 import { runtime } from "./_runtime.ts";
+import { checkTimeout, startTimer, stopTimer, type Timer } from "./_time.ts";
 import { PoolStateError, TimeoutError } from "./errors.ts";
 
 /**
@@ -41,11 +42,12 @@ export class AsyncResult<T> {
   /**
    * Waits for the result, as Python's `get(timeout)`.
    *
-   * @param timeoutMs The longest wait in milliseconds; forever when omitted. Running out of time
-   * does not cancel the task: `get()` may be called again.
+   * @param timeoutMs The longest wait in milliseconds; forever when omitted or `Infinity`.
+   * Running out of time does not cancel the task: `get()` may be called again.
    * @returns The task's result.
    * @throws {TimeoutError} If the result is not ready within `timeoutMs`.
-   * @throws {RangeError} If `timeoutMs` is negative or not a number.
+   * @throws {RangeError} If `timeoutMs` is negative or NaN.
+   * @throws {TypeError} If `timeoutMs` is not a number.
    * @throws {Error} The task's own error (with the worker's `name`, `message` and `stack`), or
    * `WorkerDiedError`, `TaskTimeoutError`, `PoolTerminatedError`, or an abort signal's reason.
    *
@@ -59,9 +61,9 @@ export class AsyncResult<T> {
    * ```
    */
   async get(timeoutMs?: number): Promise<T> {
-    assertTimeout("get the task's result", timeoutMs);
-    if (this.#ready || timeoutMs === undefined) return await this.#settled(this.#promise);
-    if (!(await this.wait(timeoutMs))) {
+    const limit = checkTimeout(timeoutMs, "get the task's result", "timeoutMs");
+    if (this.#ready || limit === undefined) return await this.#settled(this.#promise);
+    if (!(await this.wait(limit))) {
       throw new TimeoutError(
         `Cannot get the task's result: it was not ready within ${timeoutMs} ms; call get() ` +
           "again, or raise the timeout",
@@ -74,9 +76,10 @@ export class AsyncResult<T> {
    * Waits until the result is ready (success or failure), or until `timeoutMs` passes; never
    * throws the task's error, as Python's `wait(timeout)`.
    *
-   * @param timeoutMs The longest wait in milliseconds; forever when omitted.
+   * @param timeoutMs The longest wait in milliseconds; forever when omitted or `Infinity`.
    * @returns Whether the result is ready.
-   * @throws {RangeError} If `timeoutMs` is negative or not a number.
+   * @throws {RangeError} If `timeoutMs` is negative or NaN.
+   * @throws {TypeError} If `timeoutMs` is not a number.
    *
    * @example
    * ```ts
@@ -89,17 +92,17 @@ export class AsyncResult<T> {
    * ```
    */
   async wait(timeoutMs?: number): Promise<boolean> {
-    assertTimeout("wait for the task's result", timeoutMs);
+    const limit = checkTimeout(timeoutMs, "wait for the task's result", "timeoutMs");
     const settled = this.#promise.then(() => true, () => true);
-    if (this.#ready || timeoutMs === undefined) return await this.#settled(settled);
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (this.#ready || limit === undefined) return await this.#settled(settled);
+    let timer: Timer | undefined;
     const elapsed = new Promise<boolean>((resolve) =>
-      timer = setTimeout(resolve, timeoutMs, false)
+      timer = startTimer(limit, () => resolve(false))
     );
     try {
       return await runtime.waitFor(Promise.race([settled, elapsed]));
     } finally {
-      clearTimeout(timer);
+      stopTimer(timer);
     }
   }
 
@@ -153,11 +156,5 @@ export class AsyncResult<T> {
       );
     }
     return this.#successful;
-  }
-}
-
-function assertTimeout(action: string, timeoutMs: number | undefined): void {
-  if (timeoutMs !== undefined && !(timeoutMs >= 0)) {
-    throw new RangeError(`Cannot ${action}: timeoutMs must be >= 0, got ${timeoutMs}`);
   }
 }

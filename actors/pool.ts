@@ -3,13 +3,18 @@ import { assertCloneable } from "./_clone.ts";
 import { MapJob, type MapMode } from "./_map_job.ts";
 import { PoolEngine } from "./_pool_engine.ts";
 import { runtime } from "./_runtime.ts";
+import { refFor } from "./_target.ts";
 import { preparePayload } from "./_task_queue.ts";
+import { checkInteger, checkTimeout, describeValue } from "./_time.ts";
 import { AsyncResult } from "./async_result.ts";
 import { cpuCount } from "./cpu_count.ts";
+import { TargetNotFoundError } from "./errors.ts";
 import type { Process } from "./process.ts";
 
 /** How far `imap` reads ahead of its consumer, in chunks, when `maxQueue` is not set. */
 const DEFAULT_READ_AHEAD = 1024;
+/** The most workers a pool may have: each is a thread with a heap of its own. */
+const MAX_PROCESSES = 1024;
 
 /** Options of {@linkcode Pool}, as Python's `Pool(processes, initializer, initargs, maxtasksperchild)`. */
 export interface PoolOptions {
@@ -49,6 +54,20 @@ export interface PoolOptions {
    * @default {Infinity}
    */
   maxQueue?: number;
+  /**
+   * The most memory, in MiB, each worker's JavaScript heap may hold (V8's old generation;
+   * `ArrayBuffer` contents do not count). A task that needs more ends its worker: the task
+   * fails with `WorkerDiedError` (its `cause`: "Worker terminated due to reaching memory limit"),
+   * the worker is replaced and the program goes on. Whatever the limit, a worker out of memory
+   * no longer aborts the program. One Deno 2.9 limit: the heap must fill in the synchronous part
+   * of a task; if it fills in what an async task runs after an `await`, Deno drops that code
+   * silently and the task never settles, so give such tasks a `timeout`. When the program runs
+   * with `--v8-flags=--max-old-space-size=N`, that flag sets every heap's limit instead. Python's
+   * pool has no such option.
+   *
+   * @default {the main program's heap limit}
+   */
+  maxWorkerMemoryMb?: number;
 }
 
 /** Options of {@linkcode Pool.prototype.apply}. */
@@ -56,9 +75,13 @@ export interface ApplyOptions {
   /** Cancels the task if it has not started yet; its result then rejects with the reason. */
   signal?: AbortSignal;
   /**
-   * Milliseconds the task may run once a worker takes it. After that its result rejects with
-   * `TaskTimeoutError`, and its worker is killed and replaced (nothing else can stop a running
-   * function).
+   * Milliseconds the task may run once a worker takes it (`Infinity`: no limit), loading the
+   * task's module included the first time that worker runs it. After that its result rejects
+   * with `TaskTimeoutError` and its worker is killed and replaced; a task whose result comes
+   * back after running longer fails the same way. An async task stops there. A synchronous one
+   * cannot be stopped (Deno cannot interrupt a thread in synchronous code): its thread runs on
+   * until the function returns, no longer counted as a worker, never waited for by `close()`
+   * and `join()`, and halting as soon as it touches shared state (a lock, a queue) or returns.
    *
    * @default {no limit}
    */
@@ -106,8 +129,16 @@ export interface MapAsyncOptions<T> extends MapOptions {
  * Task functions resolve as {@linkcode Process} targets do: exported from the main module or
  * registered with `task(import.meta, fn)`; results are typed from the function. Unlike
  * Python's pool, a worker that dies is replaced and only the task it was running fails (with
- * `WorkerDiedError`), so nothing ever hangs. Tiny tasks are batched: no message round trip per
- * task.
+ * `WorkerDiedError`), so nothing ever hangs: a task gets its own result, its own error, or that
+ * `WorkerDiedError`, exactly once, with its callback called once. Tiny tasks are batched: no
+ * message round trip per task.
+ *
+ * A task whose arguments hold handles (pipe ends, queues, locks, shared values) is given, when
+ * it is submitted, to the worker that will run it: that worker holds them at once, so the
+ * submitter may close its own copy of a pipe end right away, as after `Process.start()`. Such a
+ * task runs on that worker even past `maxTasksPerChild`, and fails with `WorkerDiedError` if the
+ * worker dies before starting it. A worker keeps the pipe ends it was given until it exits:
+ * `close()` them in the task when done.
  *
  * `await using` terminates the pool at the end of the scope, as Python's `with Pool() as p:`.
  *
@@ -132,35 +163,48 @@ export class Pool {
    * Starts the workers.
    *
    * @param options The number of workers, an initializer, recycling and queue bounds.
-   * @throws {RangeError} If `processes`, `maxTasksPerChild` or `maxQueue` is not a positive
-   * integer.
-   * @throws {TypeError} If `initializer` is not a function or `initargs` not an array.
+   * @throws {RangeError} If `processes` is not an integer from 1 to 1024, `maxTasksPerChild`
+   * or `maxQueue` not a positive integer or Infinity, or `maxWorkerMemoryMb` not an integer
+   * from 1 to 2**20.
+   * @throws {TypeError} If an option has the wrong type, `initializer` is not a function or
+   * `initargs` not an array.
    * @throws {CloneError} If an initializer argument cannot cross to a worker.
-   * @throws {TargetNotFoundError} If the initializer is an anonymous function.
+   * @throws {TargetNotFoundError} If the initializer is an anonymous or inline function.
    */
   constructor(options: PoolOptions = {}) {
+    const action = "create pool";
+    checkOptions(options, action);
     const {
       processes = cpuCount(),
       initializer,
       initargs = [],
       maxTasksPerChild = Infinity,
       maxQueue = Infinity,
+      maxWorkerMemoryMb,
     } = options;
-    assertCount("processes", processes, false);
-    assertCount("maxTasksPerChild", maxTasksPerChild, true);
-    assertCount("maxQueue", maxQueue, true);
-    if (initializer !== undefined && typeof initializer !== "function") {
+    checkInteger(processes, action, "processes", { min: 1, max: MAX_PROCESSES });
+    checkLimit(maxTasksPerChild, action, "maxTasksPerChild");
+    checkLimit(maxQueue, action, "maxQueue");
+    if (maxWorkerMemoryMb !== undefined) {
+      checkInteger(maxWorkerMemoryMb, action, "maxWorkerMemoryMb", { min: 1, max: 2 ** 20 });
+    }
+    if (initializer !== undefined) checkInitializer(initializer);
+    if (!Array.isArray(initargs)) {
       throw new TypeError(
-        `Cannot create pool: initializer must be a function, got ${typeof initializer}`,
+        `Cannot create pool: initargs must be an array, got ${describeValue(initargs)}`,
       );
     }
-    if (!Array.isArray(initargs)) {
-      throw new TypeError(`Cannot create pool: initargs must be an array, got ${typeof initargs}`);
-    }
-    assertCloneable(initargs, "initargs", "create pool");
+    assertCloneable(initargs, "initargs", action);
     this.#processes = processes;
     this.#readAhead = Number.isFinite(maxQueue) ? maxQueue : DEFAULT_READ_AHEAD;
-    this.#engine = new PoolEngine({ processes, initializer, initargs, maxTasksPerChild, maxQueue });
+    this.#engine = new PoolEngine({
+      processes,
+      initializer,
+      initargs,
+      maxTasksPerChild,
+      maxQueue,
+      maxWorkerMemoryMb,
+    });
   }
 
   /** The number of workers the pool keeps. */
@@ -186,12 +230,17 @@ export class Pool {
    * @param fn A named task function, exported from the main module or registered with `task`.
    * @param args Its arguments: plain data and handles.
    * @param options An abort `signal` and a `timeout` in milliseconds.
-   * @returns The task's result.
-   * @throws {PoolStateError} If the pool was closed or terminated.
-   * @throws {CloneError} If an argument cannot cross to a worker.
-   * @throws {TargetNotFoundError} If `fn` is an anonymous function.
-   * @throws {Error} Rejects with the task's own error, `WorkerDiedError`, `TaskTimeoutError`,
-   * `PoolTerminatedError`, or the abort reason.
+   * @returns The task's result. Every failure rejects it; nothing is thrown at the call.
+   * @throws {PoolStateError} Rejects with it if the pool was closed or terminated.
+   * @throws {CloneError} Rejects with it if an argument cannot cross to a worker (a function,
+   * a class instance...), naming it, before the task is submitted.
+   * @throws {TargetNotFoundError} Rejects with it if `fn` is an anonymous function.
+   * @throws {TypeError} Rejects with it if `args` is not an array or an option has the wrong
+   * type (a `signal` that is not an `AbortSignal`).
+   * @throws {RangeError} Rejects with it if `timeout` is negative or NaN.
+   * @throws {Error} Rejects with the task's own error, `CloneError` for a result that cannot
+   * cross back, `WorkerDiedError`, `TaskTimeoutError`, `PoolTerminatedError`, or the abort
+   * reason.
    *
    * @example
    * ```ts
@@ -207,9 +256,13 @@ export class Pool {
     args: A,
     options: ApplyOptions = {},
   ): Promise<Awaited<R>> {
-    const job = this.#applyJob(fn, args, options, {});
-    this.#engine.submit(job, options.signal, true);
-    return runtime.waitFor(job.promise);
+    try {
+      const { job, signal } = this.#applyJob<A, R>(fn, args, options, false);
+      this.#engine.submit(job, signal, true);
+      return runtime.waitFor(job.promise);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -222,11 +275,14 @@ export class Pool {
    * @param fn A named task function, exported from the main module or registered with `task`.
    * @param args Its arguments: plain data and handles.
    * @param options `callback`, `errorCallback`, an abort `signal` and a `timeout`.
-   * @returns The task's {@linkcode AsyncResult}.
+   * @returns The task's {@linkcode AsyncResult}. It is returned at once, so bad input throws
+   * here, as Python's `apply_async` raises; the task's own failures reach the result.
    * @throws {PoolStateError} If the pool was closed or terminated.
    * @throws {PoolQueueFullError} If `maxQueue` tasks are already waiting.
-   * @throws {CloneError} If an argument cannot cross to a worker.
+   * @throws {CloneError} If an argument cannot cross to a worker, naming it.
    * @throws {TargetNotFoundError} If `fn` is an anonymous function.
+   * @throws {TypeError} If `args` is not an array or an option has the wrong type.
+   * @throws {RangeError} If `timeout` is negative or NaN.
    *
    * @example Results arrive through a callback, in the submitting actor
    * ```ts
@@ -247,8 +303,8 @@ export class Pool {
     args: A,
     options: ApplyAsyncOptions<Awaited<R>> = {},
   ): AsyncResult<Awaited<R>> {
-    const job = this.#applyJob(fn, args, options, options);
-    this.#engine.submit(job, options.signal, false);
+    const { job, signal } = this.#applyJob<A, R>(fn, args, options, true);
+    this.#engine.submit(job, signal, false);
     return new AsyncResult(job.promise);
   }
 
@@ -262,12 +318,16 @@ export class Pool {
    * @param fn A named task function of one argument.
    * @param iterable The items.
    * @param options `chunksize`, an abort `signal` and an `onProgress` callback.
-   * @returns The results, in input order.
-   * @throws {PoolStateError} If the pool was closed or terminated.
-   * @throws {RangeError} If `chunksize` is not a positive integer.
-   * @throws {TargetNotFoundError} If `fn` is an anonymous function.
-   * @throws {Error} Rejects with the first task error, `CloneError` for an item that cannot
-   * cross, `WorkerDiedError`, `PoolTerminatedError`, or the abort reason.
+   * @returns The results, in input order. Every failure rejects it; nothing is thrown at the
+   * call.
+   * @throws {PoolStateError} Rejects with it if the pool was closed or terminated.
+   * @throws {RangeError} Rejects with it if `chunksize` is not a positive integer.
+   * @throws {TypeError} Rejects with it if the items are not iterable or an option has the
+   * wrong type.
+   * @throws {TargetNotFoundError} Rejects with it if `fn` is an anonymous function.
+   * @throws {Error} Rejects with the first task error, the error the iterable throws,
+   * `CloneError` for an item or a result that cannot cross, `WorkerDiedError`,
+   * `PoolTerminatedError`, or the abort reason.
    *
    * @example
    * ```ts
@@ -284,7 +344,11 @@ export class Pool {
     iterable: Iterable<T>,
     options: MapOptions = {},
   ): Promise<Awaited<R>[]> {
-    return runtime.waitFor(this.#mapJob<Awaited<R>>(fn, iterable, "map", "all", options).promise);
+    try {
+      return runtime.waitFor(this.#mapJob<Awaited<R>>(fn, iterable, "map", "all", options).promise);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -316,7 +380,9 @@ export class Pool {
     iterable: Iterable<T>,
     options: MapAsyncOptions<Awaited<R>> = {},
   ): AsyncResult<Awaited<R>[]> {
-    return new AsyncResult(this.#mapJob(fn, iterable, "map", "all", options, options).promise);
+    return new AsyncResult(
+      this.#mapJob<Awaited<R>>(fn, iterable, "map", "all", options, true).promise,
+    );
   }
 
   /**
@@ -327,10 +393,8 @@ export class Pool {
    * @param fn A named task function.
    * @param iterable Argument lists.
    * @param options `chunksize`, an abort `signal` and an `onProgress` callback.
-   * @returns The results, in input order.
-   * @throws {PoolStateError} If the pool was closed or terminated.
-   * @throws {RangeError} If `chunksize` is not a positive integer.
-   * @throws {TargetNotFoundError} If `fn` is an anonymous function.
+   * @returns The results, in input order. Every failure rejects it.
+   * @throws {TypeError} Rejects with it if an item is not an array of arguments.
    * @throws {Error} Rejects as {@linkcode Pool.prototype.map} does.
    *
    * @example
@@ -348,9 +412,13 @@ export class Pool {
     iterable: Iterable<A>,
     options: MapOptions = {},
   ): Promise<Awaited<R>[]> {
-    return runtime.waitFor(
-      this.#mapJob<Awaited<R>>(fn, iterable, "starmap", "all", options).promise,
-    );
+    try {
+      return runtime.waitFor(
+        this.#mapJob<Awaited<R>>(fn, iterable, "starmap", "all", options).promise,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -382,7 +450,9 @@ export class Pool {
     iterable: Iterable<A>,
     options: MapAsyncOptions<Awaited<R>> = {},
   ): AsyncResult<Awaited<R>[]> {
-    return new AsyncResult(this.#mapJob(fn, iterable, "starmap", "all", options, options).promise);
+    return new AsyncResult(
+      this.#mapJob<Awaited<R>>(fn, iterable, "starmap", "all", options, true).promise,
+    );
   }
 
   /**
@@ -497,8 +567,8 @@ export class Pool {
    * submitted work is done.
    *
    * @returns A promise that resolves once every worker has exited.
-   * @throws {PoolStateError} If the pool is still running: call `close()` or `terminate()`
-   * first.
+   * @throws {PoolStateError} Rejects with it if the pool is still running: call `close()` or
+   * `terminate()` first.
    *
    * @example
    * ```ts
@@ -513,7 +583,11 @@ export class Pool {
    * ```
    */
   join(): Promise<void> {
-    return this.#engine.join();
+    try {
+      return this.#engine.join();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Terminates the pool at the end of an `await using` scope, as Python's `with` does. */
@@ -524,24 +598,37 @@ export class Pool {
   #applyJob<A extends unknown[], R>(
     fn: (...args: A) => R,
     args: A,
-    options: ApplyOptions,
-    callbacks: ApplyAsyncOptions<Awaited<R>>,
-  ): ApplyJob<Awaited<R>> {
+    options: ApplyAsyncOptions<Awaited<R>>,
+    withCallbacks: boolean,
+  ): { job: ApplyJob<Awaited<R>>; signal: AbortSignal | undefined } {
     const label = this.#label(fn);
+    const action = `submit task "${label}"`;
+    checkOptions(options, action);
     if (!Array.isArray(args)) {
       throw new TypeError(
-        `Cannot submit task "${label}": args must be an array of its arguments, got ${typeof args}`,
+        `Cannot ${action}: args must be an array of its arguments, got ${describeValue(args)}`,
       );
     }
-    const { timeout } = options;
-    if (timeout !== undefined && !(timeout >= 0)) {
-      throw new RangeError(
-        `Cannot submit task "${label}": timeout must be a number of milliseconds >= 0, got ${timeout}`,
-      );
-    }
+    const timeout = checkTimeout(options.timeout, action);
+    const signal = checkSignal(options.signal, action);
+    const callbacks = withCallbacks
+      ? {
+        callback: checkCallback(options.callback, action, "callback"),
+        errorCallback: checkCallback(options.errorCallback, action, "errorCallback"),
+      }
+      : {};
     const fnId = this.#engine.functionId(fn, label);
-    const { payload, handles } = preparePayload(args, "args", `submit task "${label}" to the pool`);
-    return new ApplyJob({ fn: fnId, label, payload, handles, timeout }, callbacks);
+    const { payload, handles, recipient } = preparePayload(
+      args,
+      "args",
+      `${action} to the pool`,
+      this.#engine.recipientFor,
+    );
+    const job = new ApplyJob<Awaited<R>>(
+      { fn: fnId, label, payload, handles, recipient, timeout },
+      callbacks,
+    );
+    return { job, signal };
   }
 
   #mapJob<R>(
@@ -550,19 +637,34 @@ export class Pool {
     iterable: Iterable<unknown>,
     kind: "map" | "starmap",
     mode: MapMode,
-    options: MapOptions,
-    callbacks: MapAsyncOptions<R> = {},
+    options: MapAsyncOptions<R>,
+    withCallbacks = false,
   ): MapJob<R> {
     const label = this.#label(fn);
+    const action = `submit task "${label}"`;
+    checkOptions(options, action);
     if (iterable === null || typeof iterable !== "object" || !(Symbol.iterator in iterable)) {
-      throw new TypeError(`Cannot submit task "${label}": the items must be iterable`);
+      throw new TypeError(
+        `Cannot ${action}: the items must be iterable (an array, a Set, a generator...), got ` +
+          describeValue(iterable),
+      );
     }
+    const signal = checkSignal(options.signal, action);
+    const onProgress = checkCallback(options.onProgress, action, "onProgress");
+    const callbacks = withCallbacks
+      ? {
+        callback: checkCallback(options.callback, action, "callback"),
+        errorCallback: checkCallback(options.errorCallback, action, "errorCallback"),
+      }
+      : {};
+    const fnId = this.#engine.functionId(fn, label);
     const items = mode === "all" && !Array.isArray(iterable) ? Array.from(iterable) : iterable;
     const total = Array.isArray(items) ? items.length : undefined;
-    const { chunksize = defaultChunksize(total, this.#processes), signal, onProgress } = options;
-    assertCount("chunksize", chunksize, false, `submit task "${label}"`);
+    // Python's heuristic for map; a stream yields each result as soon as it is done.
+    const { chunksize = mode === "all" ? defaultChunksize(total, this.#processes) : 1 } = options;
+    checkInteger(chunksize, action, "chunksize", { min: 1 });
     const job = new MapJob<R>({
-      fn: this.#engine.functionId(fn, label),
+      fn: fnId,
       label,
       kind,
       items,
@@ -572,6 +674,7 @@ export class Pool {
       window: mode === "all" ? Infinity : this.#readAhead,
       onProgress,
       wake: () => this.#engine.wake(),
+      recipientFor: this.#engine.recipientFor,
     }, callbacks);
     this.#engine.submit(job, signal, true);
     return job;
@@ -581,7 +684,9 @@ export class Pool {
   // deno-lint-ignore ban-types
   #label(fn: Function): string {
     if (typeof fn !== "function") {
-      throw new TypeError(`Cannot submit task: fn must be a function, got ${typeof fn}`);
+      throw new TypeError(
+        `Cannot submit task: fn must be a function, got ${describeValue(fn)}`,
+      );
     }
     const label = fn.name || "(anonymous)";
     this.#engine.assertOpen(label);
@@ -595,16 +700,67 @@ function defaultChunksize(total: number | undefined, processes: number): number 
   return Math.ceil(total / (processes * 4));
 }
 
-function assertCount(
-  name: string,
-  value: number,
-  infiniteAllowed: boolean,
-  action = "create pool",
-): void {
-  if ((Number.isInteger(value) && value > 0) || (infiniteAllowed && value === Infinity)) return;
-  throw new RangeError(
-    `Cannot ${action}: ${name} must be a positive integer${
-      infiniteAllowed ? " or Infinity" : ""
-    }, got ${value}`,
+/** Checks a positive integer option that may also be Infinity (no limit). */
+function checkLimit(value: unknown, action: string, name: string): void {
+  if (value === Infinity) return;
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Cannot ${action}: ${name} must be an integer or Infinity, got ${describeValue(value)}`,
+    );
+  }
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(
+      `Cannot ${action}: ${name} must be an integer >= 1 or Infinity (no limit), got ${value}`,
+    );
+  }
+}
+
+/** Checks that an options argument is an object. */
+function checkOptions(options: unknown, action: string): void {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot ${action}: the options must be an object, got ${describeValue(options)}`,
+    );
+  }
+}
+
+function checkSignal(signal: unknown, action: string): AbortSignal | undefined {
+  if (signal === undefined || signal instanceof AbortSignal) return signal;
+  throw new TypeError(
+    `Cannot ${action}: signal must be an AbortSignal, got ${describeValue(signal)}`,
+  );
+}
+
+function checkCallback<F>(callback: F | undefined, action: string, name: string): F | undefined {
+  if (callback === undefined || typeof callback === "function") return callback;
+  throw new TypeError(
+    `Cannot ${action}: ${name} must be a function, got ${describeValue(callback)}`,
+  );
+}
+
+/**
+ * Checks that workers can find the initializer. An inline function (`initializer: () => {}`)
+ * is named after its property, as an exported function of that name would be: the worker
+ * would look for an export called "initializer" and break the pool. Its source tells them apart:
+ * a declaration names itself; an arrow, a method or an anonymous function expression does not.
+ *
+ * @throws {TypeError} If `initializer` is not a function.
+ * @throws {TargetNotFoundError} If it is anonymous or defined inline in the options.
+ */
+// deno-lint-ignore ban-types
+function checkInitializer(initializer: Function): void {
+  if (typeof initializer !== "function") {
+    throw new TypeError(
+      `Cannot create pool: initializer must be a function, got ${describeValue(initializer)}`,
+    );
+  }
+  const ref = refFor(initializer, runtime.mainModule, "the pool's initializer");
+  if (ref.via === "task" || ref.name !== "initializer") return;
+  if (/^(async\s+)?function\s*\*?\s*initializer\s*\(/.test(String(initializer))) return;
+  throw new TargetNotFoundError(
+    'Cannot create pool: the initializer is an inline function (named "initializer" after ' +
+      "its option), which a worker cannot import; declare it with a name and export it from " +
+      "the main module (`export function setup() {}`, then `{ initializer: setup }`), or " +
+      "register it with `task(import.meta, fn)`",
   );
 }

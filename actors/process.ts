@@ -54,6 +54,16 @@ export interface ProcessOptions<A extends unknown[]> {
    * Bounds the process's mailbox; unbounded when omitted.
    */
   mailbox?: MailboxOptions;
+  /**
+   * The most memory, in MiB, the process's JavaScript heap may hold (V8's old generation;
+   * `ArrayBuffer` contents do not count). A process that needs more ends with exitcode 1 and
+   * an `ERR_WORKER_OUT_OF_MEMORY` error; the program goes on. Whatever the limit, a process out
+   * of memory never aborts the program. When the program runs with
+   * `--v8-flags=--max-old-space-size=N`, that flag sets every heap's limit instead.
+   *
+   * @default {the main program's heap limit}
+   */
+  maxMemoryMb?: number;
 }
 
 /**
@@ -98,6 +108,7 @@ export class Process<A extends unknown[] = unknown[]> {
   #child: ChildRecord | null = null;
   #closed = false;
   #mailbox: Int32Array;
+  #maxMemoryMb: number | undefined;
   #ref: ActorRef | null = null;
 
   /**
@@ -105,13 +116,14 @@ export class Process<A extends unknown[] = unknown[]> {
    *
    * @param options The target, its arguments, a name and the daemon flag.
    * @throws {TypeError} If an option has the wrong type, or is not one of `target`, `args`,
-   * `name`, `daemon` and `mailbox` (as Python refuses an unexpected keyword argument).
-   * @throws {RangeError} If the mailbox capacity is not an integer from 1 to 2^30, or its
-   * overflow policy is unknown.
+   * `name`, `daemon`, `mailbox` and `maxMemoryMb` (as Python refuses an unexpected keyword
+   * argument).
+   * @throws {RangeError} If the mailbox capacity is not an integer from 1 to 2^30, its overflow
+   * policy is unknown, or `maxMemoryMb` is not an integer from 1 to 2**20 (1 TiB).
    */
   constructor(options: ProcessOptions<A> = {}) {
     checkOptions(options);
-    const { target, args = [] as unknown as A, name, daemon, mailbox } = options;
+    const { target, args = [] as unknown as A, name, daemon, mailbox, maxMemoryMb } = options;
     if (target !== undefined && typeof target !== "function") {
       throw new TypeError(
         `Cannot create process: target must be a function, got ${describeValue(target)}`,
@@ -128,6 +140,9 @@ export class Process<A extends unknown[] = unknown[]> {
     this.#target = target as ((...args: unknown[]) => unknown) | undefined;
     this.#args = args;
     this.#mailbox = mailboxWords(mailbox);
+    this.#maxMemoryMb = maxMemoryMb === undefined
+      ? undefined
+      : checkInteger(maxMemoryMb, "create process", "maxMemoryMb", { min: 1, max: 2 ** 20 });
     this.#isSelf = runtime.takeSelfBinding();
     if (this.#isSelf) {
       this.#identity = [...runtime.identity];
@@ -278,6 +293,7 @@ export class Process<A extends unknown[] = unknown[]> {
         ...refs,
         args: encodeHandles(this.#args, pid),
         fields: encodeHandles(fields, pid),
+        maxMemoryMb: this.#maxMemoryMb,
       }),
     );
     return this.#child;
@@ -505,7 +521,14 @@ export class Process<A extends unknown[] = unknown[]> {
   }
 }
 
-const OPTIONS: readonly string[] = ["target", "args", "name", "daemon", "mailbox"];
+const OPTIONS: readonly string[] = [
+  "target",
+  "args",
+  "name",
+  "daemon",
+  "mailbox",
+  "maxMemoryMb",
+];
 
 /** Refuses what is not an options object, and unknown keys (Python's unexpected keyword). */
 function checkOptions(options: unknown): void {

@@ -170,7 +170,7 @@ Deno.test("what cannot cross fails with a named error, and nothing hangs", async
   await assert.rejects(pool.apply(targets.returnFunction, []), (error: Error) => {
     return error.name === "CloneError" && /result is a function/.test(error.message);
   });
-  assert.throws(() => pool.map(targets.square, [1], { chunksize: 0 }), RangeError);
+  await assert.rejects(pool.map(targets.square, [1], { chunksize: 0 }), RangeError);
   assert.throws(() => new Pool({ processes: 0 }), RangeError);
   assert.equal(await pool.apply(targets.square, [5]), 25);
 });
@@ -185,11 +185,11 @@ Deno.test("handles cross as task arguments", async () => {
 
 Deno.test("submitting after close throws PoolStateError; close lets queued work finish", async () => {
   const pool = new Pool({ processes: 2 });
-  assert.throws(() => pool.join(), PoolStateError);
+  await assert.rejects(pool.join(), PoolStateError);
   const results = range(10).map((i) => pool.applyAsync(targets.later, [i, 5]));
   pool.close();
   assert.throws(() => pool.applyAsync(targets.square, [1]), PoolStateError);
-  assert.throws(() => pool.map(targets.square, [1]), PoolStateError);
+  await assert.rejects(pool.map(targets.square, [1]), PoolStateError);
   assert.throws(() => pool.imap(targets.square, [1]), PoolStateError);
   await pool.join();
   assert.deepEqual(results.map((result) => result.ready()), range(10).map(() => true));
@@ -210,7 +210,7 @@ Deno.test("terminate rejects queued and running work with PoolTerminatedError", 
   assert.equal(worker.exitcode, -15);
   assert.equal(pool.workers.length, 0);
   await pool.join();
-  assert.throws(() => pool.apply(targets.square, [1]), PoolStateError);
+  await assert.rejects(pool.apply(targets.square, [1]), PoolStateError);
 });
 
 Deno.test("a killed worker is replaced and exactly its task fails", async () => {
@@ -287,9 +287,10 @@ Deno.test("an abort signal cancels pending work", async () => {
 
 Deno.test("a task over its timeout fails with TaskTimeoutError and its worker is replaced", async () => {
   await using pool = new Pool({ processes: 1 });
-  const slow = pool.apply(targets.forever, [], { timeout: 50 });
+  // Long enough for a loaded machine to start the task, so that it is seen running.
+  const slow = assert.rejects(pool.apply(targets.forever, [], { timeout: 500 }), TaskTimeoutError);
   const worker = await workerRunningForever(pool);
-  await assert.rejects(slow, TaskTimeoutError);
+  await slow;
   await worker.join();
   assert.equal(worker.exitcode, -9);
   assert.equal(await pool.apply(targets.square, [6], { timeout: 10_000 }), 36);
