@@ -118,6 +118,7 @@ async function become(spec: ActorSpec): Promise<void> {
     void finish({ thrown: event.reason });
   });
   Deno.exit = exitActor;
+  haltOnOutput();
   let self: Process;
   try {
     self = await instantiate(spec);
@@ -165,6 +166,24 @@ async function instantiate(spec: ActorSpec): Promise<Process> {
 }
 
 let finishing = false;
+
+/**
+ * A halted actor prints nothing more. Deno cannot interrupt its code (a daemon ended with the
+ * main program, a terminated process in a loop), but it can refuse the code's side effects: as
+ * the actor stops at its next touch of shared state, it stops at its next line of output, so
+ * nothing it prints appears after its parent was told it ended.
+ */
+function haltOnOutput(): void {
+  const methods = console as unknown as Record<string, unknown>;
+  for (const name of Object.keys(methods)) {
+    const method = methods[name];
+    if (typeof method !== "function") continue;
+    methods[name] = function (this: unknown, ...args: unknown[]) {
+      runtime.haltIfReaped();
+      return method.apply(this, args);
+    };
+  }
+}
 
 /** Ends this thread: the real `Deno.exit` (which `process.exit` from `node:process` calls too). */
 const exitThread = Deno.exit;
