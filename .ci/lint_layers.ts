@@ -16,14 +16,33 @@ interface Layer {
   paths: string[];
 }
 
-/** Lowest first. A path ending in "/" holds a whole folder; the longest match wins. */
+/**
+ * Lowest first. A path ending in "/" holds a whole folder; the longest match wins. Contracts are
+ * public leaf files that every layer may need (error classes, option and reason types): they
+ * import only each other.
+ */
 const LAYERS: Layer[] = [
-  { name: "shm", level: 0, paths: ["actors/_shm/"] },
-  { name: "kernel", level: 1, paths: ["actors/_kernel/"] },
-  { name: "actor API", level: 2, paths: ["actors/"] },
+  {
+    name: "contracts",
+    level: 0,
+    paths: [
+      "actors/errors.ts",
+      "actors/exit_reason.ts",
+      "actors/mailbox_options.ts",
+      "actors/sync/errors.ts",
+      "actors/pool/errors.ts",
+      "actors/manager/errors.ts",
+      "actors/supervisor/errors.ts",
+      "channels/errors.ts",
+      "channels/buffer_options.ts",
+    ],
+  },
+  { name: "shm", level: 1, paths: ["actors/_shm/"] },
+  { name: "kernel", level: 2, paths: ["actors/_kernel/"] },
+  { name: "actor API", level: 3, paths: ["actors/"] },
   {
     name: "libraries",
-    level: 3,
+    level: 4,
     paths: [
       "channels/",
       "actors/sync/",
@@ -33,7 +52,7 @@ const LAYERS: Layer[] = [
       "actors/manager/",
     ],
   },
-  { name: "entry", level: 4, paths: ["mod.ts"] },
+  { name: "entry", level: 5, paths: ["mod.ts"] },
 ];
 
 /** Edges allowed between two libraries of the same level: `from` folder -> `to` folder. */

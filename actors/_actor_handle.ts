@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { type AskOptions, send, type SendOptions } from "./_outbox.ts";
-import { describeHandle, type HandleDescription, registerHandleKind } from "./_portable.ts";
-import { type ActorAddress, MAILBOX_DEPTH } from "./_protocol.ts";
-import { exitcodeOf, runtime } from "./_runtime.ts";
-import { describeValue } from "./_time.ts";
+import { type AskOptions, send, type SendOptions } from "./_kernel/outbox.ts";
+import { describeHandle, type HandleDescription, registerHandleKind } from "./_kernel/handles.ts";
+import { type ActorAddress, MAILBOX_DEPTH } from "./_kernel/protocol.ts";
+import { exitcodeOf, runtime } from "./_kernel/runtime.ts";
+import { describeValue } from "./_shm/time.ts";
 import type { ActorRef } from "./actor_ref.ts";
 
 const KIND = "actorRef";

@@ -1,4 +1,4 @@
-import { runtime } from "./_runtime.ts";
+import { runtime } from "./_kernel/runtime.ts";
 import type { Process } from "./process.ts";
 
 /**

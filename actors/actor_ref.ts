@@ -1,4 +1,4 @@
-import type { AskOptions, SendOptions } from "./_outbox.ts";
+import type { AskOptions, SendOptions } from "./_kernel/outbox.ts";
 
 export type { AskOptions, SendOptions };
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { registerErrorClasses } from "./_serialized_error.ts";
+import { registerErrorClasses } from "./_kernel/wire_errors.ts";
 
 /**
  * A {@linkcode Process} method was called in a state that does not allow it: starting twice,

@@ -1,6 +1,6 @@
 import { pidOf } from "./_actor_handle.ts";
-import { runtime } from "./_runtime.ts";
-import { describeValue } from "./_time.ts";
+import { runtime } from "./_kernel/runtime.ts";
+import { describeValue } from "./_shm/time.ts";
 import type { ActorRef } from "./actor_ref.ts";
 
 /**

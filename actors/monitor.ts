@@ -1,11 +1,11 @@
-import type { ExitReport } from "./_protocol.ts";
+import type { ExitReport } from "./_kernel/protocol.ts";
 import { pidOf } from "./_actor_handle.ts";
-import { checkSignal } from "./_mailbox.ts";
-import { runtime } from "./_runtime.ts";
-import { describeValue } from "./_time.ts";
+import { checkSignal } from "./_kernel/mailbox.ts";
+import { runtime } from "./_kernel/runtime.ts";
+import { describeValue } from "./_shm/time.ts";
 import type { ActorRef } from "./actor_ref.ts";
 import type { ExitReason } from "./exit_reason.ts";
-import { reasonOf } from "./_exit_report.ts";
+import { reasonOf } from "./_kernel/exit_report.ts";
 
 /** Options of {@linkcode monitor}. */
 export interface MonitorOptions {

@@ -1,16 +1,16 @@
 import { ActorHandle } from "./_actor_handle.ts";
-import { assertCloneable } from "./_clone.ts";
-import { describeHandle, encodeHandles, type HandleDescription } from "./_portable.ts";
-import { MAILBOX_CAPACITY, MAILBOX_OVERFLOW, OVERFLOW_POLICIES } from "./_protocol.ts";
+import { assertCloneable } from "./_shm/clone.ts";
+import { describeHandle, encodeHandles, type HandleDescription } from "./_kernel/handles.ts";
+import { MAILBOX_CAPACITY, MAILBOX_OVERFLOW, OVERFLOW_POLICIES } from "./_kernel/protocol.ts";
 import {
   type ChildRecord,
   exitcodeOf,
   type LaunchPayload,
   newMailboxWords,
   runtime,
-} from "./_runtime.ts";
-import { privateInstanceMembers } from "./_private_members.ts";
-import { refFor } from "./_target.ts";
+} from "./_kernel/runtime.ts";
+import { privateInstanceMembers } from "./_kernel/private_members.ts";
+import { refFor } from "./_kernel/targets.ts";
 import {
   checkInteger,
   checkTimeout,
@@ -18,7 +18,7 @@ import {
   startTimer,
   stopTimer,
   type Timer,
-} from "./_time.ts";
+} from "./_shm/time.ts";
 import type { ActorRef, AskOptions, SendOptions } from "./actor_ref.ts";
 import { CloneError, ProcessStateError } from "./errors.ts";
 import type { MailboxOptions } from "./mailbox_options.ts";

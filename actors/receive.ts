@@ -1,6 +1,6 @@
-import type { MessagePredicate, ReceiveOptions } from "./_mailbox.ts";
-import { runtime } from "./_runtime.ts";
-import { describeValue } from "./_time.ts";
+import type { MessagePredicate, ReceiveOptions } from "./_kernel/mailbox.ts";
+import { runtime } from "./_kernel/runtime.ts";
+import { describeValue } from "./_shm/time.ts";
 
 export type { MessagePredicate, ReceiveOptions };
 

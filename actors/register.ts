@@ -1,8 +1,8 @@
 import { ActorHandle, pidOf } from "./_actor_handle.ts";
-import type { ActorAddress } from "./_protocol.ts";
-import { runtime } from "./_runtime.ts";
+import type { ActorAddress } from "./_kernel/protocol.ts";
+import { runtime } from "./_kernel/runtime.ts";
 import type { ActorRef } from "./actor_ref.ts";
-import { describeValue } from "./_time.ts";
+import { describeValue } from "./_shm/time.ts";
 import { self } from "./self.ts";
 
 /**

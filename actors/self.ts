@@ -1,5 +1,5 @@
 import { ActorHandle } from "./_actor_handle.ts";
-import { runtime } from "./_runtime.ts";
+import { runtime } from "./_kernel/runtime.ts";
 import type { ActorRef } from "./actor_ref.ts";
 
 let cached: ActorRef | null = null;

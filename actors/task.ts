@@ -1,4 +1,4 @@
-import { registerTarget } from "./_target.ts";
+import { registerTarget } from "./_kernel/targets.ts";
 
 /**
  * Registers a function or a {@linkcode Process} subclass as something a worker may run, and

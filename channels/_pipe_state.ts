@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { sharedWords } from "../actors/_futex.ts";
-import { runtime } from "../actors/_runtime.ts";
-import { newRing, type RingSize, type RingState } from "./_ring.ts";
+import { sharedWords } from "../actors/_shm/futex.ts";
+import { runtime } from "../actors/_kernel/runtime.ts";
+import { newRing, type RingSize, type RingState } from "../actors/_shm/ring.ts";
 
 /** Slots per end for the pids of the actors holding a copy of it. */
 export const HOLDER_SLOTS = 32;

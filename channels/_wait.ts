@@ -8,9 +8,9 @@
  *
  * @module
  */
-import { type AcquireOptions, waitUntil, waitUntilSync, wake } from "../actors/_futex.ts";
-import { runtime } from "../actors/_runtime.ts";
-import { startTimer, stopTimer, type Timer } from "../actors/_time.ts";
+import { type AcquireOptions, waitUntil, waitUntilSync, wake } from "../actors/_shm/futex.ts";
+import { runtime } from "../actors/_kernel/runtime.ts";
+import { startTimer, stopTimer, type Timer } from "../actors/_shm/time.ts";
 
 /** How long a waiter retries before it sleeps. */
 const SPIN_MICROSECONDS = 50;

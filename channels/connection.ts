@@ -1,16 +1,16 @@
-import { waitUntil, wake } from "../actors/_futex.ts";
+import { waitUntil, wake } from "../actors/_shm/futex.ts";
 import {
   describeHandle,
   type HandleDescription,
   repairHandle,
   revivingForAdoption,
-} from "../actors/_portable.ts";
-import { runtime } from "../actors/_runtime.ts";
-import { registerSharedKind, SharedHandle } from "../actors/_shared_handle.ts";
-import { checkInteger, checkTimeout, describeValue } from "../actors/_time.ts";
-import { BYTES, encode } from "./_codec.ts";
+} from "../actors/_kernel/handles.ts";
+import { runtime } from "../actors/_kernel/runtime.ts";
+import { registerSharedKind, SharedHandle } from "../actors/_kernel/shared_handle.ts";
+import { checkInteger, checkTimeout, describeValue } from "../actors/_shm/time.ts";
+import { BYTES, encode } from "../actors/_shm/codec.ts";
 import { type ConnectionState, HOLDER_SLOTS, takePendingState } from "./_pipe_state.ts";
-import { NOTHING, Ring } from "./_ring.ts";
+import { NOTHING, Ring } from "../actors/_shm/ring.ts";
 import { channelWaitSync, Turns } from "./_wait.ts";
 import { BufferTooShort, ChannelClosedError, EOFError, Full } from "./errors.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { registerErrorClasses } from "../actors/_serialized_error.ts";
+import { registerErrorClasses } from "../actors/_kernel/wire_errors.ts";
 
 /**
  * A get found the queue empty: `getNowait()`, `get({ block: false })`, or a `get` whose timeout

@@ -1,7 +1,7 @@
-import { waitUntil } from "../actors/_futex.ts";
-import { registerSharedKind } from "../actors/_shared_handle.ts";
-import { checkTimeout } from "../actors/_time.ts";
-import { Ring } from "./_ring.ts";
+import { waitUntil } from "../actors/_shm/futex.ts";
+import { registerSharedKind } from "../actors/_kernel/shared_handle.ts";
+import { checkTimeout } from "../actors/_shm/time.ts";
+import { Ring } from "../actors/_shm/ring.ts";
 import { TaskDoneError } from "./errors.ts";
 import { Queue, type QueueOptions } from "./queue.ts";
 

@@ -1,6 +1,6 @@
-import { describeValue } from "../actors/_time.ts";
+import { describeValue } from "../actors/_shm/time.ts";
 import { newPipeState, withPendingState } from "./_pipe_state.ts";
-import { ringSize } from "./_ring.ts";
+import { ringSize } from "../actors/_shm/ring.ts";
 import type { BufferOptions } from "./buffer_options.ts";
 import { Connection } from "./connection.ts";
 

@@ -1,10 +1,10 @@
-import type { AcquireOptions } from "../actors/_futex.ts";
-import { repairHandle } from "../actors/_portable.ts";
-import { runtime } from "../actors/_runtime.ts";
-import { registerSharedKind, SharedHandle } from "../actors/_shared_handle.ts";
-import { checkInteger, checkTimeout, describeValue } from "../actors/_time.ts";
-import { encode, type Encoded } from "./_codec.ts";
-import { newRing, NOTHING, Ring, ringSize, type RingState } from "./_ring.ts";
+import type { AcquireOptions } from "../actors/_shm/futex.ts";
+import { repairHandle } from "../actors/_kernel/handles.ts";
+import { runtime } from "../actors/_kernel/runtime.ts";
+import { registerSharedKind, SharedHandle } from "../actors/_kernel/shared_handle.ts";
+import { checkInteger, checkTimeout, describeValue } from "../actors/_shm/time.ts";
+import { encode, type Encoded } from "../actors/_shm/codec.ts";
+import { newRing, NOTHING, Ring, ringSize, type RingState } from "../actors/_shm/ring.ts";
 import type { BufferOptions } from "./buffer_options.ts";
 import { channelWaitSync, Turns } from "./_wait.ts";
 import { ChannelClosedError, Empty, Full, ShutDown } from "./errors.ts";

@@ -1,4 +1,4 @@
-import { registerSharedKind } from "../actors/_shared_handle.ts";
+import { registerSharedKind } from "../actors/_kernel/shared_handle.ts";
 import { Queue, type QueueOptions } from "./queue.ts";
 
 /**

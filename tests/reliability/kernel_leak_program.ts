@@ -5,7 +5,7 @@
  * many primitives the root supervisor still keeps for workers.
  */
 import { Event, Lock, Process, Queue, Value } from "../../mod.ts";
-import { rootSupervisor } from "../../actors/_root_supervisor.ts";
+import { rootSupervisor } from "../../actors/_kernel/root/root.ts";
 import { takeAndDropLocks } from "./kernel_fixtures.ts";
 
 export function noop(): void {}

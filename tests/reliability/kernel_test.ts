@@ -30,7 +30,7 @@ import {
   unregister,
   whereis,
 } from "../../mod.ts";
-import { rootSupervisor } from "../../actors/_root_supervisor.ts";
+import { rootSupervisor } from "../../actors/_kernel/root/root.ts";
 import { delay, receiveMany, until } from "../_helpers.ts";
 import { Store } from "../fixtures/actor_targets.ts";
 import { scale, withSeed } from "./_random.ts";

@@ -1,8 +1,8 @@
 /** Targets for the manager reliability suite, registered so any worker can import them. */
 import { type DictProxy, type ListProxy, type LockProxy, self, task } from "../../mod.ts";
-import { describeHandle } from "../../actors/_portable.ts";
-import { encodeFrame } from "../../actors/_manager_codec.ts";
-import { CONNECT_MESSAGE } from "../../actors/_manager_protocol.ts";
+import { describeHandle } from "../../actors/_kernel/handles.ts";
+import { encodeFrame } from "../../actors/manager/_wire/messages.ts";
+import { CONNECT_MESSAGE } from "../../actors/manager/_wire/protocol.ts";
 import {
   BELL,
   channelWords,
@@ -12,8 +12,8 @@ import {
   REQUEST_TAIL,
   requestBytes,
   RingWriter,
-} from "../../actors/_manager_ring.ts";
-import type { LocalEndpoint } from "../../actors/_manager_client.ts";
+} from "../../actors/manager/_wire/session_ring.ts";
+import type { LocalEndpoint } from "../../actors/manager/_client/client.ts";
 
 /** Slots of the word array the counting targets report through. */
 export const ACKED = 0;

@@ -23,7 +23,7 @@ import {
   TimeoutError,
   type ValueProxy,
 } from "../../mod.ts";
-import { decodeMessage, encodeFrame } from "../../actors/_manager_codec.ts";
+import { decodeMessage, encodeFrame } from "../../actors/manager/_wire/messages.ts";
 import { delay } from "../_helpers.ts";
 import { bumpThroughMap } from "../fixtures/manager_targets.ts";
 import { scale, withSeed } from "./_random.ts";

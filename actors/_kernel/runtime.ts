@@ -1,0 +1,883 @@
+/**
+ * The actor runtime of the current thread: who this actor is, its mailbox, its children and
+ * how it reaches the root supervisor. The main thread is actor 1; a worker becomes an actor when
+ * its host receives the `init` command and calls {@linkcode Runtime.configureWorker}.
+ *
+ * @module
+ */
+import process from "node:process";
+import { isMainThread, MessageChannel, type MessagePort } from "node:worker_threads";
+// The runtime's own exports are used by these only inside functions, so the cycle is harmless.
+import { ActorHandle } from "../_actor_handle.ts";
+import { assertCloneable } from "../_shm/clone.ts";
+import { reasonOf } from "./exit_report.ts";
+import { sharedWords, wake } from "../_shm/futex.ts";
+import { Mailbox, type MessagePredicate, type ReceiveOptions } from "./mailbox.ts";
+import { PendingAsks } from "./asks.ts";
+import { containsHandles, encodeHandles, type Portable, type Repairable } from "./handles.ts";
+import { sendWhenRoom, SENT } from "./outbox.ts";
+import { reviveHandles } from "./handles.ts";
+import {
+  type ActorAddress,
+  type ActorSpec,
+  type ChildCommand,
+  EXITED,
+  type ExitReport,
+  MAILBOX_DEPTH,
+  MAILBOX_WORDS,
+  type MailEnvelope,
+  MAIN_PID,
+  type RootAnswer,
+  type RootRequest,
+  RUNNING,
+  type RuntimeCommand,
+  STARTING,
+  STATUS_EXITCODE,
+  STATUS_HALT,
+  STATUS_STATE,
+  STATUS_WORDS,
+  type StopSignal,
+  type TargetRef,
+} from "./protocol.ts";
+import { deserializeError, serializeError } from "./wire_errors.ts";
+import { ActorExitedError, MailboxFullError, ProcessStateError } from "../errors.ts";
+import { ExitSignal } from "../exit_signal.ts";
+import type { RootSupervisor } from "./root/root.ts";
+
+/** How this thread reaches the root supervisor: a direct call on the main thread, a message in a worker. */
+export interface SupervisorLink {
+  spawn(spec: ActorSpec): void;
+  /** `pid` was handed out but will never be spawned. */
+  discard(pid: number): void;
+  signal(pid: number, signal: StopSignal): void;
+  /**
+   * This actor materialized its first object of the shared primitive `id` (see `Holdings`):
+   * `created` when it made the primitive, else it revived it.
+   */
+  hold(id: string, handle: SharedPrimitive, created: boolean): void;
+  /** This actor's last object of the shared primitive `id` was garbage-collected. */
+  release(id: string): void;
+  /** Sends request `id` to the root; resolves to its answer, rejects with its error. */
+  call(id: number, request: RootRequest): Promise<unknown>;
+}
+
+/**
+ * A message in an actor's mailbox, with what a reply needs: the sender, the ask id, and the
+ * port it came on (none for a message an actor sent itself).
+ */
+export interface Letter {
+  body: unknown;
+  from: number;
+  ask: number | undefined;
+  cast: boolean;
+  port: MessagePort | undefined;
+}
+
+/** The parent's view of a child it started. */
+export interface ChildRecord {
+  readonly pid: number;
+  readonly name: string;
+  readonly identity: number[];
+  readonly daemon: boolean;
+  /** Int32Array [state, exitcode], written by the supervisor, read without a message. */
+  readonly status: Int32Array;
+  /** The parent's end of the mail link. */
+  readonly port: MessagePort;
+  /** The child's mailbox words. */
+  readonly mailbox: Int32Array;
+  readonly started: PromiseWithResolvers<void>;
+  readonly exited: PromiseWithResolvers<void>;
+  /** Resolves when the child's `end` marker arrives: all its mail has been delivered. */
+  readonly mailEnded: PromiseWithResolvers<void>;
+  error: Error | null;
+  /** The `Process` object that represents the child, for `activeChildren()`. */
+  readonly handle: object;
+}
+
+/** The parent as a child sees it. */
+export interface ParentLink {
+  readonly pid: number;
+  readonly name: string;
+  readonly status: Int32Array;
+  readonly mailbox: Int32Array;
+  readonly port: MessagePort;
+}
+
+/** An actor this one exchanged mail with although neither is the other's parent. */
+interface PeerRecord {
+  /** Every link with the peer (two when both connected at once); mail goes on the first. */
+  readonly ports: MessagePort[];
+  /** `end` markers received, one per port once the peer has exited normally. */
+  endsSeen: number;
+  exited: PromiseWithResolvers<void> | null;
+}
+
+/** What the worker needs to find and call the target, as `Process.start()` describes it. */
+export interface LaunchPayload {
+  processClass: TargetRef | null;
+  target: TargetRef | null;
+  args: unknown[];
+  fields: Record<string, unknown>;
+  maxMemoryMb?: number;
+}
+
+/** A handle with holdable state: a lock, a queue, a pipe end... */
+export type SharedPrimitive = Portable & Repairable;
+
+interface Collected {
+  id: string;
+  ref: WeakRef<SharedPrimitive>;
+}
+
+/**
+ * The shared primitives this actor holds, each with weak references to its live objects here.
+ * The first object of a primitive reports a hold to the root supervisor and the collection of
+ * the last one a release, so the root repairs a primitive after exits only while some live
+ * actor may hold it, and a program that drops its locks and queues does not keep them. Nothing
+ * here runs on a hot path: only where an object of a primitive is created or revived.
+ */
+class Holdings {
+  /** One weak reference per live object, a set when there are several. */
+  readonly #objects = new Map<string, WeakRef<SharedPrimitive> | Set<WeakRef<SharedPrimitive>>>();
+  readonly #registry = new FinalizationRegistry<Collected>((held) => this.#collected(held));
+  readonly #link: () => SupervisorLink;
+
+  constructor(link: () => SupervisorLink) {
+    this.#link = link;
+  }
+
+  hold(handle: SharedPrimitive, id: string, created: boolean): void {
+    const ref = new WeakRef(handle);
+    const refs = this.#objects.get(id);
+    this.#registry.register(handle, { id, ref });
+    if (refs === undefined) {
+      this.#objects.set(id, ref);
+      this.#link().hold(id, handle, created);
+    } else if (refs instanceof Set) {
+      refs.add(ref);
+    } else {
+      this.#objects.set(id, new Set([refs, ref]));
+    }
+  }
+
+  /** Each primitive held here with one of its live objects. */
+  *live(): Generator<[string, SharedPrimitive]> {
+    for (const [id, refs] of this.#objects) {
+      for (const ref of refs instanceof Set ? refs : [refs]) {
+        const handle = ref.deref();
+        if (handle !== undefined) {
+          yield [id, handle];
+          break;
+        }
+      }
+    }
+  }
+
+  #collected({ id, ref }: Collected): void {
+    const refs = this.#objects.get(id);
+    if (refs instanceof Set) {
+      refs.delete(ref);
+      if (refs.size > 0) return;
+    } else if (refs !== ref) {
+      return;
+    }
+    this.#objects.delete(id);
+    this.#link().release(id);
+  }
+}
+
+const KEEPALIVE_PERIOD_MS = 2 ** 30;
+/** How long a parent waits for an exited child's `end` marker before closing the link anyway. */
+const MAIL_END_GRACE_MS = 2000;
+
+/** Mailbox words for an actor: see `MAILBOX_DEPTH` in the protocol. */
+export function newMailboxWords(): Int32Array {
+  return sharedWords(MAILBOX_WORDS);
+}
+
+/** Status words for an actor: `[state, exitcode, halt]` on shared memory. */
+export function newStatus(state: number): Int32Array {
+  const status = new Int32Array(new SharedArrayBuffer(STATUS_WORDS * Int32Array.BYTES_PER_ELEMENT));
+  status[STATUS_STATE] = state;
+  return status;
+}
+
+/** The current thread's actor. */
+export class Runtime {
+  pid: number = MAIN_PID;
+  name = "MainProcess";
+  identity: readonly number[] = [];
+  daemon = false;
+  mainModule: string = Deno.mainModule;
+  parent: ParentLink | null = null;
+  status: Int32Array = newStatus(RUNNING);
+  /** True while a worker imports its target's module: starting a process then is a mistake. */
+  bootstrapping = false;
+  /** The `Process` object `currentProcess()` returns. */
+  selfHandle: object | null = null;
+  readonly mailbox: Mailbox<Letter> = new Mailbox();
+  mailboxWords: Int32Array = newMailboxWords();
+  /** The message the last `receive()` returned: what `reply()` answers. */
+  lastLetter: Letter | null = null;
+
+  #pidCounter = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  #childIndex = 0;
+  #children = new Map<number, ChildRecord>();
+  #link: SupervisorLink | null = null;
+  #selfBinding = false;
+  #pendingWaits = 0;
+  readonly #exitWork = new Set<Promise<void>>();
+  #keepAlive: number | undefined;
+  #keptAlive = false;
+  #exitHookInstalled = false;
+  #peers = new Map<number, PeerRecord>();
+  /** Mail to actors whose link the root is still creating, in order. */
+  #connecting = new Map<number, MailEnvelope[]>();
+  readonly #asks = new PendingAsks();
+  readonly #holdings = new Holdings(() => this.#supervisor());
+  /** Delivers this actor's mail to itself, in order, handles revived. */
+  #toSelf: ((envelope: MailEnvelope) => void) | undefined;
+  #nextCallId = 0;
+
+  constructor() {
+    this.#pidCounter[0] = MAIN_PID;
+  }
+
+  /** Turns this worker thread into the actor described by `spec`. */
+  configureWorker(spec: ActorSpec, link: SupervisorLink): void {
+    this.pid = spec.pid;
+    this.name = spec.name;
+    this.identity = spec.identity;
+    this.daemon = spec.daemon;
+    this.mainModule = spec.mainModule;
+    this.status = new Int32Array(spec.status);
+    this.mailboxWords = new Int32Array(spec.mailbox);
+    this.#pidCounter = new Int32Array(spec.pidCounter);
+    this.parent = {
+      pid: spec.parentPid,
+      name: spec.parentName,
+      status: new Int32Array(spec.parentStatus),
+      mailbox: new Int32Array(spec.parentMailbox),
+      port: spec.mailPort,
+    };
+    this.#link = link;
+    this.#listen(spec.mailPort, () => {});
+  }
+
+  /**
+   * Stops this worker's thread if the supervisor asked it to halt. Nothing can interrupt
+   * synchronous code in a Deno Worker (a loop, an `Atomics.wait`), so an actor told to halt
+   * while busy may still be running: every operation on shared state calls this first, so such
+   * an actor stops the moment it touches shared memory again, instead of acting as a living
+   * owner of what the supervisor released.
+   */
+  haltIfReaped(): void {
+    // A plain read, not Atomics.load (an uninlined call costing 10 ns on every lock acquire):
+    // the flag only ever goes from 0 to 1, and the atomic operation that follows every check
+    // keeps the read from being hoisted out of a loop, so a late flag is seen on the next check.
+    if (this.parent !== null && this.status[STATUS_HALT] === 1) process.exit(1);
+  }
+
+  /** Python's `_identity` of the next child this actor creates: `[...mine, n]`. */
+  nextChildIdentity(): number[] {
+    return [...this.identity, ++this.#childIndex];
+  }
+
+  /** Marks the next `Process` construction as the worker's view of itself. */
+  constructSelf<T extends object>(construct: () => T): T {
+    this.#selfBinding = true;
+    try {
+      return construct();
+    } finally {
+      this.#selfBinding = false;
+    }
+  }
+
+  /** True exactly once, inside {@linkcode constructSelf}. */
+  takeSelfBinding(): boolean {
+    const binding = this.#selfBinding;
+    this.#selfBinding = false;
+    return binding;
+  }
+
+  /** The children that have not been reaped yet, oldest first. */
+  liveChildren(): ChildRecord[] {
+    return [...this.#children.values()];
+  }
+
+  /**
+   * Registers a child and its mail link, and asks the supervisor to spawn it. The record's
+   * `started` promise settles when the target runs or cannot start. `payload` is built for the
+   * child's pid, so that handles in it count the child as a holder from this moment.
+   */
+  startChild(
+    init: {
+      name: string;
+      identity: number[];
+      daemon: boolean;
+      handle: object;
+      mailbox: Int32Array;
+    },
+    payloadFor: (pid: number) => LaunchPayload,
+  ): ChildRecord {
+    this.haltIfReaped();
+    const pid = Atomics.add(this.#pidCounter, 0, 1) + 1;
+    let payload: LaunchPayload;
+    try {
+      payload = payloadFor(pid);
+    } catch (error) {
+      // Handles described before the failure may count the pid as a holder: it never lives.
+      this.#supervisor().discard(pid);
+      throw error;
+    }
+    const { port1, port2 } = new MessageChannel();
+    const child: ChildRecord = {
+      ...init,
+      pid,
+      status: newStatus(STARTING),
+      port: port1,
+      mailbox: init.mailbox,
+      started: Promise.withResolvers(),
+      exited: Promise.withResolvers(),
+      mailEnded: Promise.withResolvers(),
+      error: null,
+    };
+    child.started.promise.catch(() => {});
+    this.#children.set(child.pid, child);
+    this.#listen(port1, child.mailEnded.resolve);
+    this.#installExitHook();
+    this.#supervisor().spawn({
+      ...payload,
+      pid: child.pid,
+      name: child.name,
+      identity: child.identity,
+      daemon: child.daemon,
+      parentPid: this.pid,
+      parentName: this.name,
+      mainModule: this.mainModule,
+      status: child.status.buffer as SharedArrayBuffer,
+      parentStatus: this.status.buffer as SharedArrayBuffer,
+      pidCounter: this.#pidCounter.buffer as SharedArrayBuffer,
+      mailPort: port2,
+      mailbox: child.mailbox.buffer as SharedArrayBuffer,
+      parentMailbox: this.mailboxWords.buffer as SharedArrayBuffer,
+    });
+    return child;
+  }
+
+  /** Asks the supervisor to end `child` and its whole subtree. */
+  signal(child: ChildRecord, signal: StopSignal): Promise<void> {
+    this.haltIfReaped();
+    this.#supervisor().signal(child.pid, signal);
+    return this.waitFor(child.exited.promise);
+  }
+
+  /**
+   * Awaits `promise` while keeping the main thread's event loop alive, as long as a live child
+   * could still settle it. With no live child left, nothing can, and the program may end.
+   */
+  waitFor<T>(promise: Promise<T>): Promise<T> {
+    // A worker is kept alive by its host until it exits: only the main thread needs this.
+    if (!isMainThread) return promise;
+    this.#pendingWaits++;
+    this.#updateKeepAlive();
+    return promise.finally(() => {
+      this.#pendingWaits--;
+      this.#updateKeepAlive();
+    });
+  }
+
+  /**
+   * Makes this worker's exit wait for `work` (a promise that never rejects), as Python's exit
+   * joins the feeder thread of each queue the process put on: a queue's pending un-awaited puts
+   * still complete after the target has returned. The main thread has no exit to delay.
+   */
+  delayExit(work: Promise<void>): void {
+    if (isMainThread) return;
+    this.#exitWork.add(work);
+    void work.then(() => this.#exitWork.delete(work));
+  }
+
+  /** Resolves once the work given to {@linkcode delayExit} is done, work added meanwhile too. */
+  async exitWork(): Promise<void> {
+    while (this.#exitWork.size > 0) await Promise.all(this.#exitWork);
+  }
+
+  /** Python's exit handler: terminate daemonic children, then wait for the others. */
+  async endChildren(): Promise<void> {
+    const children = this.liveChildren();
+    for (const child of children) if (child.daemon) void this.signal(child, "terminate");
+    await this.waitFor(Promise.all(children.map((child) => child.exited.promise)));
+  }
+
+  /**
+   * Records that this actor holds an object of the shared primitive `id` until the object is
+   * garbage-collected: the root supervisor then repairs the primitive after exits. Called once
+   * per object, when it is revived, or first described if this actor `created` it.
+   */
+  hold(handle: SharedPrimitive, id: string, created: boolean): void {
+    this.#holdings.hold(handle, id, created);
+  }
+
+  /** Each shared primitive this actor holds, with one of its live objects here. */
+  heldPrimitives(): Iterable<[string, SharedPrimitive]> {
+    return this.#holdings.live();
+  }
+
+  /** This actor's address, which other actors turn into a reference to it. */
+  address(): ActorAddress {
+    return {
+      pid: this.pid,
+      name: this.name,
+      status: this.status.buffer as SharedArrayBuffer,
+      mailbox: this.mailboxWords.buffer as SharedArrayBuffer,
+    };
+  }
+
+  /**
+   * Posts `body` to the actor at `address`: on the mail link with a parent, child or peer,
+   * linking with a peer through the root first. Mail to an actor that has exited is dropped.
+   * The caller has checked that the body can be cloned and reserved the mailbox slot (see
+   * `_outbox.ts`), which it frees again if this throws.
+   */
+  post(address: ActorAddress, body: unknown, marks: { ask?: number; cast?: true } = {}): void {
+    const envelope: MailEnvelope = { type: "mail", from: this.pid, body, ...marks };
+    if (containsHandles(body)) {
+      envelope.body = encodeHandles(body, address.pid);
+      envelope.handles = true;
+    }
+    if (address.pid === this.pid) {
+      this.#toSelf ??= this.#receiver(undefined, () => {});
+      return this.#toSelf(structuredClone(envelope));
+    }
+    const port = this.#portTo(address.pid);
+    if (port !== undefined) return port.postMessage(envelope);
+    if (exitcodeOf(new Int32Array(address.status)) !== null) {
+      return this.#undeliverable(address.pid, [envelope]);
+    }
+    this.#connect(address.pid, envelope);
+  }
+
+  #portTo(pid: number): MessagePort | undefined {
+    if (this.parent?.pid === pid) return this.parent.port;
+    return this.#children.get(pid)?.port ?? this.#peers.get(pid)?.ports[0];
+  }
+
+  #connect(pid: number, envelope: MailEnvelope): void {
+    const waiting = this.#connecting.get(pid);
+    if (waiting !== undefined) return void waiting.push(envelope);
+    const queue = [envelope];
+    this.#connecting.set(pid, queue);
+    this.rootCall({ type: "connect", pid }).answer.then(
+      (answer) => {
+        const port = answer as MessagePort;
+        this.acceptPeer(pid, port);
+        this.#connecting.delete(pid);
+        for (const queued of queue) port.postMessage(queued);
+      },
+      () => {
+        this.#connecting.delete(pid);
+        this.#undeliverable(pid, queue);
+      },
+    );
+  }
+
+  /** Mail to an actor that is gone: dropped, as in Erlang; an ask among it fails. */
+  #undeliverable(pid: number, envelopes: MailEnvelope[]): void {
+    for (const envelope of envelopes) {
+      if (envelope.type === "mail" && envelope.ask !== undefined) {
+        this.#asks.reject(envelope.ask, exitedError(pid, "it has exited"));
+      }
+    }
+  }
+
+  /**
+   * Sends `body` as an ask and resolves to the reply, as Erlang's `gen_server:call`. The ask's
+   * timeout and signal cover the wait for room in a full bounded mailbox too; `status` and
+   * `mailbox` are the asked actor's words.
+   */
+  ask(
+    address: ActorAddress,
+    status: Int32Array,
+    mailbox: Int32Array,
+    body: unknown,
+    options: ReceiveOptions = {},
+  ): Promise<unknown> {
+    const pid = address.pid;
+    let ask: { id: number; promise: Promise<unknown> };
+    try {
+      this.haltIfReaped();
+      ask = this.#asks.open(pid, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { id, promise } = ask;
+    const fail = (error: unknown) => this.#asks.reject(id, error);
+    if (exitcodeOf(status) !== null) {
+      fail(exitedError(pid, "it has exited"));
+    } else {
+      try {
+        assertCloneable(body, "message", `ask actor ${pid}`);
+        const sent = sendWhenRoom(
+          address,
+          mailbox,
+          () => this.post(address, body, { ask: id }),
+          { settled: promise, isSettled: () => !this.#asks.isOpen(id) },
+        );
+        // Posted at once (the usual case): no extra turn through the send's promise.
+        if (sent !== SENT) {
+          sent.then((outcome) => {
+            if (outcome === "gone") fail(exitedError(pid, "it has exited"));
+            else if (outcome === "dropped") {
+              fail(
+                new MailboxFullError(
+                  `Cannot ask actor ${pid}: its mailbox is full and drops what does not fit`,
+                ),
+              );
+            }
+          }, fail);
+        }
+      } catch (error) {
+        fail(error);
+      }
+    }
+    return this.waitFor(promise);
+  }
+
+  /** Answers `letter`, an ask, with a value or an error. */
+  answer(
+    letter: Letter,
+    outcome: { ok: true; value: unknown } | { ok: false; error: unknown },
+  ): void {
+    const ask = letter.ask;
+    if (ask === undefined) {
+      throw new ProcessStateError(
+        "Cannot reply: the message received was sent with send(), not ask(); only an ask " +
+          "has someone waiting for a reply",
+      );
+    }
+    this.haltIfReaped();
+    if (outcome.ok) assertCloneable(outcome.value, "reply", "reply");
+    letter.ask = undefined;
+    const envelope: MailEnvelope = outcome.ok
+      ? { type: "reply", ask, ok: true, value: outcome.value }
+      : { type: "reply", ask, ok: false, error: serializeError(outcome.error) };
+    if (envelope.ok && containsHandles(envelope.value)) {
+      envelope.value = encodeHandles(envelope.value, letter.from);
+      envelope.handles = true;
+    }
+    if (letter.port === undefined) return void this.#settleReply(structuredClone(envelope));
+    letter.port.postMessage(envelope);
+  }
+
+  #settleReply(envelope: Extract<MailEnvelope, { type: "reply" }>): void {
+    if (!envelope.ok) return this.#asks.reject(envelope.ask, deserializeError(envelope.error));
+    if (envelope.handles !== true) return this.#asks.resolve(envelope.ask, envelope.value);
+    void reviveHandles(envelope.value).then(
+      (value) => this.#asks.resolve(envelope.ask, value),
+      (error) => this.#asks.reject(envelope.ask, error),
+    );
+  }
+
+  /**
+   * Takes the oldest letter whose body `predicate` accepts, and frees its mailbox slot.
+   */
+  async takeLetter(
+    predicate?: MessagePredicate<unknown>,
+    options?: ReceiveOptions,
+  ): Promise<Letter> {
+    const accepts = predicate === undefined
+      ? undefined
+      : (letter: Letter) => predicate(letter.body);
+    const letter = await this.waitFor(this.mailbox.receive(accepts, options));
+    Atomics.sub(this.mailboxWords, MAILBOX_DEPTH, 1);
+    wake(this.mailboxWords);
+    return letter;
+  }
+
+  /**
+   * Sends request to the root supervisor; `id` names it for a later `demonitor`. Halts first
+   * if this actor was reaped: the root ignores requests from a halted actor.
+   */
+  rootCall(request: RootRequest): { id: number; answer: Promise<unknown> } {
+    this.haltIfReaped();
+    const id = ++this.#nextCallId;
+    return { id, answer: this.#supervisor().call(id, request) };
+  }
+
+  /** Adds a link with a peer, made by the root; mail from it arrives on `port`. */
+  acceptPeer(pid: number, port: MessagePort): void {
+    const record = this.#peers.get(pid) ?? { ports: [], endsSeen: 0, exited: null };
+    this.#peers.set(pid, record);
+    record.ports.push(port);
+    this.#listen(port, () => {
+      record.endsSeen++;
+      if (record.endsSeen === record.ports.length) record.exited?.resolve();
+    });
+  }
+
+  /** A peer exited: once its last mail is in, close the links and fail asks still open. */
+  #peerExited(pid: number, mailEnds: boolean): void {
+    const peer = this.#peers.get(pid);
+    if (peer === undefined) return;
+    const close = () => {
+      for (const port of peer.ports) port.close();
+      this.#peers.delete(pid);
+      this.#asks.rejectAll(pid, exitedError(pid, "it exited before it replied"));
+    };
+    if (!mailEnds || peer.endsSeen === peer.ports.length) return close();
+    peer.exited = Promise.withResolvers();
+    const fallback = setTimeout(peer.exited.resolve, MAIL_END_GRACE_MS);
+    void peer.exited.promise.then(() => {
+      clearTimeout(fallback);
+      close();
+    });
+  }
+
+  /** Applies a command from the root supervisor. */
+  dispatch(command: RuntimeCommand): void {
+    switch (command.type) {
+      case "childStarted":
+      case "childStartFailed":
+      case "childExited":
+        return this.#dispatchChild(command);
+      case "peer":
+        return this.acceptPeer(command.pid, command.port);
+      case "peerExited":
+        return this.#peerExited(command.pid, command.mailEnds);
+      case "exitSignal":
+        return this.#deliverExitSignal(command.from, command.reason);
+      default: {
+        const unknown: never = command;
+        throw new TypeError(`Unknown supervisor command ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  #deliverExitSignal(from: ActorAddress, reason: ExitReport): void {
+    const body = new ExitSignal(new ActorHandle(from), reasonOf(reason));
+    Atomics.add(this.mailboxWords, MAILBOX_DEPTH, 1);
+    this.mailbox.deliver({ body, from: from.pid, ask: undefined, cast: false, port: undefined });
+  }
+
+  #dispatchChild(command: ChildCommand): void {
+    const child = this.#children.get(command.pid);
+    if (child === undefined) return;
+    switch (command.type) {
+      case "childStarted":
+        child.started.resolve();
+        return;
+      case "childStartFailed":
+        this.#settleChild(child, 1, deserializeError(command.error), true, false);
+        return;
+      case "childExited":
+        this.#settleChild(
+          child,
+          command.exitcode,
+          command.error === null ? null : deserializeError(command.error),
+          false,
+          command.mailEnds,
+        );
+        return;
+      default: {
+        const unknown: never = command;
+        throw new TypeError(`Unknown supervisor command ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  #settleChild(
+    child: ChildRecord,
+    exitcode: number,
+    error: Error | null,
+    startFailed: boolean,
+    mailEnds: boolean,
+  ): void {
+    if (Atomics.load(child.status, STATUS_STATE) !== EXITED) {
+      Atomics.store(child.status, STATUS_EXITCODE, exitcode);
+      Atomics.store(child.status, STATUS_STATE, EXITED);
+    }
+    child.error = error;
+    if (startFailed && error !== null) child.started.reject(error);
+    child.started.resolve();
+    const reap = () => {
+      child.port.close();
+      this.#children.delete(child.pid);
+      this.#asks.rejectAll(child.pid, exitedError(child.pid, "it exited before it replied"));
+      child.exited.resolve();
+      this.#updateKeepAlive();
+    };
+    if (!mailEnds) return reap();
+    // Mail the child sent before it exited may still be in flight: a join must see all of it.
+    const fallback = setTimeout(child.mailEnded.resolve, MAIL_END_GRACE_MS);
+    void child.mailEnded.promise.then(() => {
+      clearTimeout(fallback);
+      reap();
+    });
+  }
+
+  /** Receives mail on `port`. */
+  #listen(port: MessagePort, onEnd: () => void): void {
+    const receive = this.#receiver(port, onEnd);
+    port.addEventListener(
+      "message",
+      (event) => receive((event as MessageEvent<MailEnvelope>).data),
+    );
+    port.start();
+    port.unref();
+  }
+
+  /**
+   * Delivers the mail of one link (a port, or this actor's mail to itself) to the mailbox.
+   * Mail holding handles is revived first, which takes an import: later mail of the same link
+   * waits for it, so the order is kept.
+   */
+  #receiver(port: MessagePort | undefined, onEnd: () => void): (envelope: MailEnvelope) => void {
+    let reviving: Promise<void> | null = null;
+    const deliver = (envelope: MailEnvelope, body: unknown) => {
+      if (envelope.type !== "mail") return envelope.type === "end" ? onEnd() : undefined;
+      this.mailbox.deliver({
+        body,
+        from: envelope.from,
+        ask: envelope.ask,
+        cast: envelope.cast === true,
+        port,
+      });
+    };
+    return (envelope) => {
+      if (envelope.type === "reply") return this.#settleReply(envelope);
+      const body = envelope.type === "mail" ? envelope.body : undefined;
+      const revive = envelope.type === "mail" && envelope.handles === true;
+      if (reviving === null && !revive) return deliver(envelope, body);
+      const revived = revive ? reviveHandles(body) : Promise.resolve(body);
+      const previous = reviving ?? Promise.resolve();
+      const current: Promise<void> = previous
+        .then(() => revived)
+        .then((value) => deliver(envelope, value), (error) => reportUnrevivable(error))
+        .finally(() => {
+          if (reviving === current) reviving = null;
+        });
+      reviving = current;
+    };
+  }
+
+  /** Tells the parent and peers that this actor will send no more mail; the host's last act. */
+  endMail(): void {
+    const end: MailEnvelope = { type: "end" };
+    this.parent?.port.postMessage(end);
+    for (const peer of this.#peers.values()) {
+      for (const port of peer.ports) port.postMessage(end);
+    }
+  }
+
+  #supervisor(): SupervisorLink {
+    this.#link ??= new RootLink(this);
+    return this.#link;
+  }
+
+  /**
+   * Refs or unrefs one long interval, created once: the main thread's asks and receives toggle
+   * it, and toggling a timer's ref costs far less than creating and clearing a timer each time.
+   */
+  #updateKeepAlive(): void {
+    if (!isMainThread) return;
+    const needed = this.#pendingWaits > 0 && this.#children.size > 0;
+    if (needed === this.#keptAlive) return;
+    this.#keptAlive = needed;
+    this.#keepAlive ??= setInterval(() => {}, KEEPALIVE_PERIOD_MS) as unknown as number;
+    if (needed) Deno.refTimer(this.#keepAlive);
+    else Deno.unrefTimer(this.#keepAlive);
+  }
+
+  #installExitHook(): void {
+    if (!isMainThread || this.#exitHookInstalled) return;
+    this.#exitHookInstalled = true;
+    // The event loop has nothing left but our unreferenced workers: the main program's code is
+    // done. End daemons and keep the program alive for the other children, as Python does.
+    globalThis.addEventListener("beforeunload", () => {
+      if (this.#children.size > 0) void this.endChildren();
+    });
+  }
+}
+
+/** The main thread's link: the root supervisor is loaded on first use, in order. */
+class RootLink implements SupervisorLink {
+  #root: Promise<RootSupervisor>;
+
+  constructor(runtime: Runtime) {
+    this.#root = import("./root/root.ts").then((module) => new module.RootSupervisor(runtime));
+  }
+
+  spawn(spec: ActorSpec): void {
+    void this.#root.then((root) => root.spawn(spec));
+  }
+
+  discard(pid: number): void {
+    void this.#root.then((root) => root.discard(pid));
+  }
+
+  signal(pid: number, signal: StopSignal): void {
+    void this.#root.then((root) => root.signal(pid, signal));
+  }
+
+  /**
+   * The main program's holdings are read by the root directly (see `heldPrimitives`): only a
+   * revived primitive needs a word, a repair, since its description may have been in flight
+   * while an actor holding it died.
+   */
+  hold(_id: string, handle: SharedPrimitive, created: boolean): void {
+    if (!created) void this.#root.then((root) => root.repairOnce(handle));
+  }
+
+  release(_id: string): void {}
+
+  async call(id: number, request: RootRequest): Promise<unknown> {
+    const root = await this.#root;
+    return (await root.answer(MAIN_PID, id, request)).value;
+  }
+}
+
+/**
+ * A worker's calls to the root: requests go out as `call` reports, answers come back as
+ * `answer` commands, matched by id.
+ */
+export class WorkerCalls {
+  readonly #pending = new Map<number, PromiseWithResolvers<unknown>>();
+  readonly #post: (id: number, request: RootRequest) => void;
+
+  constructor(post: (id: number, request: RootRequest) => void) {
+    this.#post = post;
+  }
+
+  call(id: number, request: RootRequest): Promise<unknown> {
+    const answer = Promise.withResolvers<unknown>();
+    this.#pending.set(id, answer);
+    this.#post(id, request);
+    return answer.promise;
+  }
+
+  settle(command: RootAnswer): void {
+    const answer = this.#pending.get(command.id);
+    this.#pending.delete(command.id);
+    if (command.ok) answer?.resolve(command.value);
+    else answer?.reject(deserializeError(command.error));
+  }
+}
+
+function exitedError(pid: number, what: string): ActorExitedError {
+  return new ActorExitedError(`Cannot ask actor ${pid}: ${what}`);
+}
+
+function reportUnrevivable(error: unknown): void {
+  console.error("A message could not be delivered: a handle in it could not be revived", error);
+}
+
+/** This thread's actor. */
+export const runtime: Runtime = new Runtime();
+
+/** Reads `[state, exitcode]`: the exit code once exited, else null. */
+export function exitcodeOf(status: Int32Array): number | null {
+  return Atomics.load(status, STATUS_STATE) === EXITED
+    ? Atomics.load(status, STATUS_EXITCODE)
+    : null;
+}

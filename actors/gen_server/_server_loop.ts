@@ -1,0 +1,86 @@
+/**
+ * The generic loop that runs every {@linkcode Behaviour} in its actor, as OTP's `gen_server`
+ * module drives its callback modules: it holds the state and dispatches each message to
+ * `handleCall`, `handleCast` or `handleInfo`.
+ *
+ * @module
+ */
+import type { TargetRef } from "../_kernel/protocol.ts";
+import { type Letter, runtime } from "../_kernel/runtime.ts";
+import { loadRef } from "../_kernel/targets.ts";
+import type { Behaviour, TerminateReason } from "./behaviour.ts";
+import { task } from "../task.ts";
+
+/** The key of the framework's own requests to a server: "ready" and "stop". */
+export const SYSTEM = "\u0000gen_server";
+
+/** A request of the framework to a server. */
+export type SystemRequest = { [SYSTEM]: "ready" | "stop" };
+
+function systemRequest(body: unknown): SystemRequest[typeof SYSTEM] | undefined {
+  return typeof body === "object" && body !== null && SYSTEM in body
+    ? (body as SystemRequest)[SYSTEM]
+    : undefined;
+}
+
+type AnyBehaviour = Behaviour<unknown, unknown, unknown, unknown, unknown[]>;
+
+/** Runs the behaviour class `behaviour` with `args` until it stops or a handler throws. */
+export const serveBehaviour = task(
+  import.meta,
+  async function serveBehaviour(behaviour: TargetRef, args: unknown[]): Promise<void> {
+    const BehaviourClass = await loadRef(behaviour) as unknown as new () => AnyBehaviour;
+    const server = new BehaviourClass();
+    let state = await server.init(...args);
+    let reason: TerminateReason = "normal";
+    try {
+      while (true) {
+        const letter = await runtime.takeLetter();
+        const system = systemRequest(letter.body);
+        if (system !== undefined) {
+          runtime.answer(letter, { ok: true, value: null });
+          if (system === "stop") return;
+          continue;
+        }
+        const next = await handle(server, letter, state);
+        state = next.state;
+        if (next.stop) return;
+      }
+    } catch (error) {
+      reason = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      await server.terminate?.(reason, state);
+    }
+  },
+);
+
+async function handle(
+  server: AnyBehaviour,
+  letter: Letter,
+  state: unknown,
+): Promise<{ state: unknown; stop: boolean }> {
+  if (letter.ask === undefined) {
+    const handler = letter.cast ? server.handleCast : server.handleInfo;
+    return {
+      state: handler === undefined ? state : await handler.call(server, letter.body, state),
+      stop: false,
+    };
+  }
+  if (server.handleCall === undefined) {
+    runtime.answer(letter, {
+      ok: false,
+      error: new TypeError(`Cannot call server ${runtime.name}: its behaviour has no handleCall`),
+    });
+    return { state, stop: false };
+  }
+  try {
+    const result = await server.handleCall(letter.body, state);
+    runtime.answer(letter, { ok: true, value: result.reply });
+    return { state: result.state, stop: result.stop === true };
+  } catch (error) {
+    // A refused request, as a thrown error: the caller gets it, the state is unchanged.
+    runtime.answer(letter, { ok: false, error });
+    return { state, stop: false };
+  }
+}

@@ -1,0 +1,417 @@
+/**
+ * The shared memory between a manager and a client actor of the same program: one channel per
+ * client actor, holding a ring of request bytes (client -> manager) and a ring of reply bytes
+ * (manager -> client), each a single-producer single-consumer byte stream of the same
+ * length-prefixed frames a TCP connection carries. Positions only grow (modulo 2^32); a producer
+ * copies bytes in, then publishes them with one store of its tail, so a consumer never sees a
+ * torn frame, and an actor killed at any instruction leaves the ring as it was before or after
+ * its last publish. A frame longer than the free space goes in pieces, and the consumer puts it
+ * back together, so any frame up to the connection's limit passes.
+ *
+ * Nobody is woken while the other side is awake: a waiting side spins briefly on the other's
+ * words ({@linkcode BriefWait}), then says that it sleeps in a word the other side reads after
+ * each publish, and only then is notified.
+ *
+ * @module
+ */
+import { MessageChannel } from "node:worker_threads";
+import { FrameError } from "../../_shm/frames.ts";
+
+/** The bytes of each ring; a power of two. */
+export const RING_BYTES = 1 << 16;
+
+// Channel words. The client writes the first cache line, the manager the second.
+/** Request bytes the client has published. */
+export const REQUEST_TAIL = 0;
+/** Reply bytes the client has consumed. */
+export const REPLY_HEAD = 1;
+/** Non-zero while the client sleeps on `SIGNAL`. */
+export const CLIENT_SLEEPING = 2;
+/** Set by the client once it uses the channel no more. */
+export const CLIENT_CLOSED = 3;
+/** Request bytes the manager has consumed. */
+export const REQUEST_HEAD = 16;
+/** Reply bytes the manager has published. */
+export const REPLY_TAIL = 17;
+/**
+ * Bumped and notified by the manager, while the client sleeps, when the client may have
+ * something to do (replies, room for requests, the channel closed).
+ */
+export const SIGNAL = 18;
+/** Set by the manager once it serves the channel no more: `CLOSED_*`. */
+export const CLOSED = 19;
+/** Set by the manager while replies wait for room in the reply ring. */
+export const MANAGER_WANTS_ROOM = 20;
+const CONTROL_WORDS = 32;
+const CONTROL_BYTES = CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT;
+
+/** `CLOSED` values. */
+export const OPEN = 0;
+/** The manager was shut down. */
+export const CLOSED_SHUTDOWN = 1;
+/** The manager refused the channel's traffic (a malformed frame). */
+export const CLOSED_REFUSED = 2;
+
+// Hub words: one set per manager, shared by every client.
+/**
+ * Bumped and notified by a client when the manager should look: requests published while it
+ * sleeps (an awake manager finds them in the channels' tails), a new or closed channel, room
+ * freed that the manager waits for.
+ */
+export const BELL = 0;
+/** Non-zero while the manager sleeps on `BELL`. */
+export const MANAGER_SLEEPING = 1;
+/** Set once the manager serves no more. */
+export const STOPPED = 2;
+/** The words of a hub. */
+export const HUB_WORDS = 4;
+
+/** A channel's memory: the control words, then the request ring, then the reply ring. */
+export function newChannel(): SharedArrayBuffer {
+  return new SharedArrayBuffer(CONTROL_BYTES + 2 * RING_BYTES);
+}
+
+/** The control words of a channel. */
+export function channelWords(channel: SharedArrayBuffer): Int32Array {
+  return new Int32Array(channel, 0, CONTROL_WORDS);
+}
+
+/** The request ring's bytes of a channel. */
+export function requestBytes(channel: SharedArrayBuffer): Uint8Array {
+  return new Uint8Array(channel, CONTROL_BYTES, RING_BYTES);
+}
+
+/** The reply ring's bytes of a channel. */
+export function replyBytes(channel: SharedArrayBuffer): Uint8Array {
+  return new Uint8Array(channel, CONTROL_BYTES + RING_BYTES, RING_BYTES);
+}
+
+const MASK = RING_BYTES - 1;
+
+/** Whether `value` looks like a channel this module made. */
+export function isChannel(value: unknown): value is SharedArrayBuffer {
+  return value instanceof SharedArrayBuffer && value.byteLength === CONTROL_BYTES + 2 * RING_BYTES;
+}
+
+/** The producing side of a ring. */
+export class RingWriter {
+  readonly #words: Int32Array;
+  readonly #bytes: Uint8Array;
+  readonly #tailWord: number;
+  readonly #headWord: number;
+  #tail: number;
+
+  constructor(words: Int32Array, bytes: Uint8Array, tailWord: number, headWord: number) {
+    this.#words = words;
+    this.#bytes = bytes;
+    this.#tailWord = tailWord;
+    this.#headWord = headWord;
+    this.#tail = Atomics.load(words, tailWord);
+  }
+
+  /** The bytes that fit now. */
+  room(): number {
+    return RING_BYTES - ((this.#tail - Atomics.load(this.#words, this.#headWord)) | 0);
+  }
+
+  /**
+   * Copies as much of `source[from..]` as fits, unpublished; returns how many bytes it copied.
+   */
+  write(source: Uint8Array, from = 0): number {
+    const count = Math.min(source.length - from, this.room());
+    if (count <= 0) return 0;
+    const at = this.#tail & MASK;
+    const first = Math.min(count, RING_BYTES - at);
+    this.#bytes.set(
+      first === source.length ? source : source.subarray(from, from + first),
+      at,
+    );
+    if (first < count) this.#bytes.set(source.subarray(from + first, from + count), 0);
+    this.#tail = (this.#tail + count) | 0;
+    return count;
+  }
+
+  /** Whether bytes were written since the last publish. */
+  get unpublished(): boolean {
+    return this.#tail !== Atomics.load(this.#words, this.#tailWord);
+  }
+
+  /** Makes what was written visible to the consumer; returns how many bytes that was. */
+  publish(): number {
+    const published = (this.#tail - Atomics.load(this.#words, this.#tailWord)) | 0;
+    Atomics.store(this.#words, this.#tailWord, this.#tail);
+    return published;
+  }
+}
+
+/** The consuming side of a ring: cuts the byte stream back into frames. */
+export class RingReader {
+  /** The largest payload accepted. */
+  maxBytes: number;
+  readonly #words: Int32Array;
+  readonly #bytes: Uint8Array;
+  readonly #tailWord: number;
+  readonly #headWord: number;
+  #head: number;
+  #partial: Uint8Array | null = null;
+  #filled = 0;
+
+  constructor(
+    words: Int32Array,
+    bytes: Uint8Array,
+    tailWord: number,
+    headWord: number,
+    maxBytes: number,
+  ) {
+    this.#words = words;
+    this.#bytes = bytes;
+    this.#tailWord = tailWord;
+    this.#headWord = headWord;
+    this.#head = Atomics.load(words, headWord);
+    this.maxBytes = maxBytes;
+  }
+
+  /** Whether published bytes wait to be read. */
+  get readable(): boolean {
+    return Atomics.load(this.#words, this.#tailWord) !== this.#head;
+  }
+
+  /** Whether bytes were read since the last {@linkcode RingReader.prototype.release}. */
+  get unreleased(): boolean {
+    return this.#head !== Atomics.load(this.#words, this.#headWord);
+  }
+
+  /**
+   * The next whole frame's payload, or null when none is complete yet.
+   *
+   * @throws {FrameError} If a frame announces more than `maxBytes`.
+   */
+  next(): Uint8Array | null {
+    let available = (Atomics.load(this.#words, this.#tailWord) - this.#head) | 0;
+    if (this.#partial === null) {
+      if (available < 4) return null;
+      const length = this.#uint32At(this.#head);
+      if (length > this.maxBytes) {
+        throw new FrameError(
+          `Cannot read a manager frame of ${length} bytes: the limit is ${this.maxBytes}`,
+        );
+      }
+      if (available >= 4 + length) {
+        const payload = this.#copy((this.#head + 4) | 0, length, new Uint8Array(length), 0);
+        this.#head = (this.#head + 4 + length) | 0;
+        return payload;
+      }
+      this.#partial = new Uint8Array(length);
+      this.#filled = 0;
+      this.#head = (this.#head + 4) | 0;
+      available -= 4;
+    }
+    const partial = this.#partial;
+    const count = Math.min(available, partial.length - this.#filled);
+    this.#copy(this.#head, count, partial, this.#filled);
+    this.#head = (this.#head + count) | 0;
+    this.#filled += count;
+    if (this.#filled < partial.length) return null;
+    this.#partial = null;
+    return partial;
+  }
+
+  /** Gives the bytes read so far back to the producer. */
+  release(): void {
+    Atomics.store(this.#words, this.#headWord, this.#head);
+  }
+
+  #uint32At(position: number): number {
+    const bytes = this.#bytes;
+    return ((bytes[position & MASK] << 24) | (bytes[(position + 1) & MASK] << 16) |
+      (bytes[(position + 2) & MASK] << 8) | bytes[(position + 3) & MASK]) >>> 0;
+  }
+
+  #copy(position: number, count: number, into: Uint8Array, offset: number): Uint8Array {
+    const at = position & MASK;
+    const first = Math.min(count, RING_BYTES - at);
+    into.set(this.#bytes.subarray(at, at + first), offset);
+    if (first < count) into.set(this.#bytes.subarray(0, count - first), offset + first);
+    return into;
+  }
+}
+
+const pause: () => void = typeof (Atomics as { pause?: () => void }).pause === "function"
+  ? (Atomics as unknown as { pause: () => void }).pause
+  : () => {};
+
+/**
+ * Spins until `ready()` or `micros` have passed; returns whether it became ready. Used where
+ * the other side is likely awake and about to answer, so that neither side is woken.
+ */
+export function spinUntil(ready: () => boolean, micros: number): boolean {
+  const deadline = performance.now() + micros / 1000;
+  while (true) {
+    for (let round = 0; round < 32; round++) {
+      if (ready()) return true;
+      pause();
+    }
+    if (performance.now() >= deadline) return ready();
+  }
+}
+
+/** Every this many waits, a spin that stopped paying off is tried in full again. */
+const PROBE_EVERY = 64;
+/**
+ * An answer this soon after blocking came from a thread on the same core (a wake from another
+ * core takes longer here), which the spin before kept from running.
+ */
+const FAST_WAKE_US = 20;
+
+/**
+ * A short blocking wait for the other side of a channel, which spins first for as long as
+ * spinning has been paying off. When the two threads run on different cores, the answer
+ * arrives within a spin of a few microseconds and nobody is woken. When they share a core
+ * (the other one busy), spinning only delays the thread it waits for: the answer comes right
+ * after the spin gives up, so the spin is halved down to none, and blocking in the kernel
+ * hands the core over at once. A full spin is tried now and then to notice the cores free
+ * again.
+ */
+export class BriefWait {
+  readonly #maxUs: number;
+  readonly #blockMs: number;
+  #spinUs: number;
+  #waits = 0;
+
+  /**
+   * @param maxUs The longest spin, in microseconds.
+   * @param blockMs How long it then blocks at most, in milliseconds.
+   */
+  constructor(maxUs: number, blockMs: number) {
+    this.#maxUs = maxUs;
+    this.#spinUs = maxUs;
+    this.#blockMs = blockMs;
+  }
+
+  /**
+   * Waits until `ready()`: spins, then sleeps in `Atomics.wait` on `words[index]` for at most
+   * the block time, with `words[sleeping]` set so that the other side notifies. Returns
+   * whether it became ready. A thread blocked in the kernel leaves its core to the thread it
+   * waits for and wakes in tens of microseconds, where a wake through the event loop can take
+   * a millisecond when the cores are busy.
+   */
+  wait(words: Int32Array, index: number, sleeping: number, ready: () => boolean): boolean {
+    const probe = this.#spinUs < this.#maxUs && ++this.#waits % PROBE_EVERY === 0;
+    const spinUs = probe ? this.#maxUs : this.#spinUs;
+    if (spinUs > 0 && spinUntil(ready, spinUs)) {
+      this.#spinUs = Math.min(this.#maxUs, Math.max(2 * this.#spinUs, probe ? this.#maxUs : 4));
+      return true;
+    }
+    const blocked = performance.now();
+    const deadline = blocked + this.#blockMs;
+    Atomics.store(words, sleeping, 1);
+    try {
+      while (true) {
+        const seen = Atomics.load(words, index);
+        if (ready()) break;
+        const remaining = deadline - performance.now();
+        if (remaining <= 0) return false;
+        Atomics.wait(words, index, seen, remaining);
+      }
+    } finally {
+      Atomics.store(words, sleeping, 0);
+    }
+    if ((performance.now() - blocked) * 1000 < FAST_WAKE_US) {
+      this.#spinUs = this.#spinUs < 2 ? 0 : this.#spinUs / 2;
+    }
+    return true;
+  }
+}
+
+type WaitResult =
+  | { async: false; value: "not-equal" | "timed-out" }
+  | { async: true; value: Promise<"ok" | "timed-out"> };
+
+/** The longest sleep between re-checks: a `waitAsync` wake is not always delivered at once. */
+const MAX_POLL_MS = 20;
+
+/**
+ * Sleeps until `words[index]` differs from `seen`, `kick` resolves, or a re-check interval
+ * passes (1 ms, doubling to 20 ms; the timer keeps the program alive only if `keepAlive`): the
+ * caller re-checks its condition either way. The caller has set its sleeping flag before
+ * reading `seen` and checking its condition, so a notify cannot fall between.
+ */
+export function sleepOn(
+  words: Int32Array,
+  index: number,
+  seen: number,
+  kick: Promise<void>,
+  pollMs: number,
+  keepAlive = false,
+): Promise<unknown> {
+  const ms = Math.min(pollMs, MAX_POLL_MS);
+  // The wait's own timeout lets V8 drop it; the timer is what reliably ends the sleep.
+  const result = Atomics.waitAsync(words, index, seen, ms) as WaitResult;
+  if (!result.async) return Promise.resolve();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const poll = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    if (!keepAlive) Deno.unrefTimer(timer as unknown as number);
+  });
+  return Promise.race([result.value, kick, poll]).finally(() => clearTimeout(timer));
+}
+
+/** The next re-check interval after one of `pollMs`. */
+export function nextPoll(pollMs: number): number {
+  return Math.min(pollMs * 2, MAX_POLL_MS);
+}
+
+/**
+ * Lets the event loop run (timers, I/O, mail) and comes back as soon as it has: a message to
+ * itself, about 20 us, where `setTimeout(0)` takes a millisecond or more. Its port keeps the
+ * program alive only while a turn is in flight.
+ */
+class Yielder {
+  readonly #channel = new MessageChannel();
+  #waiting: (() => void)[] = [];
+
+  constructor() {
+    this.#channel.port2.on("message", () => {
+      this.#channel.port2.unref();
+      const waiting = this.#waiting;
+      this.#waiting = [];
+      for (const resume of waiting) resume();
+    });
+    this.#channel.port2.unref();
+  }
+
+  turn(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#waiting.push(resolve) > 1) return;
+      this.#channel.port2.ref();
+      this.#channel.port1.postMessage(null);
+    });
+  }
+}
+
+let yielder: Yielder | null = null;
+let lastTurn = performance.now();
+
+/** How long a thread may go on without letting its event loop run. */
+const YIELD_AFTER_MS = 2;
+
+/**
+ * Whether this thread has kept its event loop waiting for long: work that completes promises
+ * one after another (a reply spun for, then the next call) never lets timers, I/O and mail in
+ * by itself.
+ */
+export function turnDue(): boolean {
+  return performance.now() - lastTurn >= YIELD_AFTER_MS;
+}
+
+/** Notes that the event loop has just run (after a sleep). */
+export function turned(): void {
+  lastTurn = performance.now();
+}
+
+/** Resolves once the event loop of this thread has had a turn. */
+export async function eventLoopTurn(): Promise<void> {
+  yielder ??= new Yielder();
+  await yielder.turn();
+  lastTurn = performance.now();
+}

@@ -1,0 +1,27 @@
+/**
+ * A Manager: an actor that owns shared dicts, lists, namespaces, queues, locks, events and values,
+ * and hands out typed proxies to them, within a program or over TCP.
+ *
+ * @example A shared dict
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Manager } from "./mod.ts";
+ *
+ * await using manager = new Manager();
+ * const counts = await manager.dict<string, number>();
+ * await counts.increment("a");
+ * assert.equal(await counts.get("a"), 1);
+ * ```
+ *
+ * @module
+ */
+export * from "./manager.ts";
+export * from "./update_op.ts";
+export * from "./proxies/dict.ts";
+export * from "./proxies/event.ts";
+export * from "./proxies/list.ts";
+export * from "./proxies/lock.ts";
+export * from "./proxies/namespace.ts";
+export * from "./proxies/queue.ts";
+export * from "./proxies/semaphore.ts";
+export * from "./proxies/value.ts";

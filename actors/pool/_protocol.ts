@@ -1,0 +1,134 @@
+/**
+ * The protocol between a pool's engine (in the actor that owns the pool) and its workers. It
+ * runs over a private MessagePort per worker, handed over once through the worker's mailbox, so
+ * pool traffic never mixes with the owner's own mail. One union per direction; both sides
+ * `switch` on `type` with a `never` default.
+ *
+ * Tasks travel in batches (many units per message) and results come back in groups, so tiny
+ * tasks do not pay a message round trip each.
+ *
+ * @module
+ */
+import type { MessagePort } from "node:worker_threads";
+import type { TargetRef } from "../_kernel/protocol.ts";
+import type { SerializedError } from "../_kernel/wire_errors.ts";
+
+/** What a unit of work calls: `fn(...payload)`, `payload.map(fn)` or `payload.map((a) => fn(...a))`. */
+export type UnitKind = "apply" | "map" | "starmap";
+
+/**
+ * A list of values on the wire. Deno's MessagePort walks every element of a message it
+ * receives, so long runs of numbers (map chunks of tiny tasks, their results) travel as a
+ * Float64Array's bytes in a SharedArrayBuffer, which it does not walk and nobody copies.
+ */
+export type WireValues = unknown[] | { f64: SharedArrayBuffer };
+
+/** Runs shorter than this stay plain arrays: packing them costs more than it saves. */
+const PACK_MIN = 16;
+
+/** Packs `values` if they are a long run of numbers; returns them as they are otherwise. */
+export function packValues(values: ArrayLike<unknown>): WireValues {
+  const { length } = values;
+  if (length >= PACK_MIN) {
+    const numbers = new Float64Array(
+      new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT),
+    );
+    let index = 0;
+    for (; index < length; index++) {
+      const value = values[index];
+      if (typeof value !== "number") break;
+      numbers[index] = value;
+    }
+    if (index === length) return { f64: numbers.buffer as SharedArrayBuffer };
+  }
+  return Array.isArray(values) ? values : Array.from(values);
+}
+
+/** The values {@linkcode packValues} packed: a view on the shared bytes, not a copy. */
+export function unpackValues(wire: WireValues): ArrayLike<unknown> {
+  return Array.isArray(wire) ? wire : new Float64Array(wire.f64);
+}
+
+/**
+ * Consecutive units of one function and kind, in the order they run. `payloads` has one entry
+ * per unit (an apply's arguments, a chunk's items); apply units whose arguments are numbers of
+ * one arity send them end to end instead, `arity` values per unit.
+ */
+export interface WireGroup {
+  fn: number;
+  kind: UnitKind;
+  /** The payloads hold handles: the worker revives them first. */
+  handles: boolean;
+  count: number;
+  payloads: WireValues[] | { arity: number; args: WireValues };
+  /** Map chunks: the index of each chunk's first item in the map's input, for error messages. */
+  starts?: WireValues;
+}
+
+/** Engine -> worker. */
+export type PoolRequest =
+  | {
+    type: "batch";
+    /** Functions this worker has not seen yet: `[function id, where to find it]`. */
+    defs: [fn: number, ref: TargetRef][];
+    groups: WireGroup[];
+  }
+  /** No more work: finish the loop, so the worker exits with code 0. */
+  | { type: "stop" };
+
+/** Worker -> engine. */
+export type PoolReply =
+  /** The initializer ran: the worker takes tasks. */
+  | { type: "ready" }
+  /**
+   * Results of consecutive units: `values[i]` is the result of the unit numbered `first + i`
+   * (a chunk's values as {@linkcode WireValues}), unless `errors` lists position i. Units are
+   * numbered per worker from 0, in the order the engine sent them; the worker answers every
+   * unit it starts exactly once and in that order, or dies, so `first` is always the number of
+   * results it sent before (the engine checks it). `busyMs` is the time the worker spent
+   * running them, for batch sizing.
+   */
+  | {
+    type: "results";
+    first: number;
+    values: WireValues;
+    errors: [position: number, error: SerializedError][];
+    busyMs: number;
+  };
+
+/** How a pool worker is configured: the argument of its loop. */
+export interface PoolWorkerConfig {
+  /** The initializer to run first, or null. */
+  initializer: TargetRef | null;
+  /** Its arguments; handles in them are revived by the worker host, as for any process. */
+  initargs: unknown[];
+  /**
+   * Three Int32 counters the worker bumps, each counting units in the order they were sent:
+   * started ({@linkcode PROGRESS_STARTED}, before each runs), done ({@linkcode PROGRESS_DONE},
+   * once its result is recorded) and sent ({@linkcode PROGRESS_SENT}, before each post of
+   * results). `sent <= done <= started <= done + 1` at all times. After a death the engine
+   * waits for the results sent, then splits the units it had sent: those done whose results
+   * never came (the worker's heap went with it), the one running, and those never started,
+   * which are queued again.
+   */
+  progress: SharedArrayBuffer;
+}
+
+/** Index of the started-units counter in {@linkcode PoolWorkerConfig.progress}. */
+export const PROGRESS_STARTED = 0;
+/** Index of the units-done counter in {@linkcode PoolWorkerConfig.progress}. */
+export const PROGRESS_DONE = 1;
+/** Index of the results-sent counter in {@linkcode PoolWorkerConfig.progress}. */
+export const PROGRESS_SENT = 2;
+/** The number of progress counters. */
+export const PROGRESS_WORDS = 3;
+
+/** The mail that hands a worker its end of the pool link. */
+export interface PortMail {
+  poolPort: MessagePort;
+}
+
+/** True for the mail that carries the pool link. */
+export function isPortMail(message: unknown): message is PortMail {
+  return typeof message === "object" && message !== null && "poolPort" in message;
+}

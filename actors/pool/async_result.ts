@@ -1,0 +1,160 @@
+import { runtime } from "../_kernel/runtime.ts";
+import { checkTimeout, startTimer, stopTimer, type Timer } from "../_shm/time.ts";
+import { PoolStateError, TimeoutError } from "../errors.ts";
+
+/**
+ * The result of a task submitted with {@linkcode Pool.prototype.applyAsync} (or of a whole map
+ * with `mapAsync`/`starmapAsync`), as Python's `AsyncResult`: submit many tasks first, then
+ * collect their results, so they run at the same time.
+ *
+ * A result nobody collects is not an error: a failed task whose result is never read does not
+ * crash the program.
+ *
+ * @typeParam T The task's result type, from the task function's return type.
+ *
+ * @example Submit first, collect after (the seeds' right way)
+ * ```ts
+ * import { Pool } from "../../mod.ts";
+ * import { double } from "../../examples/doc_targets.ts";
+ *
+ * await using pool = new Pool({ processes: 2 });
+ * const results = [1, 2, 3].map((n) => pool.applyAsync(double, [n]));
+ * const values = [];
+ * for (const result of results) values.push(await result.get());
+ * console.assert(values.join() === "2,4,6");
+ * ```
+ */
+export class AsyncResult<T> {
+  readonly #promise: Promise<T>;
+  #ready = false;
+  #successful = false;
+
+  /**
+   * Wraps the promise of a submitted task; the pool creates these.
+   *
+   * @param promise Settles with the task's result or error.
+   */
+  constructor(promise: Promise<T>) {
+    this.#promise = promise;
+    promise.then(() => this.#successful = this.#ready = true, () => this.#ready = true);
+  }
+
+  /**
+   * Waits for the result, as Python's `get(timeout)`.
+   *
+   * @param timeoutMs The longest wait in milliseconds; forever when omitted or `Infinity`.
+   * Running out of time does not cancel the task: `get()` may be called again.
+   * @returns The task's result.
+   * @throws {TimeoutError} If the result is not ready within `timeoutMs`.
+   * @throws {RangeError} If `timeoutMs` is negative or NaN.
+   * @throws {TypeError} If `timeoutMs` is not a number.
+   * @throws {Error} The task's own error (with the worker's `name`, `message` and `stack`), or
+   * `WorkerDiedError`, `TaskTimeoutError`, `PoolTerminatedError`, or an abort signal's reason.
+   *
+   * @example Wait at most one second
+   * ```ts
+   * import { Pool } from "../../mod.ts";
+   * import { double } from "../../examples/doc_targets.ts";
+   *
+   * await using pool = new Pool({ processes: 1 });
+   * console.assert(await pool.applyAsync(double, [21]).get(1000) === 42);
+   * ```
+   */
+  async get(timeoutMs?: number): Promise<T> {
+    const limit = checkTimeout(timeoutMs, "get the task's result", "timeoutMs");
+    if (this.#ready || limit === undefined) return await this.#settled(this.#promise);
+    if (!(await this.wait(limit))) {
+      throw new TimeoutError(
+        `Cannot get the task's result: it was not ready within ${timeoutMs} ms; call get() ` +
+          "again, or raise the timeout",
+      );
+    }
+    return await this.#promise;
+  }
+
+  /**
+   * Waits until the result is ready (success or failure), or until `timeoutMs` passes; never
+   * throws the task's error, as Python's `wait(timeout)`.
+   *
+   * @param timeoutMs The longest wait in milliseconds; forever when omitted or `Infinity`.
+   * @returns Whether the result is ready.
+   * @throws {RangeError} If `timeoutMs` is negative or NaN.
+   * @throws {TypeError} If `timeoutMs` is not a number.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "../../mod.ts";
+   * import { double } from "../../examples/doc_targets.ts";
+   *
+   * await using pool = new Pool({ processes: 1 });
+   * const result = pool.applyAsync(double, [1]);
+   * console.assert(await result.wait() && result.ready());
+   * ```
+   */
+  async wait(timeoutMs?: number): Promise<boolean> {
+    const limit = checkTimeout(timeoutMs, "wait for the task's result", "timeoutMs");
+    const settled = this.#promise.then(() => true, () => true);
+    if (this.#ready || limit === undefined) return await this.#settled(settled);
+    let timer: Timer | undefined;
+    const elapsed = new Promise<boolean>((resolve) =>
+      timer = startTimer(limit, () => resolve(false))
+    );
+    try {
+      return await runtime.waitFor(Promise.race([settled, elapsed]));
+    } finally {
+      stopTimer(timer);
+    }
+  }
+
+  /** Awaits `promise`, keeping the program alive meanwhile unless the result is already in. */
+  #settled<V>(promise: Promise<V>): Promise<V> {
+    return this.#ready ? promise : runtime.waitFor(promise);
+  }
+
+  /**
+   * Whether the task has completed (successfully or not), as Python's `ready()`.
+   *
+   * @returns True once the result or error is known.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "../../mod.ts";
+   * import { double } from "../../examples/doc_targets.ts";
+   *
+   * await using pool = new Pool({ processes: 1 });
+   * const result = pool.applyAsync(double, [1]);
+   * console.assert(!result.ready());
+   * await result.wait();
+   * console.assert(result.ready());
+   * ```
+   */
+  ready(): boolean {
+    return this.#ready;
+  }
+
+  /**
+   * Whether the task completed without error, as Python's `successful()`.
+   *
+   * @returns True if the task returned a value, false if it failed.
+   * @throws {PoolStateError} If the result is not ready yet.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "../../mod.ts";
+   * import { double } from "../../examples/doc_targets.ts";
+   *
+   * await using pool = new Pool({ processes: 1 });
+   * const result = pool.applyAsync(double, [1]);
+   * await result.wait();
+   * console.assert(result.successful());
+   * ```
+   */
+  successful(): boolean {
+    if (!this.#ready) {
+      throw new PoolStateError(
+        "Cannot tell whether the task was successful: its result is not ready; wait() first",
+      );
+    }
+    return this.#successful;
+  }
+}

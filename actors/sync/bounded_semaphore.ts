@@ -1,0 +1,40 @@
+import { registerSharedKind } from "../_kernel/shared_handle.ts";
+import { Semaphore } from "./semaphore.ts";
+
+/**
+ * A semaphore that refuses to be released above its initial value, as Python's
+ * `multiprocessing.BoundedSemaphore`: a release without a matching acquire is a bug, reported
+ * with a `ReleaseError` instead of silently adding a permit.
+ *
+ * @example Releasing too often is an error
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BoundedSemaphore, ReleaseError } from "../../mod.ts";
+ *
+ * const slots = new BoundedSemaphore(2);
+ * await slots.acquire();
+ * slots.release();
+ * assert.throws(() => slots.release(), ReleaseError);
+ * ```
+ */
+export class BoundedSemaphore extends Semaphore {
+  /** The module that revives bounded semaphores in other actors. */
+  static override readonly handleModule: string = import.meta.url;
+  /** Releasing above the initial value is an error. */
+  static override readonly bounded: boolean = true;
+  /** The noun used in error messages. */
+  static override readonly noun: string = "bounded semaphore";
+
+  /**
+   * Creates a bounded semaphore with `value` permits, which is also its bound.
+   *
+   * @param value The initial and largest number of permits, from 0 to 65,536.
+   * @throws {TypeError} If `value` is not a number.
+   * @throws {RangeError} If `value` is not an integer from 0 to 65,536.
+   */
+  constructor(value = 1) {
+    super(value, { capacity: value });
+  }
+}
+
+registerSharedKind(import.meta, "BoundedSemaphore", () => new BoundedSemaphore());

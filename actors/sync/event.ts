@@ -1,0 +1,104 @@
+import {
+  type AcquireOptions,
+  FIRST_STATE_WORD,
+  sharedWords,
+  waitUntil,
+  waitUntilSync,
+  wake,
+} from "../_shm/futex.ts";
+import { repairHandle } from "../_kernel/handles.ts";
+import { runtime } from "../_kernel/runtime.ts";
+import { registerSharedKind, SharedHandle } from "../_kernel/shared_handle.ts";
+
+const FLAG = FIRST_STATE_WORD;
+
+/**
+ * A flag shared between actors, as Python's `multiprocessing.Event`: `wait()` blocks while it is
+ * clear, `set()` wakes every waiter, `clear()` resets it. `isSet()` is a read of shared memory.
+ *
+ * @example The seeds' traffic light
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Event, Process } from "../../mod.ts";
+ * import { car } from "../../examples/doc_targets.ts";
+ *
+ * const green = new Event();
+ * const cars = [1, 2].map((i) => new Process({ target: car, args: [i, green] }));
+ * for (const p of cars) await p.start();
+ * green.set();
+ * for (const p of cars) await p.join();
+ * assert.equal(green.isSet(), true);
+ * ```
+ */
+export class Event extends SharedHandle<Int32Array> {
+  /** Creates a clear event. */
+  constructor() {
+    super("Event", import.meta.url, () => sharedWords(FIRST_STATE_WORD + 1));
+  }
+
+  /**
+   * Whether the flag is set.
+   *
+   * @returns The flag.
+   */
+  isSet(): boolean {
+    return Atomics.load(this.state, FLAG) === 1;
+  }
+
+  /** Sets the flag and wakes every waiter. */
+  set(): void {
+    runtime.haltIfReaped();
+    Atomics.store(this.state, FLAG, 1);
+    wake(this.state);
+  }
+
+  /** Clears the flag: later waits block again. */
+  clear(): void {
+    runtime.haltIfReaped();
+    Atomics.store(this.state, FLAG, 0);
+  }
+
+  /**
+   * Waits until the flag is set, or until `timeoutMs` passes.
+   *
+   * @param timeoutMs The longest wait in milliseconds; forever when omitted, `null` or
+   * `Infinity`.
+   * @returns The flag: true if it was set, false on timeout. It rejects with a `TypeError` or
+   * `RangeError` for a timeout that is not a number, negative or NaN.
+   */
+  wait(timeoutMs?: number | null): Promise<boolean> {
+    return waitUntil(
+      this.state,
+      () => this.isSet(),
+      this.#options(timeoutMs),
+      "wait for event",
+    );
+  }
+
+  /**
+   * The blocking form of {@linkcode Event.prototype.wait}, for workers.
+   *
+   * @param timeoutMs The longest wait in milliseconds; forever when omitted, `null` or
+   * `Infinity`.
+   * @returns The flag.
+   * @throws {BlockingError} On the main thread, when it would have to wait.
+   * @throws {TypeError | RangeError} For a timeout that is not a number, negative or NaN.
+   */
+  waitSync(timeoutMs?: number | null): boolean {
+    return waitUntilSync(
+      this.state,
+      () => this.isSet(),
+      this.#options(timeoutMs),
+      "wait for event",
+    );
+  }
+
+  /** Nothing to repair: an event is not held. */
+  [repairHandle](): void {}
+
+  #options(timeout?: number | null): AcquireOptions {
+    return { timeout };
+  }
+}
+
+registerSharedKind(import.meta, "Event", () => new Event());
