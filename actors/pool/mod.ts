@@ -6,10 +6,10 @@
  * ```ts
  * import assert from "node:assert/strict";
  * import { Pool } from "./mod.ts";
- * import { square } from "../../examples/doc_targets.ts";
+ * import { double } from "../../examples/doc_targets.ts";
  *
  * await using pool = new Pool({ processes: 2 });
- * assert.deepEqual(await pool.map(square, [1, 2, 3]), [1, 4, 9]);
+ * assert.deepEqual(await pool.map(double, [1, 2, 3]), [2, 4, 6]);
  * ```
  *
  * @module
