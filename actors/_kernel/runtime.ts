@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { configureThread, haltIfReaped } from "../_shm/thread.ts";
 import process from "node:process";
 import { isMainThread, MessageChannel, type MessagePort } from "node:worker_threads";
 // The runtime's own exports are used by these only inside functions, so the cycle is harmless.
@@ -241,6 +242,8 @@ export class Runtime {
 
   constructor() {
     this.#pidCounter[0] = MAIN_PID;
+    // The main thread's waits on shared memory keep the program alive while a child may end them.
+    configureThread({ pid: MAIN_PID, keepAlive: (promise) => this.waitFor(promise) });
   }
 
   /** Turns this worker thread into the actor described by `spec`. */
@@ -261,6 +264,11 @@ export class Runtime {
       port: spec.mailPort,
     };
     this.#link = link;
+    configureThread({
+      pid: spec.pid,
+      halt: { words: this.status, index: STATUS_HALT },
+      exit: (code) => process.exit(code),
+    });
     this.#listen(spec.mailPort, () => {});
   }
 
@@ -272,10 +280,7 @@ export class Runtime {
    * owner of what the supervisor released.
    */
   haltIfReaped(): void {
-    // A plain read, not Atomics.load (an uninlined call costing 10 ns on every lock acquire):
-    // the flag only ever goes from 0 to 1, and the atomic operation that follows every check
-    // keeps the read from being hoisted out of a loop, so a late flag is seen on the next check.
-    if (this.parent !== null && this.status[STATUS_HALT] === 1) process.exit(1);
+    haltIfReaped();
   }
 
   /** Python's `_identity` of the next child this actor creates: `[...mine, n]`. */

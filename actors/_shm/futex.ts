@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { runtime } from "../_kernel/runtime.ts";
+import { haltIfReaped, mayBlock, waitKeepingAlive } from "./thread.ts";
 import { checkTimeout, describeValue, startTimer, stopTimer, type Timer } from "./time.ts";
 import { BlockingError } from "../errors.ts";
 
@@ -144,7 +144,7 @@ function blockBriefly(words: Int32Array, attempt: Attempt, deadline: number): bo
     const remaining = until - performance.now();
     if (remaining <= 0) return false;
     Atomics.wait(words, SEQUENCE, seen, remaining);
-    runtime.haltIfReaped();
+    haltIfReaped();
   }
 }
 
@@ -222,7 +222,7 @@ async function sleepUntil(words: Int32Array, attempt: Attempt, deadline: number)
         pending = next;
         pollMs = 1;
       }
-      await runtime.waitFor(
+      await waitKeepingAlive(
         Promise.race([
           pending.woken,
           local.next(),
@@ -280,7 +280,7 @@ export function waitUntilSync(
   if (attempt()) return true;
   if (options.blocking === false || outOfTime(deadline)) return false;
   if (spin(attempt)) return true;
-  if (runtime.parent === null) {
+  if (!mayBlock) {
     throw new BlockingError(
       `Cannot ${action} synchronously on the main thread: it would have to wait, blocking the ` +
         "event loop and every actor that waits on it; use the async form (await) there",
@@ -294,7 +294,7 @@ export function waitUntilSync(
       const remaining = deadline - performance.now();
       if (remaining <= 0) return false;
       Atomics.wait(words, SEQUENCE, seen, Math.min(remaining, SLICE_MS));
-      runtime.haltIfReaped();
+      haltIfReaped();
     }
   } finally {
     Atomics.sub(words, SLEEPERS, 1);

@@ -26,8 +26,8 @@
  *
  * @module
  */
+import { haltIfReaped, threadPid } from "./thread.ts";
 import { FIRST_STATE_WORD, sharedWords, wake } from "./futex.ts";
-import { runtime } from "../_kernel/runtime.ts";
 import { checkInteger, describeValue } from "./time.ts";
 import { BYTES, decode } from "./codec.ts";
 import type { BufferOptions } from "../../channels/buffer_options.ts";
@@ -217,7 +217,7 @@ export class Ring {
    * what is left, or (`immediate`) find nothing, what is left being discarded.
    */
   shutdown(immediate: boolean): void {
-    runtime.haltIfReaped();
+    haltIfReaped();
     const state = immediate ? SHUT_DOWN_IMMEDIATELY : SHUT_DOWN;
     if (Atomics.compareExchange(this.#words, STATE, OPEN, state) !== OPEN && immediate) {
       Atomics.store(this.#words, STATE, SHUT_DOWN_IMMEDIATELY);
@@ -363,7 +363,7 @@ export class Ring {
 
   /** Marks one task done; false if none was unfinished. */
   taskDone(): boolean {
-    runtime.haltIfReaped();
+    haltIfReaped();
     const words = this.#words;
     while (true) {
       const done = Atomics.load(words, DONE);
@@ -453,7 +453,7 @@ export class Ring {
       const grown = new Uint8Array(this.#buffer, 0, next);
       this.#move(grown, head, split, capacity);
       this.#move(grown, split, tail, capacity);
-      runtime.haltIfReaped();
+      haltIfReaped();
       Atomics.store(words, CAPACITY, next);
       return true;
     } finally {
@@ -474,8 +474,8 @@ export class Ring {
 
   /** Critical sections are a copy and a few stores: spin through them rather than sleep. */
   #lock(side: number): boolean {
-    runtime.haltIfReaped();
-    const pid = runtime.pid;
+    haltIfReaped();
+    const pid = threadPid;
     for (let attempt = 0; attempt < MUTEX_SPINS; attempt++) {
       if (Atomics.compareExchange(this.#words, side + MUTEX, 0, pid) === 0) return true;
     }
@@ -512,7 +512,7 @@ export class Ring {
 
   /** Journals the side's next position and counter (and discarded count), then applies them. */
   #commit(side: number, position: number, counter: number, discarded?: number): void {
-    runtime.haltIfReaped();
+    haltIfReaped();
     const words = this.#words;
     words[side + JOURNAL_POSITION] = position;
     words[side + JOURNAL_COUNTER] = counter;
