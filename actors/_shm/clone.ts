@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { isPortable, namedKeys } from "../_kernel/handles.ts";
+import { isPortable, namedKeys } from "./portable.ts";
 import { CloneError } from "../errors.ts";
 
 /**
