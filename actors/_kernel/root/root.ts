@@ -299,7 +299,11 @@ export class RootSupervisor {
         this.#halt(record);
         return;
       case "exit":
-        record.report ??= { code: report.code, error: report.error, startFailed: false };
+        // Once the supervisor has signalled the actor, the signal is its exit, even if its code
+        // ran on to a return first (a join on a child halted just before it resolves at once).
+        if (record.signal === null) {
+          record.report ??= { code: report.code, error: report.error, startFailed: false };
+        }
         this.#halt(record);
         return;
       case "spawn":
