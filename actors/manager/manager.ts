@@ -1,10 +1,6 @@
 import { FIRST_STATE_WORD, sharedWords, waitUntil } from "../_shm/futex.ts";
-import {
-  type LocalEndpoint,
-  type ManagerAddress,
-  ManagerClient,
-  type ManagerEndpoint,
-} from "./_client/client.ts";
+import { ManagerClient } from "./_client/client.ts";
+import type { LocalEndpoint, ManagerAddress, ManagerEndpoint } from "./_client/link.ts";
 import { dictEntries, listItems } from "./_server/data.ts";
 import { checkMaxsize, checkPermits } from "./_server/waits.ts";
 import { LISTEN_MESSAGE, type ObjectKind } from "./_wire/protocol.ts";
@@ -12,30 +8,24 @@ import { HUB_WORDS } from "./_wire/session_ring.ts";
 import { serveManager } from "./_server/server.ts";
 import { isProxyLike } from "./_client/values.ts";
 import { checkInteger, checkTimeout, describeValue } from "../_shm/time.ts";
-import type { DictKey, DictProxy } from "./proxies/dict.ts";
-import type { EventProxy } from "./proxies/event.ts";
-import type { ListProxy } from "./proxies/list.ts";
-import type { LockProxy } from "./proxies/lock.ts";
-import type { NamespaceProxy } from "./proxies/namespace.ts";
+import type {
+  DictKey,
+  DictProxy,
+  EventProxy,
+  ListProxy,
+  LockProxy,
+  ManagedProxy,
+  NamespaceProxy,
+  QueueProxy,
+  SemaphoreProxy,
+  ValueProxy,
+} from "./proxies/mod.ts";
+// For its effect too: it registers the proxy classes the client builds from replies.
+import "./proxies/mod.ts";
 import { Process } from "../process.ts";
-import type { QueueProxy } from "./proxies/queue.ts";
-import type { SemaphoreProxy } from "./proxies/semaphore.ts";
-import type { ValueProxy } from "./proxies/value.ts";
 import { ManagerClosedError } from "../errors.ts";
 
 export type { ManagerAddress };
-
-/** Any proxy a {@linkcode Manager} hands out. */
-export type ManagedProxy =
-  // deno-lint-ignore no-explicit-any
-  | DictProxy<any, any>
-  | ListProxy
-  | NamespaceProxy
-  | QueueProxy
-  | LockProxy
-  | SemaphoreProxy
-  | EventProxy
-  | ValueProxy;
 
 /** Options of {@linkcode Manager}. */
 export interface ManagerOptions {

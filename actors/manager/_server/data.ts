@@ -8,7 +8,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { describeValue } from "../../_shm/time.ts";
-import type { DictKey } from "../proxies/dict.ts";
+import type { DictKey } from "../_wire/protocol.ts";
 import type { UpdateOp } from "../update_op.ts";
 
 function isDictKey(key: unknown): key is DictKey {

@@ -28,6 +28,12 @@ export type ObjectKind =
   | "semaphore"
   | "value";
 
+/**
+ * The key types of a managed dict: primitives, equal across actors by `===`, as Python's dict
+ * keys must be hashable.
+ */
+export type DictKey = string | number | bigint | boolean;
+
 /** Every kind, to validate what arrives from the network. */
 export const OBJECT_KINDS: readonly ObjectKind[] = [
   "dict",

@@ -30,7 +30,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    * @param binding The manager connection and the object.
    */
   constructor(binding: ProxyBinding) {
-    super(binding, import.meta.url);
+    super(binding);
   }
 
   /**
@@ -180,4 +180,4 @@ export class ListProxy<T = unknown> extends BaseProxy {
   }
 }
 
-registerProxyKind(import.meta, "list", (binding) => new ListProxy(binding));
+registerProxyKind("list", (binding) => new ListProxy(binding));

@@ -36,7 +36,7 @@ export class QueueProxy<T = unknown> extends BaseProxy {
    * @param binding The manager connection and the object.
    */
   constructor(binding: ProxyBinding) {
-    super(binding, import.meta.url);
+    super(binding);
   }
 
   /**
@@ -115,4 +115,4 @@ export class QueueProxy<T = unknown> extends BaseProxy {
   }
 }
 
-registerProxyKind(import.meta, "queue", (binding) => new QueueProxy(binding));
+registerProxyKind("queue", (binding) => new QueueProxy(binding));
