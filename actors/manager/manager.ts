@@ -23,7 +23,7 @@ import type {
 // For its effect too: it registers the proxy classes the client builds from replies.
 import "./proxies/mod.ts";
 import { Process } from "../process.ts";
-import { ManagerClosedError } from "../errors.ts";
+import { ManagerClosedError } from "./errors.ts";
 
 export type { ManagerAddress };
 

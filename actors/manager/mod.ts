@@ -15,6 +15,7 @@
  *
  * @module
  */
+export * from "./errors.ts";
 export * from "./manager.ts";
-export * from "./update_op.ts";
 export * from "./proxies/mod.ts";
+export * from "./update_op.ts";

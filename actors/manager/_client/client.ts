@@ -40,14 +40,9 @@ import {
 import type { SerializedError } from "../../_kernel/wire_errors.ts";
 import type { LinkOwner, ManagerEndpoint, ManagerLink } from "./link.ts";
 import { Empty, Full } from "../../../channels/errors.ts";
-import {
-  AuthenticationError,
-  CloneError,
-  ManagerClosedError,
-  ReleaseError,
-  RemoteError,
-  TimeoutError,
-} from "../../errors.ts";
+import { CloneError, TimeoutError } from "../../errors.ts";
+import { ReleaseError } from "../../sync/errors.ts";
+import { AuthenticationError, ManagerClosedError, RemoteError } from "../errors.ts";
 
 export { isProxyLike, proxyTarget };
 

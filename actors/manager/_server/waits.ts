@@ -16,7 +16,7 @@ import {
   stopTimer,
   type Timer,
 } from "../../_shm/time.ts";
-import { ReleaseError } from "../../errors.ts";
+import { ReleaseError } from "../../sync/errors.ts";
 
 /** A connection to the manager; one per actor. */
 export interface Session {
