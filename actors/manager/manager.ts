@@ -1,8 +1,7 @@
 import { FIRST_STATE_WORD, sharedWords, waitUntil } from "../_shm/futex.ts";
 import { ManagerClient } from "./_client/client.ts";
 import type { LocalEndpoint, ManagerAddress, ManagerEndpoint } from "./_client/link.ts";
-import { dictEntries, listItems } from "./_server/data.ts";
-import { checkMaxsize, checkPermits } from "./_server/waits.ts";
+import { checkMaxsize, checkPermits, dictEntries, listItems } from "./_wire/args.ts";
 import { LISTEN_MESSAGE, type ObjectKind } from "./_wire/protocol.ts";
 import { HUB_WORDS } from "./_wire/session_ring.ts";
 import { serveManager } from "./_server/server.ts";

@@ -6,7 +6,7 @@
  */
 import type { AcquireOptions } from "../../_shm/futex.ts";
 import { BaseProxy, type ProxyBinding } from "./_base.ts";
-import { waitOptions } from "../_server/waits.ts";
+import { waitOptions } from "../_wire/args.ts";
 
 /**
  * Base of {@linkcode LockProxy} and {@linkcode SemaphoreProxy}. Permits are counted per actor

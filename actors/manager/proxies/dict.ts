@@ -1,5 +1,5 @@
 import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base.ts";
-import { checkDictKey, dictEntries } from "../_server/data.ts";
+import { checkDictKey, dictEntries } from "../_wire/args.ts";
 import type { UpdateOp } from "../update_op.ts";
 import type { DictKey } from "../_wire/protocol.ts";
 

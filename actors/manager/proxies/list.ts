@@ -1,5 +1,5 @@
 import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base.ts";
-import { listItems } from "../_server/data.ts";
+import { listItems } from "../_wire/args.ts";
 
 /**
  * A proxy to a list that lives in a {@linkcode Manager}, as Python's `manager.list()`. Every

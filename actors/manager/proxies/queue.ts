@@ -1,6 +1,6 @@
 import type { AcquireOptions } from "../../_shm/futex.ts";
 import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base.ts";
-import { waitOptions } from "../_server/waits.ts";
+import { waitOptions } from "../_wire/args.ts";
 
 export type { AcquireOptions };
 
