@@ -153,7 +153,8 @@ export class ManagerClient implements LinkOwner {
     return client;
   }
 
-  private constructor(endpoint: ManagerEndpoint) {
+  /** Use {@linkcode ManagerClient.of} or {@linkcode ManagerClient.fresh}, which keep the map. */
+  constructor(endpoint: ManagerEndpoint) {
     this.endpoint = endpoint;
     this.#where = endpoint.local === undefined
       ? `${endpoint.address.hostname}:${endpoint.address.port}`

@@ -49,7 +49,7 @@ export interface ServeOptions {
   maxPendingConnections: number;
   /** Whether to listen on TCP from the start; a `LISTEN_MESSAGE` can ask for it later. */
   listen: boolean;
-  /** The words local clients ring (`_manager_ring.ts`). */
+  /** The words local clients ring (`_wire/session_ring.ts`). */
   hub: SharedArrayBuffer;
   /** Futex words: `readyWord` is set once serving, `portWord` holds the port listened on. */
   ready: Int32Array;
