@@ -1,10 +1,8 @@
-import { FIRST_STATE_WORD, sharedWords, waitUntil } from "../_shm/futex.ts";
 import { ManagerClient } from "./_client/client.ts";
 import type { LocalEndpoint, ManagerAddress, ManagerEndpoint } from "./_client/link.ts";
 import { checkMaxsize, checkPermits, dictEntries, listItems } from "./_wire/args.ts";
 import { LISTEN_MESSAGE, type ObjectKind } from "./_wire/protocol.ts";
-import { HUB_WORDS } from "./_wire/session_ring.ts";
-import { serveManager } from "./_server/server.ts";
+import { launchManager } from "./_server/launch.ts";
 import { isProxyLike } from "./_client/values.ts";
 import { checkInteger, checkTimeout, describeValue } from "../_shm/time.ts";
 import type {
@@ -21,7 +19,7 @@ import type {
 } from "./proxies/mod.ts";
 // For its effect too: it registers the proxy classes the client builds from replies.
 import "./proxies/mod.ts";
-import { Process } from "../process.ts";
+import type { Process } from "../process.ts";
 import { ManagerClosedError } from "./errors.ts";
 
 export type { ManagerAddress };
@@ -77,9 +75,6 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_PENDING_CONNECTIONS = 128;
 const MAX_FRAME_BYTES = 2 ** 30;
 
-/** Where the manager actor says it serves, and stores the port it listens on. */
-const READY_WORD = FIRST_STATE_WORD;
-const PORT_WORD = FIRST_STATE_WORD + 1;
 /** How long a shut-down manager actor may take to end before it is terminated. */
 const SHUTDOWN_GRACE_MS = 1000;
 
@@ -482,43 +477,20 @@ export class Manager {
    * and listens on the TCP address when `listen` is set (by `start()`).
    */
   async #serve(listen: boolean): Promise<ManagerClient> {
-    const ready = sharedWords(PORT_WORD + 1);
-    const hub = new SharedArrayBuffer(HUB_WORDS * Int32Array.BYTES_PER_ELEMENT);
-    const process = new Process({
-      target: serveManager,
-      args: [{
+    const launched = await launchManager(
+      {
         hostname: this.#hostname,
         port: this.#port,
         authkey: this.#authkey,
         maxFrameBytes: this.#maxFrameBytes,
         maxPendingConnections: this.#maxPendingConnections,
         listen,
-        hub,
-        ready,
-        readyWord: READY_WORD,
-        portWord: PORT_WORD,
-      }],
-      daemon: true,
-    });
-    this.#process = process as Process<never[]>;
-    await process.start();
-    await waitUntil(
-      ready,
-      () => Atomics.load(ready, READY_WORD) !== 0 || process.exitcode !== null,
-      {},
-      "start manager",
+      },
+      (process) => this.#process = process,
+      `start manager at ${this.#where()}`,
     );
-    if (Atomics.load(ready, READY_WORD) === 0) {
-      await process.join();
-      const error = process.error ??
-        new Error(`its actor ended before ${listen ? "listening" : "serving"}`);
-      error.message = `Cannot start manager at ${this.#where()}: ${error.message}`;
-      throw error;
-    }
-    if (listen) this.#port = Atomics.load(ready, PORT_WORD);
-    return ManagerClient.fresh(
-      this.#endpoint({ id: crypto.randomUUID(), hub, manager: process.ref }),
-    );
+    if (listen) this.#port = launched.port;
+    return ManagerClient.fresh(this.#endpoint(launched.local));
   }
 
   async #connect(): Promise<ManagerClient> {
