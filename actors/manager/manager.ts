@@ -1,41 +1,28 @@
-import { FIRST_STATE_WORD, sharedWords, waitUntil } from "../_shm/futex.ts";
-import {
-  type LocalEndpoint,
-  type ManagerAddress,
-  ManagerClient,
-  type ManagerEndpoint,
-} from "./_client/client.ts";
-import { dictEntries, listItems } from "./_server/data.ts";
-import { checkMaxsize, checkPermits } from "./_server/waits.ts";
+import { ManagerClient } from "./_client/client.ts";
+import type { LocalEndpoint, ManagerAddress, ManagerEndpoint } from "./_client/link.ts";
+import { checkMaxsize, checkPermits, dictEntries, listItems } from "./_wire/args.ts";
 import { LISTEN_MESSAGE, type ObjectKind } from "./_wire/protocol.ts";
-import { HUB_WORDS } from "./_wire/session_ring.ts";
-import { serveManager } from "./_server/server.ts";
+import { launchManager } from "./_server/launch.ts";
 import { isProxyLike } from "./_client/values.ts";
 import { checkInteger, checkTimeout, describeValue } from "../_shm/time.ts";
-import type { DictKey, DictProxy } from "./proxies/dict.ts";
-import type { EventProxy } from "./proxies/event.ts";
-import type { ListProxy } from "./proxies/list.ts";
-import type { LockProxy } from "./proxies/lock.ts";
-import type { NamespaceProxy } from "./proxies/namespace.ts";
-import { Process } from "../process.ts";
-import type { QueueProxy } from "./proxies/queue.ts";
-import type { SemaphoreProxy } from "./proxies/semaphore.ts";
-import type { ValueProxy } from "./proxies/value.ts";
-import { ManagerClosedError } from "../errors.ts";
+import type {
+  DictKey,
+  DictProxy,
+  EventProxy,
+  ListProxy,
+  LockProxy,
+  ManagedProxy,
+  NamespaceProxy,
+  QueueProxy,
+  SemaphoreProxy,
+  ValueProxy,
+} from "./proxies/mod.ts";
+// For its effect too: it registers the proxy classes the client builds from replies.
+import "./proxies/mod.ts";
+import type { Process } from "../process.ts";
+import { ManagerClosedError } from "./errors.ts";
 
 export type { ManagerAddress };
-
-/** Any proxy a {@linkcode Manager} hands out. */
-export type ManagedProxy =
-  // deno-lint-ignore no-explicit-any
-  | DictProxy<any, any>
-  | ListProxy
-  | NamespaceProxy
-  | QueueProxy
-  | LockProxy
-  | SemaphoreProxy
-  | EventProxy
-  | ValueProxy;
 
 /** Options of {@linkcode Manager}. */
 export interface ManagerOptions {
@@ -88,9 +75,6 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_PENDING_CONNECTIONS = 128;
 const MAX_FRAME_BYTES = 2 ** 30;
 
-/** Where the manager actor says it serves, and stores the port it listens on. */
-const READY_WORD = FIRST_STATE_WORD;
-const PORT_WORD = FIRST_STATE_WORD + 1;
 /** How long a shut-down manager actor may take to end before it is terminated. */
 const SHUTDOWN_GRACE_MS = 1000;
 
@@ -493,43 +477,20 @@ export class Manager {
    * and listens on the TCP address when `listen` is set (by `start()`).
    */
   async #serve(listen: boolean): Promise<ManagerClient> {
-    const ready = sharedWords(PORT_WORD + 1);
-    const hub = new SharedArrayBuffer(HUB_WORDS * Int32Array.BYTES_PER_ELEMENT);
-    const process = new Process({
-      target: serveManager,
-      args: [{
+    const launched = await launchManager(
+      {
         hostname: this.#hostname,
         port: this.#port,
         authkey: this.#authkey,
         maxFrameBytes: this.#maxFrameBytes,
         maxPendingConnections: this.#maxPendingConnections,
         listen,
-        hub,
-        ready,
-        readyWord: READY_WORD,
-        portWord: PORT_WORD,
-      }],
-      daemon: true,
-    });
-    this.#process = process as Process<never[]>;
-    await process.start();
-    await waitUntil(
-      ready,
-      () => Atomics.load(ready, READY_WORD) !== 0 || process.exitcode !== null,
-      {},
-      "start manager",
+      },
+      (process) => this.#process = process,
+      `start manager at ${this.#where()}`,
     );
-    if (Atomics.load(ready, READY_WORD) === 0) {
-      await process.join();
-      const error = process.error ??
-        new Error(`its actor ended before ${listen ? "listening" : "serving"}`);
-      error.message = `Cannot start manager at ${this.#where()}: ${error.message}`;
-      throw error;
-    }
-    if (listen) this.#port = Atomics.load(ready, PORT_WORD);
-    return ManagerClient.fresh(
-      this.#endpoint({ id: crypto.randomUUID(), hub, manager: process.ref }),
-    );
+    if (listen) this.#port = launched.port;
+    return ManagerClient.fresh(this.#endpoint(launched.local));
   }
 
   async #connect(): Promise<ManagerClient> {

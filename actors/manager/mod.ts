@@ -15,13 +15,7 @@
  *
  * @module
  */
+export * from "./errors.ts";
 export * from "./manager.ts";
+export * from "./proxies/mod.ts";
 export * from "./update_op.ts";
-export * from "./proxies/dict.ts";
-export * from "./proxies/event.ts";
-export * from "./proxies/list.ts";
-export * from "./proxies/lock.ts";
-export * from "./proxies/namespace.ts";
-export * from "./proxies/queue.ts";
-export * from "./proxies/semaphore.ts";
-export * from "./proxies/value.ts";

@@ -40,7 +40,7 @@ import {
   PoolTerminatedError,
   TaskTimeoutError,
   WorkerDiedError,
-} from "../errors.ts";
+} from "./errors.ts";
 import { Process } from "../process.ts";
 
 // deno-lint-ignore ban-types

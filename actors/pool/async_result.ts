@@ -1,6 +1,7 @@
 import { runtime } from "../_kernel/runtime.ts";
 import { checkTimeout, startTimer, stopTimer, type Timer } from "../_shm/time.ts";
-import { PoolStateError, TimeoutError } from "../errors.ts";
+import { TimeoutError } from "../errors.ts";
+import { PoolStateError } from "./errors.ts";
 
 /**
  * The result of a task submitted with {@linkcode Pool.prototype.applyAsync} (or of a whole map

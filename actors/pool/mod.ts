@@ -15,4 +15,5 @@
  * @module
  */
 export * from "./async_result.ts";
+export * from "./errors.ts";
 export * from "./pool.ts";

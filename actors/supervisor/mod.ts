@@ -14,4 +14,5 @@
  *
  * @module
  */
+export * from "./errors.ts";
 export * from "./supervisor.ts";

@@ -1,6 +1,7 @@
 import { RestartIntensity } from "./_restart_intensity.ts";
 import { checkTimeout, describeValue } from "../_shm/time.ts";
-import { ProcessStateError, SupervisorGaveUpError } from "../errors.ts";
+import { ProcessStateError } from "../errors.ts";
+import { SupervisorGaveUpError } from "./errors.ts";
 import { type ExitReason, exitReason, isAbnormal } from "../exit_reason.ts";
 import { Process } from "../process.ts";
 

@@ -32,7 +32,7 @@ import { repairHandle } from "../_kernel/handles.ts";
 import { acquireDisposable, withAcquired } from "./_scoped_lock.ts";
 import { runtime } from "../_kernel/runtime.ts";
 import { SharedHandle } from "../_kernel/shared_handle.ts";
-import { ReleaseError } from "../errors.ts";
+import { ReleaseError } from "./errors.ts";
 
 export type { AcquireOptions };
 

@@ -5,7 +5,7 @@ import { exitcodeOf, runtime } from "../_kernel/runtime.ts";
 import { registerSharedKind, SharedHandle } from "../_kernel/shared_handle.ts";
 import { loadRef, refFor } from "../_kernel/targets.ts";
 import { checkInteger, checkTimeout, describeValue } from "../_shm/time.ts";
-import { BrokenBarrierError } from "../errors.ts";
+import { BrokenBarrierError } from "./errors.ts";
 
 /*
  * One state word: a bit per occupied place (the low MAX_PARTIES bits) and three flags. A pass

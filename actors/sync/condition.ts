@@ -6,7 +6,7 @@ import { registerSharedKind, SharedHandle } from "../_kernel/shared_handle.ts";
 import { checkInteger, checkTimeout, describeValue } from "../_shm/time.ts";
 import { Lock } from "./lock.ts";
 import { RLock } from "./rlock.ts";
-import { ReleaseError } from "../errors.ts";
+import { ReleaseError } from "./errors.ts";
 
 /*
  * Each pending wait holds a slot of two words: its owner (0 when the slot is free, else the

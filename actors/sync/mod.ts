@@ -18,6 +18,7 @@
 export * from "./barrier.ts";
 export * from "./bounded_semaphore.ts";
 export * from "./condition.ts";
+export * from "./errors.ts";
 export * from "./event.ts";
 export * from "./lock.ts";
 export * from "./rlock.ts";

@@ -10,7 +10,7 @@ import { repairHandle } from "../_kernel/handles.ts";
 import { acquireDisposable, withAcquired } from "./_scoped_lock.ts";
 import { runtime } from "../_kernel/runtime.ts";
 import { registerSharedKind, SharedHandle } from "../_kernel/shared_handle.ts";
-import { ReleaseError } from "../errors.ts";
+import { ReleaseError } from "./errors.ts";
 
 export type { AcquireOptions };
 

@@ -13,7 +13,7 @@ import {
   requestBytes,
   RingWriter,
 } from "../../actors/manager/_wire/session_ring.ts";
-import type { LocalEndpoint } from "../../actors/manager/_client/client.ts";
+import type { LocalEndpoint } from "../../actors/manager/_client/link.ts";
 
 /** Slots of the word array the counting targets report through. */
 export const ACKED = 0;

@@ -6,9 +6,15 @@
  * `ManagerClosedError` (or the `AuthenticationError` that ended it), and so does every later
  * call: nothing hangs.
  *
- * The link is shared memory for a manager of this program (`_manager_local_link.ts`) and
- * authenticated TCP for one served by another program (`_manager_tcp_link.ts`); the frames are
- * the same. Either keeps the actor alive only while a call awaits its reply.
+ * The link is shared memory for a manager of this program (`local_link.ts`) and authenticated
+ * TCP for one served by another program (`tcp_link.ts`); the frames are the same. Either keeps
+ * the actor alive only while a call awaits its reply.
+ *
+ * A reply that holds a reference to a managed object becomes a proxy of the class registered
+ * for its kind ({@linkcode registerProxyFactory}, called by each proxy module): the proxies sit
+ * above the client and register themselves, as comlink's transfer handlers do, so the client
+ * imports none of them. The kinds come from a fixed list, and only this library's modules
+ * register them, so nothing a manager sends can make this actor load or run code.
  *
  * @module
  */
@@ -20,6 +26,7 @@ import {
   isManagerReply,
   type ManagerReply,
   type ManagerRequest,
+  type ObjectKind,
   type ProxyRef,
 } from "../_wire/protocol.ts";
 import {
@@ -31,88 +38,13 @@ import {
   reviveRefs,
 } from "./values.ts";
 import type { SerializedError } from "../../_kernel/wire_errors.ts";
-import type { ActorRef } from "../../actor_ref.ts";
+import type { LinkOwner, ManagerEndpoint, ManagerLink } from "./link.ts";
 import { Empty, Full } from "../../../channels/errors.ts";
-import {
-  AuthenticationError,
-  CloneError,
-  ManagerClosedError,
-  ReleaseError,
-  RemoteError,
-  TimeoutError,
-} from "../../errors.ts";
+import { CloneError, TimeoutError } from "../../errors.ts";
+import { ReleaseError } from "../../sync/errors.ts";
+import { AuthenticationError, ManagerClosedError, RemoteError } from "../errors.ts";
 
 export { isProxyLike, proxyTarget };
-
-/** Where a manager listens. */
-export interface ManagerAddress {
-  /** The host name or IP address. */
-  hostname: string;
-  /** The TCP port. */
-  port: number;
-}
-
-/**
- * How the actors of the manager's own program reach it: shared memory, found through the
- * manager's actor. Plain data, SharedArrayBuffers and an actor reference, so it crosses to the
- * program's other actors, and no further.
- */
-export interface LocalEndpoint {
-  /** Tells this manager from any other of the program. */
-  id: string;
-  /** The words every client rings when it has published requests (`_manager_ring.ts`). */
-  hub: SharedArrayBuffer;
-  /** The manager's actor, which hands each client actor its channel. */
-  manager: ActorRef;
-}
-
-/**
- * How to reach and authenticate to a manager: plain data (with, for a manager of this program,
- * shared memory and an actor reference), so it can cross to other actors.
- */
-export interface ManagerEndpoint {
-  address: ManagerAddress;
-  authkey: Uint8Array;
-  maxFrameBytes: number;
-  /** How long connecting and authenticating over TCP may take; undefined for no limit. */
-  connectTimeout: number | undefined;
-  /** Set for a manager of this program: then no TCP, and no authentication, are needed. */
-  local?: LocalEndpoint;
-}
-
-/** What carries a client's frames to its manager and the replies back. */
-export interface ManagerLink {
-  /** Resolves once the link is usable, or rejects with why it is not. */
-  open(): Promise<void>;
-  /** Hands over a framed request, now; `frame` is valid only during the call: copy to keep. */
-  send(frame: Uint8Array): void;
-  /** Resolves once everything sent so far is on its way; rejects if the link ends first. */
-  written(): Promise<void>;
-  /** A call awaits a reply: deliver replies, and keep the actor alive while waiting. */
-  awaiting(): void;
-  /** No call awaits a reply any more. */
-  idle(): void;
-  /** Ends the link; `written()` promises still pending reject with `error`. */
-  close(error: Error): void;
-  /** Resolves once the link has ended and its reads have stopped. */
-  readonly ended: Promise<void>;
-}
-
-/** What a link reports to its client. */
-export interface LinkOwner {
-  /** Whether a call awaits its reply. */
-  readonly awaitingReplies: boolean;
-  /**
-   * One reply frame's payload.
-   *
-   * @throws {FrameError} If it is not a manager reply.
-   */
-  receive(payload: Uint8Array): void;
-  /** The link failed: the client closes, and answers the error a failed send rejects with. */
-  fail(error: unknown): Error;
-  /** The link ended for `reason`, which says why as it is: the client closes. */
-  end(reason: Error): void;
-}
 
 /** What a proxy is bound to: a client and the object it stands for. */
 export interface ProxyBinding {
@@ -164,12 +96,30 @@ function endpointKey({ address, authkey, local }: ManagerEndpoint): string {
   return `${address.hostname}:${address.port}#${authkey.join(",")}`;
 }
 
-let proxyFactory: Promise<ProxyFactory> | null = null;
+const proxyFactories = new Map<ObjectKind, ProxyFactory>();
 
-/** The proxy classes, loaded on the first reply that holds a proxy (they import this module). */
-function loadProxyFactory(): Promise<ProxyFactory> {
-  proxyFactory ??= import("../proxies/_kinds.ts").then((module) => module.createProxy);
-  return proxyFactory;
+/**
+ * Registers how replies revive references to objects of `kind`: as proxies `create` builds.
+ * Each proxy module calls it at its top level.
+ */
+export function registerProxyFactory(kind: ObjectKind, create: ProxyFactory): void {
+  proxyFactories.set(kind, create);
+}
+
+/**
+ * Builds the proxy for `binding`, of the class registered for its kind.
+ *
+ * @throws {TypeError} If no proxy class is registered for the kind.
+ */
+export function createProxy(binding: ProxyBinding): unknown {
+  const create = proxyFactories.get(binding.ref.kind);
+  if (create === undefined) {
+    throw new TypeError(
+      `Cannot build a proxy of kind ${JSON.stringify(binding.ref.kind)}: no proxy class is ` +
+        "registered for it (import the manager module)",
+    );
+  }
+  return create(binding);
 }
 
 const clients = new Map<string, ManagerClient>();
@@ -203,7 +153,8 @@ export class ManagerClient implements LinkOwner {
     return client;
   }
 
-  private constructor(endpoint: ManagerEndpoint) {
+  /** Use {@linkcode ManagerClient.of} or {@linkcode ManagerClient.fresh}, which keep the map. */
+  constructor(endpoint: ManagerEndpoint) {
     this.endpoint = endpoint;
     this.#where = endpoint.local === undefined
       ? `${endpoint.address.hostname}:${endpoint.address.port}`
@@ -380,12 +331,11 @@ export class ManagerClient implements LinkOwner {
     if (this.#pending.size === 0) this.#link.idle();
     switch (reply.type) {
       case "result":
-        if (holdsRefs(reply.value)) {
-          loadProxyFactory().then((create) =>
-            reviveRefs(reply.value, (ref) => create({ client: this, ref }))
-          ).then(pending.resolve, pending.reject);
-        } else {
-          pending.resolve(reply.value);
+        if (!holdsRefs(reply.value)) return pending.resolve(reply.value);
+        try {
+          pending.resolve(reviveRefs(reply.value, (ref) => createProxy({ client: this, ref })));
+        } catch (error) {
+          pending.reject(error);
         }
         return;
       case "error":

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import type { LinkOwner, LocalEndpoint, ManagerLink } from "./client.ts";
+import type { LinkOwner, LocalEndpoint, ManagerLink } from "./link.ts";
 import {
   BELL,
   BriefWait,

@@ -8,7 +8,7 @@
  */
 import { concatBytes, FrameReader, writeAll } from "../../_shm/frames.ts";
 import { authenticateServer, HANDSHAKE_MAX_BYTES, importAuthkey } from "../_wire/hmac_auth.ts";
-import type { LinkOwner, ManagerEndpoint, ManagerLink } from "./client.ts";
+import type { LinkOwner, ManagerEndpoint, ManagerLink } from "./link.ts";
 import { runtime } from "../../_kernel/runtime.ts";
 import { startTimer, stopTimer } from "../../_shm/time.ts";
 import { TimeoutError } from "../../errors.ts";

@@ -13,7 +13,7 @@
  * The walks go where structured clone goes (array elements and named properties, the own
  * enumerable fields of plain and null-prototype objects, Map keys and values, Set items) and
  * visit each container once, so cyclic data ends. As in the handle walk of Process arguments
- * (`_portable.ts`), whose rules these follow, the named properties of an array longer than
+ * (`_kernel/handles.ts`), whose rules these follow, the named properties of an array longer than
  * {@linkcode NAMED_KEYS_LIMIT} are not searched: listing them costs as much as serializing the
  * array.
  *

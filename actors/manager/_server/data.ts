@@ -8,87 +8,9 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { describeValue } from "../../_shm/time.ts";
-import type { DictKey } from "../proxies/dict.ts";
+import type { DictKey } from "../_wire/protocol.ts";
+import { checkDictKey } from "../_wire/args.ts";
 import type { UpdateOp } from "../update_op.ts";
-
-function isDictKey(key: unknown): key is DictKey {
-  const type = typeof key;
-  return type === "string" || type === "number" || type === "bigint" || type === "boolean";
-}
-
-/** Checks a dict key, naming the action when it is not a primitive. */
-export function checkDictKey(key: unknown, action: string): DictKey {
-  if (!isDictKey(key)) {
-    throw new TypeError(
-      `Cannot ${action}: a key must be a string, number, bigint or boolean, got ${
-        describeValue(key)
-      }`,
-    );
-  }
-  return key;
-}
-
-/**
- * The `[key, value]` pairs of what a dict is created or updated from: pairs (any iterable of
- * them, a Map), or a plain object, as Python's `dict(...)` takes. Checked on the caller's side,
- * so that a mistake rejects the call before anything is sent.
- *
- * @param init What the caller passed.
- * @param action What was being done, for the message ("create managed dict").
- * @param name The parameter's name, for the message.
- * @throws {TypeError} If it is none of those, an entry is not a pair, or a key not a primitive.
- */
-export function dictEntries(init: unknown, action: string, name: string): [DictKey, unknown][] {
-  const expected = `${name} must be [key, value] pairs, a Map or a plain object`;
-  if (typeof init !== "object" || init === null) {
-    throw new TypeError(`Cannot ${action}: ${expected}, got ${describeValue(init)}`);
-  }
-  let entries: unknown[];
-  if (Symbol.iterator in init) {
-    entries = [...(init as Iterable<unknown>)];
-  } else {
-    const prototype = Object.getPrototypeOf(init);
-    if (prototype !== Object.prototype && prototype !== null) {
-      throw new TypeError(
-        `Cannot ${action}: ${expected}, got an instance of ${
-          prototype?.constructor?.name ?? "object"
-        }`,
-      );
-    }
-    entries = Object.entries(init);
-  }
-  entries.forEach((entry, index) => {
-    if (!Array.isArray(entry) || entry.length !== 2) {
-      throw new TypeError(
-        `Cannot ${action}: entry ${index} of ${name} must be a [key, value] pair, got ${
-          describeValue(entry)
-        }`,
-      );
-    }
-    checkDictKey(entry[0], action);
-  });
-  return entries as [DictKey, unknown][];
-}
-
-/**
- * The items of what a list is created or extended from: any iterable, as Python's `list(...)`
- * takes.
- *
- * @throws {TypeError} If it is not iterable.
- */
-export function listItems(items: unknown, action: string, name: string): unknown[] {
-  if (
-    typeof items === "string" ||
-    typeof items === "object" && items !== null && Symbol.iterator in items
-  ) {
-    return [...(items as Iterable<unknown>)];
-  }
-  throw new TypeError(
-    `Cannot ${action}: ${name} must be iterable (an array, a Set, ...), got ${
-      describeValue(items)
-    }`,
-  );
-}
 
 function noSuchMethod(kind: string, method: string): TypeError {
   return new TypeError(`Cannot call ${kind}.${method}: a managed ${kind} has no such method`);

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { DictKey } from "../proxies/dict.ts";
+import type { DictKey } from "../_wire/protocol.ts";
 import { dictMethod, listMethod, namespaceMethod, type ValueCell, valueMethod } from "./data.ts";
 import {
   ManagedEvent,

@@ -47,7 +47,7 @@ import {
 } from "../_wire/session_ring.ts";
 import { isManagerRequest, type ManagerReply } from "../_wire/protocol.ts";
 import { MAIN_PID } from "../../_kernel/protocol.ts";
-import { encodeReply, type ManagerServer } from "./server.ts";
+import { encodeReply, type ManagerServer } from "./host.ts";
 import type { ActorRef } from "../../actor_ref.ts";
 import { monitor } from "../../monitor.ts";
 

@@ -1,6 +1,6 @@
 /**
  * The manager actor: one engine that owns the objects, fed by two kinds of sessions. Actors of
- * the same program are served through shared memory (`_manager_local_server.ts`): each hands
+ * the same program are served through shared memory (`local_hub.ts`): each hands
  * over its channel by mail, and the manager monitors it. Other programs reach it over TCP, when
  * it listens: every connection is authenticated in both directions before any request is read,
  * then its requests are fed, in order, to the engine. A session that sends a malformed or
@@ -17,9 +17,10 @@
  */
 import { wake } from "../../_shm/futex.ts";
 import { concatBytes, FrameError, FrameReader, writeAll } from "../../_shm/frames.ts";
-import { decodeMessage, encodeFrame, encodeFrameView } from "../_wire/messages.ts";
+import { decodeMessage } from "../_wire/messages.ts";
 import { authenticateClient, HANDSHAKE_MAX_BYTES, importAuthkey } from "../_wire/hmac_auth.ts";
 import { type EngineSession, ManagerEngine } from "./engine.ts";
+import { encodeReply, type ManagerServer } from "./host.ts";
 import { LocalHub } from "./local_hub.ts";
 import {
   CONNECT_MESSAGE,
@@ -29,7 +30,6 @@ import {
 } from "../_wire/protocol.ts";
 import type { Letter } from "../../_kernel/runtime.ts";
 import { runtime } from "../../_kernel/runtime.ts";
-import { serializeError } from "../../_kernel/wire_errors.ts";
 import { delay } from "../../_shm/time.ts";
 import { task } from "../../task.ts";
 
@@ -49,7 +49,7 @@ export interface ServeOptions {
   maxPendingConnections: number;
   /** Whether to listen on TCP from the start; a `LISTEN_MESSAGE` can ask for it later. */
   listen: boolean;
-  /** The words local clients ring (`_manager_ring.ts`). */
+  /** The words local clients ring (`_wire/session_ring.ts`). */
   hub: SharedArrayBuffer;
   /** Futex words: `readyWord` is set once serving, `portWord` holds the port listened on. */
   ready: Int32Array;
@@ -61,7 +61,7 @@ export interface ServeOptions {
 export const serveManager = task(
   import.meta,
   async function serveManager(options: ServeOptions): Promise<void> {
-    const server = new ManagerServer(options);
+    const server = new ManagerActor(options);
     if (options.listen) await server.listen();
     Atomics.store(options.ready, options.readyWord, 1);
     wake(options.ready);
@@ -70,7 +70,7 @@ export const serveManager = task(
 );
 
 /** Serves local and TCP sessions until a `shutdown` request. */
-export class ManagerServer {
+class ManagerActor implements ManagerServer {
   readonly #options: ServeOptions;
   readonly #engine = new ManagerEngine();
   readonly #sessions = new Set<ServerSession>();
@@ -123,7 +123,7 @@ export class ManagerServer {
     return this.#listening;
   }
 
-  /** Serves until {@linkcode ManagerServer.prototype.stop}. */
+  /** Serves until {@linkcode ManagerActor.prototype.stop}. */
   async serve(): Promise<void> {
     const mail = this.#serveMail();
     const local = this.#hub.run();
@@ -259,13 +259,13 @@ function notForManager(): Error {
 class ServerSession implements EngineSession {
   readonly id: number;
   readonly #conn: Deno.TcpConn;
-  readonly #server: ManagerServer;
+  readonly #server: ManagerActor;
   #outbox: Uint8Array[] = [];
   #flushing: Promise<void> | null = null;
   #handling = false;
   #closed = false;
 
-  constructor(id: number, conn: Deno.TcpConn, server: ManagerServer) {
+  constructor(id: number, conn: Deno.TcpConn, server: ManagerActor) {
     this.id = id;
     this.#conn = conn;
     this.#server = server;
@@ -355,23 +355,5 @@ class ServerSession implements EngineSession {
     if (this.#closed) return;
     this.#closed = true;
     this.#conn.close();
-  }
-}
-
-/**
- * Frames `reply`; a reply too large to send becomes the error saying so. With `view`, the frame
- * is a view of a shared buffer, valid until the next encoding: copy what you keep.
- */
-export function encodeReply(reply: ManagerReply, maxFrameBytes: number, view = false): Uint8Array {
-  const encode = view ? encodeFrameView : encodeFrame;
-  try {
-    return encode(reply, maxFrameBytes, "send a manager reply");
-  } catch (error) {
-    if (reply.type === "castFailed") throw error;
-    return encode(
-      { type: "error", id: reply.id, error: serializeError(error) },
-      maxFrameBytes,
-      "send a manager reply",
-    );
   }
 }

@@ -8,42 +8,13 @@
  * @module
  */
 import { Empty, Full } from "../../../channels/errors.ts";
-import {
-  checkInteger,
-  checkTimeout,
-  describeValue,
-  startTimer,
-  stopTimer,
-  type Timer,
-} from "../../_shm/time.ts";
-import { ReleaseError } from "../../errors.ts";
+import { checkTimeout, startTimer, stopTimer, type Timer } from "../../_shm/time.ts";
+import { checkMaxsize, checkPermits, type WaitOptions, waitOptions } from "../_wire/args.ts";
+import { ReleaseError } from "../../sync/errors.ts";
 
 /** A connection to the manager; one per actor. */
 export interface Session {
   readonly id: number;
-}
-
-/** The most permits a managed semaphore starts with. */
-export const MAX_PERMITS = 2 ** 31 - 1;
-
-/**
- * Checks the `maxsize` of a managed queue: an integer >= 0, 0 for no limit.
- *
- * @throws {TypeError} If it is not a number.
- * @throws {RangeError} If it is not an integer >= 0.
- */
-export function checkMaxsize(maxsize: unknown): number {
-  return checkInteger(maxsize, "create managed queue", "maxsize");
-}
-
-/**
- * Checks the initial value of a managed semaphore: an integer from 0 to {@linkcode MAX_PERMITS}.
- *
- * @throws {TypeError} If it is not a number.
- * @throws {RangeError} If it is not an integer in that range.
- */
-export function checkPermits(value: unknown): number {
-  return checkInteger(value, "create managed semaphore", "value", { max: MAX_PERMITS });
 }
 
 /** How a waiting call is answered. */
@@ -54,41 +25,6 @@ export interface Reply {
 
 /** What a method returns when it left a waiter instead of answering. */
 export const WAITING: unique symbol = Symbol("waiting");
-
-/** The options of a wait, as {@linkcode waitOptions} checked them. */
-export interface WaitOptions {
-  blocking: boolean;
-  /** Milliseconds; undefined for no limit. */
-  timeout: number | undefined;
-}
-
-/**
- * Checks the `{ blocking, timeout }` options of a wait, by the rule of every timeout of the
- * project (`_time.ts`): `Infinity`, `null` or no timeout waits for ever, and one above 2^31-1 ms
- * neither fires at once nor hangs. Proxies check them before they send the request; the
- * manager checks them again, as they come from the network.
- *
- * @throws {TypeError} If the options are not an object, `blocking` not a boolean, or the timeout
- * not a number.
- * @throws {RangeError} If the timeout is negative or NaN.
- */
-export function waitOptions(value: unknown, action: string): WaitOptions {
-  if (value === undefined || value === null) return { blocking: true, timeout: undefined };
-  if (typeof value !== "object") {
-    throw new TypeError(
-      `Cannot ${action}: the options must be an object like { timeout: 100 }, got ${
-        describeValue(value)
-      }`,
-    );
-  }
-  const { blocking, timeout } = value as { blocking?: unknown; timeout?: unknown };
-  if (blocking !== undefined && typeof blocking !== "boolean") {
-    throw new TypeError(
-      `Cannot ${action}: blocking must be a boolean, got ${describeValue(blocking)}`,
-    );
-  }
-  return { blocking: blocking !== false, timeout: checkTimeout(timeout, action) };
-}
 
 interface Waiter<T> {
   session: Session;

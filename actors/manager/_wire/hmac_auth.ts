@@ -9,7 +9,7 @@
  * @module
  */
 import { concatBytes, frame, type FrameReader, writeAll } from "../../_shm/frames.ts";
-import { AuthenticationError } from "../../errors.ts";
+import { AuthenticationError } from "../errors.ts";
 
 const NONCE_BYTES = 32;
 const DIGEST_BYTES = 32;

@@ -1,8 +1,8 @@
 /**
  * The protocol between manager proxies and the manager actor that owns the shared objects. It
- * runs over length-prefixed frames (`_frame_codec.ts`), carried by shared-memory rings between
- * the actors of one program (`_manager_ring.ts`) and by TCP connections authenticated in both
- * directions between programs (`_hmac_auth.ts`). Each frame holds one message (`_manager_codec.ts`:
+ * runs over length-prefixed frames (`_shm/frames.ts`), carried by shared-memory rings between
+ * the actors of one program (`session_ring.ts`) and by TCP connections authenticated in both
+ * directions between programs (`hmac_auth.ts`). Each frame holds one message (`messages.ts`:
  * a compact layout for the frequent ones, V8's structured-clone serializer for the rest), which
  * rebuilds data and never code. One union per direction; both sides `switch` on `type` with a
  * `never` default.
@@ -27,6 +27,12 @@ export type ObjectKind =
   | "event"
   | "semaphore"
   | "value";
+
+/**
+ * The key types of a managed dict: primitives, equal across actors by `===`, as Python's dict
+ * keys must be hashable.
+ */
+export type DictKey = string | number | bigint | boolean;
 
 /** Every kind, to validate what arrives from the network. */
 export const OBJECT_KINDS: readonly ObjectKind[] = [

@@ -6,13 +6,15 @@
  * @module
  */
 import {
+  createProxy,
   ManagerClient,
-  type ManagerEndpoint,
   type ProxyBinding,
   type ProxyLike,
   proxyTarget,
+  registerProxyFactory,
 } from "../_client/client.ts";
-import type { ObjectKind, ProxyRef } from "../_wire/protocol.ts";
+import type { ManagerEndpoint } from "../_client/link.ts";
+import { OBJECT_KINDS, type ObjectKind, type ProxyRef } from "../_wire/protocol.ts";
 import {
   describeHandle,
   type HandleDescription,
@@ -36,18 +38,15 @@ interface ProxyDescription {
 export abstract class BaseProxy implements Portable, ProxyLike {
   readonly #client: ManagerClient;
   readonly #ref: ProxyRef;
-  readonly #module: string;
 
   /**
    * Binds the proxy to its object.
    *
    * @param binding The manager connection and the object.
-   * @param module The URL of the module that defines and registers the proxy class.
    */
-  protected constructor(binding: ProxyBinding, module: string) {
+  protected constructor(binding: ProxyBinding) {
     this.#client = binding.client;
     this.#ref = binding.ref;
-    this.#module = module;
   }
 
   /**
@@ -64,8 +63,14 @@ export abstract class BaseProxy implements Portable, ProxyLike {
 
   /** Describes the proxy for another actor: the manager's endpoint and the object's id. */
   [describeHandle](): HandleDescription {
+    if (catalogue === undefined) {
+      throw new TypeError(
+        `Cannot send ${this} to another actor: the proxy classes were not registered ` +
+          "(import the manager module)",
+      );
+    }
     const data: ProxyDescription = { endpoint: this.#client.endpoint, ref: this.#ref };
-    return { module: this.#module, kind: this.#ref.kind, data };
+    return { module: catalogue, kind: this.#ref.kind, data };
   }
 
   /** The connection and object, for storing the proxy inside managed values. */
@@ -151,16 +156,30 @@ export abstract class BaseProxy implements Portable, ProxyLike {
 }
 
 /**
- * Registers how other actors revive proxies of `kind`; call it at the top level of the module
- * that defines the proxy class.
+ * Registers the proxy class of `kind`: replies that refer to an object of that kind become
+ * proxies `construct` builds. Call it at the top level of the module that defines the class.
  */
 export function registerProxyKind(
-  meta: ImportMeta,
   kind: ObjectKind,
   construct: (binding: ProxyBinding) => BaseProxy,
 ): void {
-  registerHandleKind(meta, kind, (data) => {
-    const { endpoint, ref } = data as ProxyDescription;
-    return construct({ client: ManagerClient.of(endpoint), ref });
-  });
+  registerProxyFactory(kind, construct);
+}
+
+/** The URL of the module that imports every proxy class: what other actors import to revive one. */
+let catalogue: string | undefined;
+
+/**
+ * Makes the module at `meta.url`, which imports every proxy module, the one other actors import
+ * to revive a proxy: so an actor that receives one proxy can revive a reply that refers to an
+ * object of any other kind. Call it once, at the top level of that module.
+ */
+export function registerProxyCatalogue(meta: ImportMeta): void {
+  catalogue = meta.url;
+  for (const kind of OBJECT_KINDS) {
+    registerHandleKind(meta, kind, (data) => {
+      const { endpoint, ref } = data as ProxyDescription;
+      return createProxy({ client: ManagerClient.of(endpoint), ref });
+    });
+  }
 }

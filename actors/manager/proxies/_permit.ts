@@ -6,7 +6,7 @@
  */
 import type { AcquireOptions } from "../../_shm/futex.ts";
 import { BaseProxy, type ProxyBinding } from "./_base.ts";
-import { waitOptions } from "../_server/waits.ts";
+import { waitOptions } from "../_wire/args.ts";
 
 /**
  * Base of {@linkcode LockProxy} and {@linkcode SemaphoreProxy}. Permits are counted per actor
@@ -21,10 +21,9 @@ export abstract class PermitProxy extends BaseProxy {
    * Binds the proxy to its permits.
    *
    * @param binding The manager connection and the object.
-   * @param module The URL of the module that defines and registers the proxy class.
    */
-  protected constructor(binding: ProxyBinding, module: string) {
-    super(binding, module);
+  protected constructor(binding: ProxyBinding) {
+    super(binding);
     this.#action = `acquire ${binding.ref.kind}`;
   }
 

@@ -1,12 +1,9 @@
 import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base.ts";
-import { checkDictKey, dictEntries } from "../_server/data.ts";
+import { checkDictKey, dictEntries } from "../_wire/args.ts";
 import type { UpdateOp } from "../update_op.ts";
+import type { DictKey } from "../_wire/protocol.ts";
 
-/**
- * The key types of a managed dict: primitives, equal across actors by `===`, as Python's dict
- * keys must be hashable.
- */
-export type DictKey = string | number | bigint | boolean;
+export type { DictKey };
 
 /**
  * A proxy to a dict that lives in a {@linkcode Manager}, as Python's `manager.dict()`. Every
@@ -48,7 +45,7 @@ export class DictProxy<K extends DictKey = string, V = unknown> extends BaseProx
    * @param binding The manager connection and the object.
    */
   constructor(binding: ProxyBinding) {
-    super(binding, import.meta.url);
+    super(binding);
   }
 
   /**
@@ -256,4 +253,4 @@ export class DictProxy<K extends DictKey = string, V = unknown> extends BaseProx
   }
 }
 
-registerProxyKind(import.meta, "dict", (binding) => new DictProxy(binding));
+registerProxyKind("dict", (binding) => new DictProxy(binding));

@@ -25,7 +25,7 @@ export class EventProxy extends BaseProxy {
    * @param binding The manager connection and the object.
    */
   constructor(binding: ProxyBinding) {
-    super(binding, import.meta.url);
+    super(binding);
   }
 
   /**
@@ -67,4 +67,4 @@ export class EventProxy extends BaseProxy {
   }
 }
 
-registerProxyKind(import.meta, "event", (binding) => new EventProxy(binding));
+registerProxyKind("event", (binding) => new EventProxy(binding));

@@ -1,5 +1,5 @@
 import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base.ts";
-import { listItems } from "../_server/data.ts";
+import { listItems } from "../_wire/args.ts";
 
 /**
  * A proxy to a list that lives in a {@linkcode Manager}, as Python's `manager.list()`. Every
@@ -30,7 +30,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    * @param binding The manager connection and the object.
    */
   constructor(binding: ProxyBinding) {
-    super(binding, import.meta.url);
+    super(binding);
   }
 
   /**
@@ -180,4 +180,4 @@ export class ListProxy<T = unknown> extends BaseProxy {
   }
 }
 
-registerProxyKind(import.meta, "list", (binding) => new ListProxy(binding));
+registerProxyKind("list", (binding) => new ListProxy(binding));

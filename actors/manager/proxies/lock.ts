@@ -29,7 +29,7 @@ export class LockProxy extends PermitProxy {
    * @param binding The manager connection and the object.
    */
   constructor(binding: ProxyBinding) {
-    super(binding, import.meta.url);
+    super(binding);
   }
 
   /**
@@ -42,4 +42,4 @@ export class LockProxy extends PermitProxy {
   }
 }
 
-registerProxyKind(import.meta, "lock", (binding) => new LockProxy(binding));
+registerProxyKind("lock", (binding) => new LockProxy(binding));

@@ -31,7 +31,7 @@ export class NamespaceProxy<T extends Record<string, unknown> = Record<string, u
    * @param binding The manager connection and the object.
    */
   constructor(binding: ProxyBinding) {
-    super(binding, import.meta.url);
+    super(binding);
   }
 
   /**
@@ -96,4 +96,4 @@ export class NamespaceProxy<T extends Record<string, unknown> = Record<string, u
   }
 }
 
-registerProxyKind(import.meta, "namespace", (binding) => new NamespaceProxy(binding));
+registerProxyKind("namespace", (binding) => new NamespaceProxy(binding));

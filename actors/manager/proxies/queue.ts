@@ -1,6 +1,6 @@
 import type { AcquireOptions } from "../../_shm/futex.ts";
 import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base.ts";
-import { waitOptions } from "../_server/waits.ts";
+import { waitOptions } from "../_wire/args.ts";
 
 export type { AcquireOptions };
 
@@ -36,7 +36,7 @@ export class QueueProxy<T = unknown> extends BaseProxy {
    * @param binding The manager connection and the object.
    */
   constructor(binding: ProxyBinding) {
-    super(binding, import.meta.url);
+    super(binding);
   }
 
   /**
@@ -115,4 +115,4 @@ export class QueueProxy<T = unknown> extends BaseProxy {
   }
 }
 
-registerProxyKind(import.meta, "queue", (binding) => new QueueProxy(binding));
+registerProxyKind("queue", (binding) => new QueueProxy(binding));

@@ -27,7 +27,7 @@ export class SemaphoreProxy extends PermitProxy {
    * @param binding The manager connection and the object.
    */
   constructor(binding: ProxyBinding) {
-    super(binding, import.meta.url);
+    super(binding);
   }
 
   /**
@@ -40,4 +40,4 @@ export class SemaphoreProxy extends PermitProxy {
   }
 }
 
-registerProxyKind(import.meta, "semaphore", (binding) => new SemaphoreProxy(binding));
+registerProxyKind("semaphore", (binding) => new SemaphoreProxy(binding));

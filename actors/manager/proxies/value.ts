@@ -26,7 +26,7 @@ export class ValueProxy<T = unknown> extends BaseProxy {
    * @param binding The manager connection and the object.
    */
   constructor(binding: ProxyBinding) {
-    super(binding, import.meta.url);
+    super(binding);
   }
 
   /**
@@ -83,4 +83,4 @@ export class ValueProxy<T = unknown> extends BaseProxy {
   }
 }
 
-registerProxyKind(import.meta, "value", (binding) => new ValueProxy(binding));
+registerProxyKind("value", (binding) => new ValueProxy(binding));
