@@ -1,6 +1,25 @@
-import type { AskOptions, SendOptions } from "./_kernel/outbox.ts";
+/** How long a send to a full mailbox whose policy is `"block"` may wait. */
+export interface SendOptions {
+  /**
+   * Milliseconds to wait for room in a full bounded mailbox before rejecting with
+   * `TimeoutError`; forever when omitted or `Infinity`. Unused by unbounded mailboxes.
+   */
+  timeout?: number;
+}
 
-export type { AskOptions, SendOptions };
+/** What an ask may carry besides the message. */
+export interface AskOptions {
+  /**
+   * Milliseconds to wait for the reply before rejecting with `TimeoutError`, the wait for room
+   * in a full bounded mailbox included; forever when omitted or `Infinity`.
+   */
+  timeout?: number;
+  /**
+   * Cancels the wait (for room, then for the reply): the ask rejects with the signal's reason,
+   * and a late reply is dropped.
+   */
+  signal?: AbortSignal;
+}
 
 /**
  * A reference to an actor, by which any actor can message it: what {@linkcode self},

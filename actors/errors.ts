@@ -11,8 +11,6 @@
  * @module
  */
 
-import { registerErrorClasses } from "./_kernel/wire_errors.ts";
-
 /**
  * A {@linkcode Process} method was called in a state that does not allow it: starting twice,
  * joining a process that was never started, setting `daemon` after start, using a closed
@@ -260,14 +258,3 @@ export class NameTakenError extends Error {
     this.name = "NameTakenError";
   }
 }
-
-registerErrorClasses(
-  ProcessStateError,
-  TargetNotFoundError,
-  CloneError,
-  TimeoutError,
-  BlockingError,
-  ActorExitedError,
-  MailboxFullError,
-  NameTakenError,
-);

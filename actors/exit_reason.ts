@@ -1,4 +1,4 @@
-import { SIGNAL_EXITCODES } from "./_kernel/protocol.ts";
+import { SIGNAL_EXITCODES } from "./_stop_signal.ts";
 
 /**
  * How an actor ended, in Erlang's terms: `normal` (exit code 0), `error` (an uncaught error or

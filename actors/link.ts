@@ -1,4 +1,4 @@
-import { pidOf } from "./_actor_handle.ts";
+import { pidOf } from "./_kernel/actor_handle.ts";
 import { runtime } from "./_kernel/runtime.ts";
 import { describeValue } from "./_shm/time.ts";
 import type { ActorRef } from "./actor_ref.ts";

@@ -1,5 +1,5 @@
 import type { ExitReport } from "./_kernel/protocol.ts";
-import { pidOf } from "./_actor_handle.ts";
+import { pidOf } from "./_kernel/actor_handle.ts";
 import { checkSignal } from "./_kernel/mailbox.ts";
 import { runtime } from "./_kernel/runtime.ts";
 import { describeValue } from "./_shm/time.ts";

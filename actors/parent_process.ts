@@ -1,4 +1,4 @@
-import { ActorHandle } from "./_actor_handle.ts";
+import { ActorHandle } from "./_kernel/actor_handle.ts";
 import { runtime } from "./_kernel/runtime.ts";
 import type { ActorRef } from "./actor_ref.ts";
 

@@ -1,14 +1,15 @@
-import { ActorHandle } from "./_actor_handle.ts";
+import { ActorHandle } from "./_kernel/actor_handle.ts";
 import { assertCloneable } from "./_shm/clone.ts";
 import { describeHandle, encodeHandles, type HandleDescription } from "./_kernel/handles.ts";
-import { MAILBOX_CAPACITY, MAILBOX_OVERFLOW, OVERFLOW_POLICIES } from "./_kernel/protocol.ts";
+import { newMailboxWords } from "./_kernel/mail.ts";
 import {
-  type ChildRecord,
   exitcodeOf,
-  type LaunchPayload,
-  newMailboxWords,
-  runtime,
-} from "./_kernel/runtime.ts";
+  MAILBOX_CAPACITY,
+  MAILBOX_OVERFLOW,
+  OVERFLOW_POLICIES,
+  type TargetRef,
+} from "./_kernel/protocol.ts";
+import { type ChildRecord, type LaunchPayload, runtime } from "./_kernel/runtime.ts";
 import { privateInstanceMembers } from "./_kernel/private_members.ts";
 import { refFor } from "./_kernel/targets.ts";
 import {
@@ -23,6 +24,12 @@ import type { ActorRef, AskOptions, SendOptions } from "./actor_ref.ts";
 import { CloneError, ProcessStateError } from "./errors.ts";
 import type { MailboxOptions } from "./mailbox_options.ts";
 import { self } from "./self.ts";
+
+/** The worker program every process runs: it makes the worker the actor, then calls `run()`. */
+const WORKER_HOST = new URL("./_kernel/worker_host.ts", import.meta.url).href;
+
+/** How the worker finds this class, which it builds every process from without importing it. */
+const PROCESS_REF: TargetRef = { module: import.meta.url, name: "Process", via: "export" };
 
 /** Options of {@linkcode Process}, as in Python's `Process(target=, args=, name=, daemon=)`. */
 export interface ProcessOptions<A extends unknown[]> {
@@ -274,6 +281,8 @@ export class Process<A extends unknown[] = unknown[]> {
     assertCloneable(this.#args, "args", action);
     assertCloneable(fields, "this", action);
     const refs = {
+      host: WORKER_HOST,
+      baseClass: PROCESS_REF,
       processClass: processClass === Process
         ? null
         : refFor(processClass, runtime.mainModule, `process "${this.#name}"`),

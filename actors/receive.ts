@@ -1,5 +1,5 @@
 import type { MessagePredicate, ReceiveOptions } from "./_kernel/mailbox.ts";
-import { runtime } from "./_kernel/runtime.ts";
+import { mail } from "./_kernel/mail.ts";
 import { describeValue } from "./_shm/time.ts";
 
 export type { MessagePredicate, ReceiveOptions };
@@ -71,7 +71,7 @@ export async function receive<T>(
     ? predicateOrOptions as MessagePredicate<unknown> | undefined
     : undefined;
   const waitOptions = selective ? options : predicateOrOptions as ReceiveOptions;
-  const letter = await runtime.takeLetter(predicate, waitOptions);
-  runtime.lastLetter = letter;
+  const letter = await mail.takeLetter(predicate, waitOptions);
+  mail.lastLetter = letter;
   return letter.body as T;
 }

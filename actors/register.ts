@@ -1,4 +1,4 @@
-import { ActorHandle, pidOf } from "./_actor_handle.ts";
+import { ActorHandle, pidOf } from "./_kernel/actor_handle.ts";
 import type { ActorAddress } from "./_kernel/protocol.ts";
 import { runtime } from "./_kernel/runtime.ts";
 import type { ActorRef } from "./actor_ref.ts";

@@ -1,4 +1,4 @@
-import { runtime } from "./_kernel/runtime.ts";
+import { mail } from "./_kernel/mail.ts";
 import { ProcessStateError } from "./errors.ts";
 
 /**
@@ -25,9 +25,9 @@ import { ProcessStateError } from "./errors.ts";
  * ```
  */
 export function reply(value: unknown): void {
-  const letter = runtime.lastLetter;
+  const letter = mail.lastLetter;
   if (letter === null) {
     throw new ProcessStateError("Cannot reply: this actor has not received any message yet");
   }
-  runtime.answer(letter, { ok: true, value });
+  mail.answer(letter, { ok: true, value });
 }

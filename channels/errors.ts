@@ -5,8 +5,6 @@
  * @module
  */
 
-import { registerErrorClasses } from "../actors/_kernel/wire_errors.ts";
-
 /**
  * A get found the queue empty: `getNowait()`, `get({ block: false })`, or a `get` whose timeout
  * passed. Python's `queue.Empty`.
@@ -194,13 +192,3 @@ export class TaskDoneError extends Error {
     this.name = "TaskDoneError";
   }
 }
-
-registerErrorClasses(
-  Empty,
-  Full,
-  ChannelClosedError,
-  ShutDown,
-  EOFError,
-  BufferTooShort,
-  TaskDoneError,
-);

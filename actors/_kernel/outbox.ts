@@ -8,41 +8,16 @@
  *
  * @module
  */
-import { assertCloneable } from "../_shm/clone.ts";
 import { waitUntil, wake } from "../_shm/futex.ts";
 import {
   type ActorAddress,
+  exitcodeOf,
   MAILBOX_CAPACITY,
   MAILBOX_DEPTH,
   MAILBOX_OVERFLOW,
   OVERFLOW_POLICIES,
 } from "./protocol.ts";
-import { exitcodeOf, runtime } from "./runtime.ts";
-import { checkTimeout, describeValue } from "../_shm/time.ts";
 import { MailboxFullError, TimeoutError } from "../errors.ts";
-
-/** How long a send to a full mailbox whose policy is `"block"` may wait. */
-export interface SendOptions {
-  /**
-   * Milliseconds to wait for room in a full bounded mailbox before rejecting with
-   * `TimeoutError`; forever when omitted or `Infinity`. Unused by unbounded mailboxes.
-   */
-  timeout?: number;
-}
-
-/** What an ask may carry besides the message. */
-export interface AskOptions {
-  /**
-   * Milliseconds to wait for the reply before rejecting with `TimeoutError`, the wait for room
-   * in a full bounded mailbox included; forever when omitted or `Infinity`.
-   */
-  timeout?: number;
-  /**
-   * Cancels the wait (for room, then for the reply): the ask rejects with the signal's reason,
-   * and a late reply is dropped.
-   */
-  signal?: AbortSignal;
-}
 
 /** What became of a message: posted, dropped by a full `"drop"` mailbox, or its actor gone. */
 export type SendOutcome = "posted" | "dropped" | "gone";
@@ -147,7 +122,7 @@ export function sendWhenRoom(
     if (waiting.get(pid) === send) waiting.delete(pid);
   };
   send.then(forget, forget);
-  return runtime.waitFor(send);
+  return send;
 }
 
 function mailboxFull(pid: number, mailbox: Int32Array): MailboxFullError {
@@ -155,44 +130,4 @@ function mailboxFull(pid: number, mailbox: Int32Array): MailboxFullError {
     `Cannot send to actor ${pid}: its mailbox is full ` +
       `(${Atomics.load(mailbox, MAILBOX_CAPACITY)} messages); try again later`,
   );
-}
-
-/**
- * Sends `body` to the actor at `address`, as `ref.send` and `ref.cast` do. Never throws: every
- * failure rejects the promise, and a refused message takes no mailbox slot.
- *
- * @returns Resolves once the message is posted, or dropped (a full `"drop"` mailbox, an actor
- * that has exited).
- */
-export function send(
-  address: ActorAddress,
-  mailbox: Int32Array,
-  body: unknown,
-  marks: { cast?: true },
-  options: SendOptions | undefined,
-): Promise<void> {
-  const action = `send to actor ${address.pid}`;
-  let sent: Promise<SendOutcome>;
-  try {
-    const timeout = checkOptions(options, action);
-    runtime.haltIfReaped();
-    assertCloneable(body, "message", action);
-    sent = sendWhenRoom(address, mailbox, () => runtime.post(address, body, marks), { timeout });
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  return sent === SENT ? SENT_VOID : sent.then(() => {});
-}
-
-const SENT_VOID: Promise<void> = Promise.resolve();
-
-/** Validates the options of a send, an object with a timeout; returns the timeout. */
-function checkOptions(options: SendOptions | undefined, action: string): number | undefined {
-  if (options === undefined) return undefined;
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `Cannot ${action}: options must be an object, got ${describeValue(options)}`,
-    );
-  }
-  return checkTimeout(options.timeout, action);
 }

@@ -14,6 +14,7 @@ import type { MessagePort } from "node:worker_threads";
 import type { HandleDescription } from "./handles.ts";
 import type { OverflowPolicy } from "../mailbox_options.ts";
 import type { SerializedError } from "./wire_errors.ts";
+import type { StopSignal } from "../_stop_signal.ts";
 
 /**
  * Where a worker finds a function or class: a registered task, or a module export.
@@ -42,8 +43,7 @@ export interface TargetRef {
   inline?: true;
 }
 
-/** How the supervisor ended an actor: Python's SIGTERM and SIGKILL. */
-export type StopSignal = "terminate" | "kill";
+export { SIGNAL_EXITCODES, type StopSignal } from "../_stop_signal.ts";
 
 /** Everything a worker host needs to become an actor. The `pid` is the request id. */
 export interface ActorSpec {
@@ -56,7 +56,14 @@ export interface ActorSpec {
   parentName: string;
   /** The program's main module, where exported targets are looked up. */
   mainModule: string;
-  /** A `Process` subclass to instantiate, or null for `Process` itself. */
+  /**
+   * The worker program, named by the layer that starts actors: the kernel runs it without
+   * importing it (see `worker_host.ts`).
+   */
+  host: string;
+  /** The class every actor's object is built from (`Process`), found as a target is. */
+  baseClass: TargetRef;
+  /** A subclass of {@linkcode ActorSpec.baseClass} to instantiate, or null for the base itself. */
   processClass: TargetRef | null;
   /** The function `run()` calls, or null when a subclass overrides `run()`. */
   target: TargetRef | null;
@@ -226,5 +233,9 @@ export const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ["block", "drop", "f
 /** The root supervisor's own pid: the main program is an actor too, pid 1, like init. */
 export const MAIN_PID = 1;
 
-/** Exit codes Python gives to processes ended by SIGTERM and SIGKILL. */
-export const SIGNAL_EXITCODES: Readonly<Record<StopSignal, number>> = { terminate: -15, kill: -9 };
+/** Reads `[state, exitcode]`: the exit code once exited, else null. */
+export function exitcodeOf(status: Int32Array): number | null {
+  return Atomics.load(status, STATUS_STATE) === EXITED
+    ? Atomics.load(status, STATUS_EXITCODE)
+    : null;
+}

@@ -8,25 +8,16 @@
 import { configureThread, haltIfReaped } from "../_shm/thread.ts";
 import process from "node:process";
 import { isMainThread, MessageChannel, type MessagePort } from "node:worker_threads";
-// The runtime's own exports are used by these only inside functions, so the cycle is harmless.
-import { ActorHandle } from "../_actor_handle.ts";
-import { assertCloneable } from "../_shm/clone.ts";
+import { ActorHandle } from "./actor_handle.ts";
 import { reasonOf } from "./exit_report.ts";
-import { sharedWords, wake } from "../_shm/futex.ts";
-import { Mailbox, type MessagePredicate, type ReceiveOptions } from "./mailbox.ts";
-import { PendingAsks } from "./asks.ts";
-import { containsHandles, encodeHandles, type Portable, type Repairable } from "./handles.ts";
-import { sendWhenRoom, SENT } from "./outbox.ts";
-import { reviveHandles } from "./handles.ts";
+import type { Portable, Repairable } from "./handles.ts";
+import { mail, MAIL_END_GRACE_MS } from "./mail.ts";
 import {
   type ActorAddress,
   type ActorSpec,
   type ChildCommand,
   EXITED,
   type ExitReport,
-  MAILBOX_DEPTH,
-  MAILBOX_WORDS,
-  type MailEnvelope,
   MAIN_PID,
   type RootAnswer,
   type RootRequest,
@@ -40,8 +31,7 @@ import {
   type StopSignal,
   type TargetRef,
 } from "./protocol.ts";
-import { deserializeError, serializeError } from "./wire_errors.ts";
-import { ActorExitedError, MailboxFullError, ProcessStateError } from "../errors.ts";
+import { deserializeError } from "./wire_errors.ts";
 import { ExitSignal } from "../exit_signal.ts";
 import type { RootSupervisor } from "./root/root.ts";
 
@@ -60,18 +50,6 @@ export interface SupervisorLink {
   release(id: string): void;
   /** Sends request `id` to the root; resolves to its answer, rejects with its error. */
   call(id: number, request: RootRequest): Promise<unknown>;
-}
-
-/**
- * A message in an actor's mailbox, with what a reply needs: the sender, the ask id, and the
- * port it came on (none for a message an actor sent itself).
- */
-export interface Letter {
-  body: unknown;
-  from: number;
-  ask: number | undefined;
-  cast: boolean;
-  port: MessagePort | undefined;
 }
 
 /** The parent's view of a child it started. */
@@ -104,17 +82,10 @@ export interface ParentLink {
   readonly port: MessagePort;
 }
 
-/** An actor this one exchanged mail with although neither is the other's parent. */
-interface PeerRecord {
-  /** Every link with the peer (two when both connected at once); mail goes on the first. */
-  readonly ports: MessagePort[];
-  /** `end` markers received, one per port once the peer has exited normally. */
-  endsSeen: number;
-  exited: PromiseWithResolvers<void> | null;
-}
-
 /** What the worker needs to find and call the target, as `Process.start()` describes it. */
 export interface LaunchPayload {
+  host: string;
+  baseClass: TargetRef;
   processClass: TargetRef | null;
   target: TargetRef | null;
   args: unknown[];
@@ -188,13 +159,6 @@ class Holdings {
 }
 
 const KEEPALIVE_PERIOD_MS = 2 ** 30;
-/** How long a parent waits for an exited child's `end` marker before closing the link anyway. */
-const MAIL_END_GRACE_MS = 2000;
-
-/** Mailbox words for an actor: see `MAILBOX_DEPTH` in the protocol. */
-export function newMailboxWords(): Int32Array {
-  return sharedWords(MAILBOX_WORDS);
-}
 
 /** Status words for an actor: `[state, exitcode, halt]` on shared memory. */
 export function newStatus(state: number): Int32Array {
@@ -216,10 +180,6 @@ export class Runtime {
   bootstrapping = false;
   /** The `Process` object `currentProcess()` returns. */
   selfHandle: object | null = null;
-  readonly mailbox: Mailbox<Letter> = new Mailbox();
-  mailboxWords: Int32Array = newMailboxWords();
-  /** The message the last `receive()` returned: what `reply()` answers. */
-  lastLetter: Letter | null = null;
 
   #pidCounter = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   #childIndex = 0;
@@ -231,19 +191,16 @@ export class Runtime {
   #keepAlive: number | undefined;
   #keptAlive = false;
   #exitHookInstalled = false;
-  #peers = new Map<number, PeerRecord>();
-  /** Mail to actors whose link the root is still creating, in order. */
-  #connecting = new Map<number, MailEnvelope[]>();
-  readonly #asks = new PendingAsks();
   readonly #holdings = new Holdings(() => this.#supervisor());
-  /** Delivers this actor's mail to itself, in order, handles revived. */
-  #toSelf: ((envelope: MailEnvelope) => void) | undefined;
   #nextCallId = 0;
 
   constructor() {
     this.#pidCounter[0] = MAIN_PID;
     // The main thread's waits on shared memory keep the program alive while a child may end them.
     configureThread({ pid: MAIN_PID, keepAlive: (promise) => this.waitFor(promise) });
+    mail.useConnector(async (pid) =>
+      (await this.rootCall({ type: "connect", pid }).answer) as MessagePort
+    );
   }
 
   /** Turns this worker thread into the actor described by `spec`. */
@@ -254,7 +211,6 @@ export class Runtime {
     this.daemon = spec.daemon;
     this.mainModule = spec.mainModule;
     this.status = new Int32Array(spec.status);
-    this.mailboxWords = new Int32Array(spec.mailbox);
     this.#pidCounter = new Int32Array(spec.pidCounter);
     this.parent = {
       pid: spec.parentPid,
@@ -269,7 +225,7 @@ export class Runtime {
       halt: { words: this.status, index: STATUS_HALT },
       exit: (code) => process.exit(code),
     });
-    this.#listen(spec.mailPort, () => {});
+    mail.linkParent(spec.parentPid, spec.mailPort, new Int32Array(spec.mailbox));
   }
 
   /**
@@ -349,7 +305,7 @@ export class Runtime {
     };
     child.started.promise.catch(() => {});
     this.#children.set(child.pid, child);
-    this.#listen(port1, child.mailEnded.resolve);
+    mail.linkChild(pid, port1, child.mailEnded.resolve);
     this.#installExitHook();
     this.#supervisor().spawn({
       ...payload,
@@ -365,7 +321,7 @@ export class Runtime {
       pidCounter: this.#pidCounter.buffer as SharedArrayBuffer,
       mailPort: port2,
       mailbox: child.mailbox.buffer as SharedArrayBuffer,
-      parentMailbox: this.mailboxWords.buffer as SharedArrayBuffer,
+      parentMailbox: mail.words.buffer as SharedArrayBuffer,
     });
     return child;
   }
@@ -435,169 +391,8 @@ export class Runtime {
       pid: this.pid,
       name: this.name,
       status: this.status.buffer as SharedArrayBuffer,
-      mailbox: this.mailboxWords.buffer as SharedArrayBuffer,
+      mailbox: mail.words.buffer as SharedArrayBuffer,
     };
-  }
-
-  /**
-   * Posts `body` to the actor at `address`: on the mail link with a parent, child or peer,
-   * linking with a peer through the root first. Mail to an actor that has exited is dropped.
-   * The caller has checked that the body can be cloned and reserved the mailbox slot (see
-   * `_outbox.ts`), which it frees again if this throws.
-   */
-  post(address: ActorAddress, body: unknown, marks: { ask?: number; cast?: true } = {}): void {
-    const envelope: MailEnvelope = { type: "mail", from: this.pid, body, ...marks };
-    if (containsHandles(body)) {
-      envelope.body = encodeHandles(body, address.pid);
-      envelope.handles = true;
-    }
-    if (address.pid === this.pid) {
-      this.#toSelf ??= this.#receiver(undefined, () => {});
-      return this.#toSelf(structuredClone(envelope));
-    }
-    const port = this.#portTo(address.pid);
-    if (port !== undefined) return port.postMessage(envelope);
-    if (exitcodeOf(new Int32Array(address.status)) !== null) {
-      return this.#undeliverable(address.pid, [envelope]);
-    }
-    this.#connect(address.pid, envelope);
-  }
-
-  #portTo(pid: number): MessagePort | undefined {
-    if (this.parent?.pid === pid) return this.parent.port;
-    return this.#children.get(pid)?.port ?? this.#peers.get(pid)?.ports[0];
-  }
-
-  #connect(pid: number, envelope: MailEnvelope): void {
-    const waiting = this.#connecting.get(pid);
-    if (waiting !== undefined) return void waiting.push(envelope);
-    const queue = [envelope];
-    this.#connecting.set(pid, queue);
-    this.rootCall({ type: "connect", pid }).answer.then(
-      (answer) => {
-        const port = answer as MessagePort;
-        this.acceptPeer(pid, port);
-        this.#connecting.delete(pid);
-        for (const queued of queue) port.postMessage(queued);
-      },
-      () => {
-        this.#connecting.delete(pid);
-        this.#undeliverable(pid, queue);
-      },
-    );
-  }
-
-  /** Mail to an actor that is gone: dropped, as in Erlang; an ask among it fails. */
-  #undeliverable(pid: number, envelopes: MailEnvelope[]): void {
-    for (const envelope of envelopes) {
-      if (envelope.type === "mail" && envelope.ask !== undefined) {
-        this.#asks.reject(envelope.ask, exitedError(pid, "it has exited"));
-      }
-    }
-  }
-
-  /**
-   * Sends `body` as an ask and resolves to the reply, as Erlang's `gen_server:call`. The ask's
-   * timeout and signal cover the wait for room in a full bounded mailbox too; `status` and
-   * `mailbox` are the asked actor's words.
-   */
-  ask(
-    address: ActorAddress,
-    status: Int32Array,
-    mailbox: Int32Array,
-    body: unknown,
-    options: ReceiveOptions = {},
-  ): Promise<unknown> {
-    const pid = address.pid;
-    let ask: { id: number; promise: Promise<unknown> };
-    try {
-      this.haltIfReaped();
-      ask = this.#asks.open(pid, options);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const { id, promise } = ask;
-    const fail = (error: unknown) => this.#asks.reject(id, error);
-    if (exitcodeOf(status) !== null) {
-      fail(exitedError(pid, "it has exited"));
-    } else {
-      try {
-        assertCloneable(body, "message", `ask actor ${pid}`);
-        const sent = sendWhenRoom(
-          address,
-          mailbox,
-          () => this.post(address, body, { ask: id }),
-          { settled: promise, isSettled: () => !this.#asks.isOpen(id) },
-        );
-        // Posted at once (the usual case): no extra turn through the send's promise.
-        if (sent !== SENT) {
-          sent.then((outcome) => {
-            if (outcome === "gone") fail(exitedError(pid, "it has exited"));
-            else if (outcome === "dropped") {
-              fail(
-                new MailboxFullError(
-                  `Cannot ask actor ${pid}: its mailbox is full and drops what does not fit`,
-                ),
-              );
-            }
-          }, fail);
-        }
-      } catch (error) {
-        fail(error);
-      }
-    }
-    return this.waitFor(promise);
-  }
-
-  /** Answers `letter`, an ask, with a value or an error. */
-  answer(
-    letter: Letter,
-    outcome: { ok: true; value: unknown } | { ok: false; error: unknown },
-  ): void {
-    const ask = letter.ask;
-    if (ask === undefined) {
-      throw new ProcessStateError(
-        "Cannot reply: the message received was sent with send(), not ask(); only an ask " +
-          "has someone waiting for a reply",
-      );
-    }
-    this.haltIfReaped();
-    if (outcome.ok) assertCloneable(outcome.value, "reply", "reply");
-    letter.ask = undefined;
-    const envelope: MailEnvelope = outcome.ok
-      ? { type: "reply", ask, ok: true, value: outcome.value }
-      : { type: "reply", ask, ok: false, error: serializeError(outcome.error) };
-    if (envelope.ok && containsHandles(envelope.value)) {
-      envelope.value = encodeHandles(envelope.value, letter.from);
-      envelope.handles = true;
-    }
-    if (letter.port === undefined) return void this.#settleReply(structuredClone(envelope));
-    letter.port.postMessage(envelope);
-  }
-
-  #settleReply(envelope: Extract<MailEnvelope, { type: "reply" }>): void {
-    if (!envelope.ok) return this.#asks.reject(envelope.ask, deserializeError(envelope.error));
-    if (envelope.handles !== true) return this.#asks.resolve(envelope.ask, envelope.value);
-    void reviveHandles(envelope.value).then(
-      (value) => this.#asks.resolve(envelope.ask, value),
-      (error) => this.#asks.reject(envelope.ask, error),
-    );
-  }
-
-  /**
-   * Takes the oldest letter whose body `predicate` accepts, and frees its mailbox slot.
-   */
-  async takeLetter(
-    predicate?: MessagePredicate<unknown>,
-    options?: ReceiveOptions,
-  ): Promise<Letter> {
-    const accepts = predicate === undefined
-      ? undefined
-      : (letter: Letter) => predicate(letter.body);
-    const letter = await this.waitFor(this.mailbox.receive(accepts, options));
-    Atomics.sub(this.mailboxWords, MAILBOX_DEPTH, 1);
-    wake(this.mailboxWords);
-    return letter;
   }
 
   /**
@@ -610,35 +405,6 @@ export class Runtime {
     return { id, answer: this.#supervisor().call(id, request) };
   }
 
-  /** Adds a link with a peer, made by the root; mail from it arrives on `port`. */
-  acceptPeer(pid: number, port: MessagePort): void {
-    const record = this.#peers.get(pid) ?? { ports: [], endsSeen: 0, exited: null };
-    this.#peers.set(pid, record);
-    record.ports.push(port);
-    this.#listen(port, () => {
-      record.endsSeen++;
-      if (record.endsSeen === record.ports.length) record.exited?.resolve();
-    });
-  }
-
-  /** A peer exited: once its last mail is in, close the links and fail asks still open. */
-  #peerExited(pid: number, mailEnds: boolean): void {
-    const peer = this.#peers.get(pid);
-    if (peer === undefined) return;
-    const close = () => {
-      for (const port of peer.ports) port.close();
-      this.#peers.delete(pid);
-      this.#asks.rejectAll(pid, exitedError(pid, "it exited before it replied"));
-    };
-    if (!mailEnds || peer.endsSeen === peer.ports.length) return close();
-    peer.exited = Promise.withResolvers();
-    const fallback = setTimeout(peer.exited.resolve, MAIL_END_GRACE_MS);
-    void peer.exited.promise.then(() => {
-      clearTimeout(fallback);
-      close();
-    });
-  }
-
   /** Applies a command from the root supervisor. */
   dispatch(command: RuntimeCommand): void {
     switch (command.type) {
@@ -647,9 +413,9 @@ export class Runtime {
       case "childExited":
         return this.#dispatchChild(command);
       case "peer":
-        return this.acceptPeer(command.pid, command.port);
+        return mail.acceptPeer(command.pid, command.port);
       case "peerExited":
-        return this.#peerExited(command.pid, command.mailEnds);
+        return mail.peerExited(command.pid, command.mailEnds);
       case "exitSignal":
         return this.#deliverExitSignal(command.from, command.reason);
       default: {
@@ -660,9 +426,7 @@ export class Runtime {
   }
 
   #deliverExitSignal(from: ActorAddress, reason: ExitReport): void {
-    const body = new ExitSignal(new ActorHandle(from), reasonOf(reason));
-    Atomics.add(this.mailboxWords, MAILBOX_DEPTH, 1);
-    this.mailbox.deliver({ body, from: from.pid, ask: undefined, cast: false, port: undefined });
+    mail.deliverFromKernel(new ExitSignal(new ActorHandle(from), reasonOf(reason)), from.pid);
   }
 
   #dispatchChild(command: ChildCommand): void {
@@ -706,9 +470,8 @@ export class Runtime {
     if (startFailed && error !== null) child.started.reject(error);
     child.started.resolve();
     const reap = () => {
-      child.port.close();
+      mail.unlinkChild(child.pid);
       this.#children.delete(child.pid);
-      this.#asks.rejectAll(child.pid, exitedError(child.pid, "it exited before it replied"));
       child.exited.resolve();
       this.#updateKeepAlive();
     };
@@ -719,60 +482,6 @@ export class Runtime {
       clearTimeout(fallback);
       reap();
     });
-  }
-
-  /** Receives mail on `port`. */
-  #listen(port: MessagePort, onEnd: () => void): void {
-    const receive = this.#receiver(port, onEnd);
-    port.addEventListener(
-      "message",
-      (event) => receive((event as MessageEvent<MailEnvelope>).data),
-    );
-    port.start();
-    port.unref();
-  }
-
-  /**
-   * Delivers the mail of one link (a port, or this actor's mail to itself) to the mailbox.
-   * Mail holding handles is revived first, which takes an import: later mail of the same link
-   * waits for it, so the order is kept.
-   */
-  #receiver(port: MessagePort | undefined, onEnd: () => void): (envelope: MailEnvelope) => void {
-    let reviving: Promise<void> | null = null;
-    const deliver = (envelope: MailEnvelope, body: unknown) => {
-      if (envelope.type !== "mail") return envelope.type === "end" ? onEnd() : undefined;
-      this.mailbox.deliver({
-        body,
-        from: envelope.from,
-        ask: envelope.ask,
-        cast: envelope.cast === true,
-        port,
-      });
-    };
-    return (envelope) => {
-      if (envelope.type === "reply") return this.#settleReply(envelope);
-      const body = envelope.type === "mail" ? envelope.body : undefined;
-      const revive = envelope.type === "mail" && envelope.handles === true;
-      if (reviving === null && !revive) return deliver(envelope, body);
-      const revived = revive ? reviveHandles(body) : Promise.resolve(body);
-      const previous = reviving ?? Promise.resolve();
-      const current: Promise<void> = previous
-        .then(() => revived)
-        .then((value) => deliver(envelope, value), (error) => reportUnrevivable(error))
-        .finally(() => {
-          if (reviving === current) reviving = null;
-        });
-      reviving = current;
-    };
-  }
-
-  /** Tells the parent and peers that this actor will send no more mail; the host's last act. */
-  endMail(): void {
-    const end: MailEnvelope = { type: "end" };
-    this.parent?.port.postMessage(end);
-    for (const peer of this.#peers.values()) {
-      for (const port of peer.ports) port.postMessage(end);
-    }
   }
 
   #supervisor(): SupervisorLink {
@@ -869,20 +578,5 @@ export class WorkerCalls {
   }
 }
 
-function exitedError(pid: number, what: string): ActorExitedError {
-  return new ActorExitedError(`Cannot ask actor ${pid}: ${what}`);
-}
-
-function reportUnrevivable(error: unknown): void {
-  console.error("A message could not be delivered: a handle in it could not be revived", error);
-}
-
 /** This thread's actor. */
 export const runtime: Runtime = new Runtime();
-
-/** Reads `[state, exitcode]`: the exit code once exited, else null. */
-export function exitcodeOf(status: Int32Array): number | null {
-  return Atomics.load(status, STATUS_STATE) === EXITED
-    ? Atomics.load(status, STATUS_EXITCODE)
-    : null;
-}

@@ -1,3 +1,12 @@
+import * as actorErrors from "../errors.ts";
+import { SystemExit } from "../errors.ts";
+import * as syncErrors from "../sync/errors.ts";
+import * as poolErrors from "../pool/errors.ts";
+import * as managerErrors from "../manager/errors.ts";
+import { RemoteError } from "../manager/errors.ts";
+import * as supervisorErrors from "../supervisor/errors.ts";
+import * as channelErrors from "../../channels/errors.ts";
+
 /** An error as it crosses between actors: plain data that keeps the name, stack and cause. */
 export interface SerializedError {
   name: string;
@@ -27,18 +36,43 @@ export function serializeError(thrown: unknown): SerializedError {
 /** An error class whose instances can be rebuilt from their message. */
 type ErrorClass = new (message: string) => Error;
 
+function isRebuiltClass(value: unknown): value is ErrorClass {
+  return typeof value === "function" && (value === Error || value.prototype instanceof Error) &&
+    value !== SystemExit && value !== RemoteError;
+}
+
+/**
+ * Every class an error that crossed from another actor is rebuilt as (`error instanceof
+ * TimeoutError` holds in the actor it crossed to), by name: the built-in ones and the
+ * framework's. The error files are contracts at the bottom of the layers, so the registry
+ * imports them, not they it, and every actor knows every class whichever modules it loaded.
+ * `SystemExit` (built from a code) ends an actor and never crosses; a manager's `RemoteError`
+ * is built by the client from the server's reply.
+ */
 const errorClasses = new Map<string, ErrorClass>(
-  [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError].map(
-    (errorClass) => [errorClass.name, errorClass],
-  ),
+  ([
+    Error,
+    EvalError,
+    RangeError,
+    ReferenceError,
+    SyntaxError,
+    TypeError,
+    URIError,
+    ...Object.values(actorErrors),
+    ...Object.values(syncErrors),
+    ...Object.values(poolErrors),
+    ...Object.values(managerErrors),
+    ...Object.values(supervisorErrors),
+    ...Object.values(channelErrors),
+  ] as unknown[]).filter(isRebuiltClass).map((errorClass) => [errorClass.name, errorClass]),
 );
 
 /**
- * Registers the framework's error classes, so an error that crossed from another actor is an
- * instance of its class again (`error instanceof TimeoutError`), not only named like it.
+ * The class an error named `name` is rebuilt as, if it is a built-in error class or the
+ * framework's (plain `Error` included); undefined for a name of the program's own.
  */
-export function registerErrorClasses(...classes: ErrorClass[]): void {
-  for (const errorClass of classes) errorClasses.set(errorClass.name, errorClass);
+export function errorClassNamed(name: string): ErrorClass | undefined {
+  return errorClasses.get(name);
 }
 
 /**

@@ -21,9 +21,14 @@ import {
 import { runtime, type SharedPrimitive, type SupervisorLink, WorkerCalls } from "./runtime.ts";
 import { serializeError } from "./wire_errors.ts";
 import { inMacrotask } from "./macrotask.ts";
+import { mail } from "./mail.ts";
 import { loadRef } from "./targets.ts";
 import { SystemExit, TargetNotFoundError } from "../errors.ts";
-import { Process } from "../process.ts";
+
+/** What the host runs: an object of the spec's class (a `Process`), which it never imports. */
+interface ActorObject {
+  run(): unknown;
+}
 
 const control = parentPort!;
 
@@ -119,7 +124,7 @@ async function become(spec: ActorSpec): Promise<void> {
   });
   Deno.exit = exitActor;
   haltOnOutput();
-  let self: Process;
+  let self: ActorObject;
   try {
     self = await instantiate(spec);
   } catch (error) {
@@ -143,11 +148,12 @@ async function become(spec: ActorSpec): Promise<void> {
   return finish(null);
 }
 
-async function instantiate(spec: ActorSpec): Promise<Process> {
+async function instantiate(spec: ActorSpec): Promise<ActorObject> {
   runtime.bootstrapping = true;
   try {
-    const processClass = spec.processClass === null ? Process : await loadRef(spec.processClass);
-    if (processClass !== Process && !(processClass.prototype instanceof Process)) {
+    const base = await loadRef(spec.baseClass);
+    const processClass = spec.processClass === null ? base : await loadRef(spec.processClass);
+    if (processClass !== base && !(processClass.prototype instanceof base)) {
       throw new TargetNotFoundError(
         `Cannot start process "${spec.name}": ${processClass.name} is not a Process subclass`,
       );
@@ -155,7 +161,7 @@ async function instantiate(spec: ActorSpec): Promise<Process> {
     const target = spec.target === null ? undefined : await loadRef(spec.target);
     const args = await reviveHandles(spec.args);
     const self = runtime.constructSelf(() =>
-      Reflect.construct(Process, [{ target, args }], processClass) as Process
+      Reflect.construct(base, [{ target, args }], processClass) as ActorObject
     );
     Object.assign(self, await reviveHandles(spec.fields));
     runtime.selfHandle = self;
@@ -221,7 +227,7 @@ async function finish(outcome: { thrown: unknown } | null): Promise<void> {
   }
   await runtime.exitWork();
   await runtime.endChildren();
-  runtime.endMail();
+  mail.endMail();
   report({ type: "exit", code, error });
 }
 

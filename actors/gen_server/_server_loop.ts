@@ -6,7 +6,8 @@
  * @module
  */
 import type { TargetRef } from "../_kernel/protocol.ts";
-import { type Letter, runtime } from "../_kernel/runtime.ts";
+import { type Letter, mail } from "../_kernel/mail.ts";
+import { runtime } from "../_kernel/runtime.ts";
 import { loadRef } from "../_kernel/targets.ts";
 import type { Behaviour, TerminateReason } from "./behaviour.ts";
 import { task } from "../task.ts";
@@ -35,10 +36,10 @@ export const serveBehaviour = task(
     let reason: TerminateReason = "normal";
     try {
       while (true) {
-        const letter = await runtime.takeLetter();
+        const letter = await mail.takeLetter();
         const system = systemRequest(letter.body);
         if (system !== undefined) {
-          runtime.answer(letter, { ok: true, value: null });
+          mail.answer(letter, { ok: true, value: null });
           if (system === "stop") return;
           continue;
         }
@@ -68,7 +69,7 @@ async function handle(
     };
   }
   if (server.handleCall === undefined) {
-    runtime.answer(letter, {
+    mail.answer(letter, {
       ok: false,
       error: new TypeError(`Cannot call server ${runtime.name}: its behaviour has no handleCall`),
     });
@@ -76,11 +77,11 @@ async function handle(
   }
   try {
     const result = await server.handleCall(letter.body, state);
-    runtime.answer(letter, { ok: true, value: result.reply });
+    mail.answer(letter, { ok: true, value: result.reply });
     return { state: result.state, stop: result.stop === true };
   } catch (error) {
     // A refused request, as a thrown error: the caller gets it, the state is unchanged.
-    runtime.answer(letter, { ok: false, error });
+    mail.answer(letter, { ok: false, error });
     return { state, stop: false };
   }
 }

@@ -1,4 +1,4 @@
-import { ActorHandle, pidOf } from "../_actor_handle.ts";
+import { ActorHandle, pidOf } from "../_kernel/actor_handle.ts";
 import { runtime } from "../_kernel/runtime.ts";
 import { serveBehaviour, SYSTEM, type SystemRequest } from "./_server_loop.ts";
 import { refFor } from "../_kernel/targets.ts";

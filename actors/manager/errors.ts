@@ -7,8 +7,6 @@
  * @module
  */
 
-import { registerErrorClasses } from "../_kernel/wire_errors.ts";
-
 /**
  * A manager proxy cannot reach its manager: the manager was shut down, its actor ended, or the
  * connection to it was lost. Calls pending at that moment reject with it instead of hanging,
@@ -65,8 +63,9 @@ export class AuthenticationError extends Error {
 
 /**
  * The manager raised an error this actor has no class for. `remoteName` keeps its name and the
- * message its text, as Python's `RemoteError` does. Errors the manager raises on purpose
- * (`RangeError`, `TypeError`, `Empty`, `Full`, `ReleaseError`) arrive as their own classes.
+ * message its text, as Python's `RemoteError` does. An error of a class this actor has (a
+ * built-in one such as `RangeError` or `TypeError`, or the framework's, such as `Empty`, `Full`
+ * or `ReleaseError`) arrives as its own class instead.
  *
  * @example Recognising the error
  * ```ts
@@ -95,8 +94,3 @@ export class RemoteError extends Error {
     this.remoteName = remoteName;
   }
 }
-
-registerErrorClasses(
-  ManagerClosedError,
-  AuthenticationError,
-);

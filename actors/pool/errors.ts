@@ -18,7 +18,6 @@
  */
 
 import { ActorExitedError, TimeoutError } from "../errors.ts";
-import { registerErrorClasses } from "../_kernel/wire_errors.ts";
 
 /**
  * A {@linkcode Pool} was used in a state that does not allow it: a task submitted after
@@ -153,11 +152,3 @@ export class PoolQueueFullError extends Error {
     this.name = "PoolQueueFullError";
   }
 }
-
-registerErrorClasses(
-  PoolStateError,
-  PoolTerminatedError,
-  WorkerDiedError,
-  TaskTimeoutError,
-  PoolQueueFullError,
-);

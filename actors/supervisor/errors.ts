@@ -5,8 +5,6 @@
  * @module
  */
 
-import { registerErrorClasses } from "../_kernel/wire_errors.ts";
-
 /**
  * A {@linkcode Supervisor} restarted its children more than `maxRestarts` times within
  * `periodMs`: it stopped them all and gave up, as an OTP supervisor reaching its restart
@@ -33,7 +31,3 @@ export class SupervisorGaveUpError extends Error {
     this.name = "SupervisorGaveUpError";
   }
 }
-
-registerErrorClasses(
-  SupervisorGaveUpError,
-);

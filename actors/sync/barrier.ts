@@ -1,7 +1,8 @@
 import { checkOptions, FIRST_STATE_WORD, sharedWords, waitUntil, wake } from "../_shm/futex.ts";
 import type { TargetRef } from "../_kernel/protocol.ts";
 import { repairHandle } from "../_kernel/handles.ts";
-import { exitcodeOf, runtime } from "../_kernel/runtime.ts";
+import { exitcodeOf } from "../_kernel/protocol.ts";
+import { runtime } from "../_kernel/runtime.ts";
 import { registerSharedKind, SharedHandle } from "../_kernel/shared_handle.ts";
 import { loadRef, refFor } from "../_kernel/targets.ts";
 import { checkInteger, checkTimeout, describeValue } from "../_shm/time.ts";

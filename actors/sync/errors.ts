@@ -7,8 +7,6 @@
  * @module
  */
 
-import { registerErrorClasses } from "../_kernel/wire_errors.ts";
-
 /**
  * A lock or semaphore was released more times than it was acquired: an unlocked `Lock`, an
  * `RLock` not held by the releasing actor, a `BoundedSemaphore` above its initial value.
@@ -61,8 +59,3 @@ export class BrokenBarrierError extends Error {
     this.name = "BrokenBarrierError";
   }
 }
-
-registerErrorClasses(
-  ReleaseError,
-  BrokenBarrierError,
-);

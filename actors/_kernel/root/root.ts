@@ -30,8 +30,7 @@ import {
   STATUS_STATE,
   type StopSignal,
 } from "../protocol.ts";
-import { type Repairable, repairHandle, reviveForAdoption } from "../handles.ts";
-import type { Runtime } from "../runtime.ts";
+import { type Portable, type Repairable, repairHandle, reviveForAdoption } from "../handles.ts";
 import type { HandleDescription } from "../handles.ts";
 import type { SerializedError } from "../wire_errors.ts";
 import { serializeError } from "../wire_errors.ts";
@@ -91,22 +90,32 @@ const RECENT_EXITS = 1024;
 const HALT_GRACE_MS = 1000;
 
 /** Workers only take file and data URLs: a host served over http(s) is reached through a data URL. */
-function hostUrl(): URL {
-  const host = new URL("../worker_host.ts", import.meta.url);
-  if (host.protocol === "file:") return host;
-  const source = `import ${JSON.stringify(host.href)};`;
+function workerUrl(host: string): URL {
+  const url = new URL(host);
+  if (url.protocol === "file:") return url;
+  const source = `import ${JSON.stringify(url.href)};`;
   return new URL(`data:text/javascript,${encodeURIComponent(source)}`);
+}
+
+/**
+ * What the root needs of the main program's actor (pid 1), whose thread it runs on: its address,
+ * a way to hand it commands, and the primitives it holds, for repairs. The runtime is that actor;
+ * the root knows it only by this.
+ */
+export interface MainActor {
+  address(): ActorAddress;
+  dispatch(command: RuntimeCommand): void;
+  heldPrimitives(): Iterable<[string, Portable & Repairable]>;
 }
 
 /** Creates, watches and reaps every actor's worker. One per program, on the main thread. */
 export class RootSupervisor {
   readonly #actors = new Map<number, ActorRecord>();
-  readonly #runtime: Runtime;
+  readonly #main: MainActor;
   /** The primitives live workers hold, by id. */
   readonly #held = new Map<string, Held>();
   /** The ids of the primitives each worker holds, to drop its holds when it exits. */
   readonly #holdsOf = new Map<number, Set<string>>();
-  readonly #hostUrl = hostUrl();
   /** Actors linked by a mail link of their own, made on request: told when the other exits. */
   readonly #peers = new Map<number, Set<number>>();
   /** Erlang links, both ways. */
@@ -123,9 +132,11 @@ export class RootSupervisor {
    * took the standby reports it runs, never in the way of that start.
    */
   #standby: Worker | null = null;
+  /** The worker program of the first spawn, the one standbys boot: every spawn names its own. */
+  #standbyHost: string | null = null;
 
-  constructor(runtime: Runtime) {
-    this.#runtime = runtime;
+  constructor(main: MainActor) {
+    this.#main = main;
     supervisor.resolve(this);
   }
 
@@ -167,9 +178,10 @@ export class RootSupervisor {
     this.#settled.add(spec.pid);
     let worker: Worker;
     try {
-      worker = spec.maxMemoryMb === undefined
+      this.#standbyHost ??= spec.host;
+      worker = spec.maxMemoryMb === undefined && spec.host === this.#standbyHost
         ? this.#takeWorker()
-        : this.#bootWorker(spec.maxMemoryMb);
+        : this.#bootWorker(spec.host, spec.maxMemoryMb);
     } catch (error) {
       // No thread for it (no read access to the worker host, for instance): the start fails,
       // which the parent learns as it learns any start failure.
@@ -230,14 +242,14 @@ export class RootSupervisor {
   }
 
   #takeWorker(): Worker {
-    const worker = this.#standby ?? this.#bootWorker();
+    const worker = this.#standby ?? this.#bootWorker(this.#standbyHost!);
     this.#standby = null;
     return worker;
   }
 
   /** Builds the next standby after the parent has been told its child runs. */
   #replenish(): void {
-    const timer = setTimeout(() => this.#standby ??= this.#bootWorker(), 0);
+    const timer = setTimeout(() => this.#standby ??= this.#bootWorker(this.#standbyHost!), 0);
     Deno.unrefTimer(timer as unknown as number);
   }
 
@@ -249,9 +261,9 @@ export class RootSupervisor {
    * promise continuation, the code running is dropped and the worker lives on, reporting
    * nothing (the pool runs its tasks from `setImmediate` for this reason).
    */
-  #bootWorker(maxMemoryMb?: number): Worker {
+  #bootWorker(host: string, maxMemoryMb?: number): Worker {
     const resourceLimits = maxMemoryMb === undefined ? {} : { maxOldGenerationSizeMb: maxMemoryMb };
-    const worker = new Worker(this.#hostUrl, { resourceLimits });
+    const worker = new Worker(workerUrl(host), { resourceLimits });
     worker.unref();
     const discard = () => {
       if (this.#standby === worker) this.#standby = null;
@@ -392,7 +404,7 @@ export class RootSupervisor {
    */
   #repairAll(): void {
     const repaired = new Set<string>();
-    for (const [id, handle] of this.#runtime.heldPrimitives()) {
+    for (const [id, handle] of this.#main.heldPrimitives()) {
       handle[repairHandle](this.#isDead);
       if (this.#held.has(id)) repaired.add(id);
     }
@@ -555,7 +567,7 @@ export class RootSupervisor {
   }
 
   #addressOf(pid: number): ActorAddress | undefined {
-    return pid === MAIN_PID ? this.#runtime.address() : this.#actors.get(pid)?.address;
+    return pid === MAIN_PID ? this.#main.address() : this.#actors.get(pid)?.address;
   }
 
   #connect(from: number, to: number): Answer {
@@ -611,7 +623,7 @@ export class RootSupervisor {
 
   /** Sends `command` to the runtime of actor `pid`, wherever it lives. */
   #command(pid: number, command: RuntimeCommand, transfer: Transferable[] = []): void {
-    if (pid === MAIN_PID) return this.#runtime.dispatch(command);
+    if (pid === MAIN_PID) return this.#main.dispatch(command);
     const record = this.#actors.get(pid);
     if (record !== undefined) this.#post(record, command, transfer);
   }

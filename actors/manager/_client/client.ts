@@ -37,11 +37,9 @@ import {
   proxyTarget,
   reviveRefs,
 } from "./values.ts";
-import type { SerializedError } from "../../_kernel/wire_errors.ts";
+import { errorClassNamed, type SerializedError } from "../../_kernel/wire_errors.ts";
 import type { LinkOwner, ManagerEndpoint, ManagerLink } from "./link.ts";
-import { Empty, Full } from "../../../channels/errors.ts";
 import { CloneError, TimeoutError } from "../../errors.ts";
-import { ReleaseError } from "../../sync/errors.ts";
 import { AuthenticationError, ManagerClosedError, RemoteError } from "../errors.ts";
 
 export { isProxyLike, proxyTarget };
@@ -69,17 +67,13 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-/** The errors a manager raises on purpose, rebuilt as their own classes. */
-const KNOWN_ERRORS: Record<string, new (message: string) => Error> = {
-  RangeError,
-  TypeError,
-  Empty,
-  Full,
-  ReleaseError,
-};
-
+/**
+ * An error of the manager rebuilt as its own class when this actor has it (a built-in error or
+ * one of the framework's, `Empty`, `Full`, `ReleaseError`, ...), else as a `RemoteError` that
+ * keeps its name, as Python's manager does with a traceback it cannot re-raise.
+ */
 function rebuildError(error: SerializedError): Error {
-  const known = Object.hasOwn(KNOWN_ERRORS, error.name) ? KNOWN_ERRORS[error.name] : undefined;
+  const known = error.name === "Error" ? undefined : errorClassNamed(error.name);
   return known === undefined
     ? new RemoteError(error.name, error.message)
     : new known(error.message);

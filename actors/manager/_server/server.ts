@@ -28,8 +28,7 @@ import {
   LISTEN_MESSAGE,
   type ManagerReply,
 } from "../_wire/protocol.ts";
-import type { Letter } from "../../_kernel/runtime.ts";
-import { runtime } from "../../_kernel/runtime.ts";
+import { type Letter, mail } from "../../_kernel/mail.ts";
 import { delay } from "../../_shm/time.ts";
 import { task } from "../../task.ts";
 
@@ -135,7 +134,7 @@ class ManagerActor implements ManagerServer {
     while (true) {
       let letter: Letter;
       try {
-        letter = await runtime.takeLetter(undefined, { signal: this.#mailStop.signal });
+        letter = await mail.takeLetter(undefined, { signal: this.#mailStop.signal });
       } catch {
         return; // Stopped.
       }
@@ -146,10 +145,10 @@ class ManagerActor implements ManagerServer {
   #answerMail(letter: Letter): void {
     const body = letter.body as Record<string, unknown> | null;
     const answer = (value: unknown) => {
-      if (letter.ask !== undefined) runtime.answer(letter, { ok: true, value });
+      if (letter.ask !== undefined) mail.answer(letter, { ok: true, value });
     };
     const refuse = (error: Error) => {
-      if (letter.ask !== undefined) runtime.answer(letter, { ok: false, error });
+      if (letter.ask !== undefined) mail.answer(letter, { ok: false, error });
     };
     if (typeof body !== "object" || body === null) return refuse(notForManager());
     if (CONNECT_MESSAGE in body) {

@@ -5,12 +5,11 @@
  *
  * @module
  */
-import { type AskOptions, send, type SendOptions } from "./_kernel/outbox.ts";
-import { describeHandle, type HandleDescription, registerHandleKind } from "./_kernel/handles.ts";
-import { type ActorAddress, MAILBOX_DEPTH } from "./_kernel/protocol.ts";
-import { exitcodeOf, runtime } from "./_kernel/runtime.ts";
-import { describeValue } from "./_shm/time.ts";
-import type { ActorRef } from "./actor_ref.ts";
+import { describeHandle, type HandleDescription, registerHandleKind } from "./handles.ts";
+import { mail } from "./mail.ts";
+import { type ActorAddress, exitcodeOf, MAILBOX_DEPTH } from "./protocol.ts";
+import { describeValue } from "../_shm/time.ts";
+import type { ActorRef, AskOptions, SendOptions } from "../actor_ref.ts";
 
 const KIND = "actorRef";
 
@@ -48,16 +47,16 @@ export class ActorHandle<In = unknown, Out = unknown> implements ActorRef<In, Ou
   }
 
   send(message: In, options?: SendOptions): Promise<void> {
-    return send(this.#address, this.#mailbox, message, {}, options);
+    return mail.send(this.#address, this.#mailbox, message, {}, options);
   }
 
   /** A gen_server cast: a send its behaviour handles with `handleCast`. */
   cast(message: unknown, options?: SendOptions): Promise<void> {
-    return send(this.#address, this.#mailbox, message, { cast: true }, options);
+    return mail.send(this.#address, this.#mailbox, message, { cast: true }, options);
   }
 
   ask<R = Out>(message: In, options?: AskOptions): Promise<R> {
-    return runtime.ask(this.#address, this.#status, this.#mailbox, message, options) as Promise<R>;
+    return mail.ask(this.#address, this.#status, this.#mailbox, message, options) as Promise<R>;
   }
 
   toString(): string {

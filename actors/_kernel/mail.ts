@@ -1,0 +1,406 @@
+/**
+ * The mail of the current thread's actor: its mailbox, its links to other actors (the parent,
+ * each child, peers the root linked on request), sending, asking and replying. It knows the
+ * actor only by its pid (`threadPid`); the runtime above it wires the links as children start
+ * and end and gives it the one root request it makes (linking a peer). A reference to an actor
+ * (`ActorHandle`) sends through here, so it needs nothing of the runtime.
+ *
+ * @module
+ */
+import type { MessagePort } from "node:worker_threads";
+import { assertCloneable } from "../_shm/clone.ts";
+import { sharedWords, wake } from "../_shm/futex.ts";
+import { haltIfReaped, threadPid, waitKeepingAlive } from "../_shm/thread.ts";
+import { checkTimeout, describeValue } from "../_shm/time.ts";
+import { PendingAsks } from "./asks.ts";
+import { containsHandles, encodeHandles, reviveHandles } from "./handles.ts";
+import { Mailbox, type MessagePredicate, type ReceiveOptions } from "./mailbox.ts";
+import { sendWhenRoom, SENT } from "./outbox.ts";
+import {
+  type ActorAddress,
+  exitcodeOf,
+  MAILBOX_DEPTH,
+  MAILBOX_WORDS,
+  type MailEnvelope,
+} from "./protocol.ts";
+import { deserializeError, serializeError } from "./wire_errors.ts";
+import type { AskOptions, SendOptions } from "../actor_ref.ts";
+import { ActorExitedError, MailboxFullError, ProcessStateError } from "../errors.ts";
+
+/**
+ * A message in an actor's mailbox, with what a reply needs: the sender, the ask id, and the
+ * port it came on (none for a message an actor sent itself).
+ */
+export interface Letter {
+  body: unknown;
+  from: number;
+  ask: number | undefined;
+  cast: boolean;
+  port: MessagePort | undefined;
+}
+
+/** Asks the root for a link with the actor `pid`; resolves to this actor's end of it. */
+export type PeerConnector = (pid: number) => Promise<MessagePort>;
+
+/** An actor this one exchanged mail with although neither is the other's parent. */
+interface PeerRecord {
+  /** Every link with the peer (two when both connected at once); mail goes on the first. */
+  readonly ports: MessagePort[];
+  /** `end` markers received, one per port once the peer has exited normally. */
+  endsSeen: number;
+  exited: PromiseWithResolvers<void> | null;
+}
+
+/** How long an actor waits for an exited peer's `end` marker before closing the link anyway. */
+export const MAIL_END_GRACE_MS = 2000;
+
+/** Mailbox words for an actor: see `MAILBOX_DEPTH` in the protocol. */
+export function newMailboxWords(): Int32Array {
+  return sharedWords(MAILBOX_WORDS);
+}
+
+/** The current thread's mail. */
+export class Mail {
+  readonly mailbox: Mailbox<Letter> = new Mailbox();
+  /** This actor's mailbox words, which senders reserve slots in. */
+  words: Int32Array = newMailboxWords();
+  /** The message the last `receive()` returned: what `reply()` answers. */
+  lastLetter: Letter | null = null;
+
+  #parent: { pid: number; port: MessagePort } | null = null;
+  readonly #children = new Map<number, MessagePort>();
+  readonly #peers = new Map<number, PeerRecord>();
+  /** Mail to actors whose link the root is still creating, in order. */
+  readonly #connecting = new Map<number, MailEnvelope[]>();
+  readonly #asks = new PendingAsks();
+  /** Delivers this actor's mail to itself, in order, handles revived. */
+  #toSelf: ((envelope: MailEnvelope) => void) | undefined;
+  #connectPeer: PeerConnector = () =>
+    Promise.reject(new ProcessStateError("Cannot link with a peer: no root supervisor"));
+
+  /** Gives the mail its way to the root, for links with peers. */
+  useConnector(connect: PeerConnector): void {
+    this.#connectPeer = connect;
+  }
+
+  /** Makes this actor a child: `port` is its mail link with the parent `pid`. */
+  linkParent(pid: number, port: MessagePort, words: Int32Array): void {
+    this.words = words;
+    this.#parent = { pid, port };
+    this.#listen(port, () => {});
+  }
+
+  /** Adds the mail link with a child; `onEnd` runs when its `end` marker arrives. */
+  linkChild(pid: number, port: MessagePort, onEnd: () => void): void {
+    this.#children.set(pid, port);
+    this.#listen(port, onEnd);
+  }
+
+  /** Closes the link with a reaped child and fails the asks it can no longer answer. */
+  unlinkChild(pid: number): void {
+    this.#children.get(pid)?.close();
+    this.#children.delete(pid);
+    this.#asks.rejectAll(pid, exitedError(pid, "it exited before it replied"));
+  }
+
+  /**
+   * Sends `body` to the actor at `address`, as `ref.send` and `ref.cast` do. Never throws: every
+   * failure rejects the promise, and a refused message takes no mailbox slot.
+   *
+   * @returns Resolves once the message is posted, or dropped (a full `"drop"` mailbox, an actor
+   * that has exited).
+   */
+  send(
+    address: ActorAddress,
+    mailbox: Int32Array,
+    body: unknown,
+    marks: { cast?: true },
+    options: SendOptions | undefined,
+  ): Promise<void> {
+    const action = `send to actor ${address.pid}`;
+    let sent: Promise<unknown>;
+    try {
+      const timeout = checkSendOptions(options, action);
+      haltIfReaped();
+      assertCloneable(body, "message", action);
+      sent = sendWhenRoom(address, mailbox, () => this.post(address, body, marks), { timeout });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return sent === SENT ? SENT_VOID : waitKeepingAlive(sent.then(() => {}));
+  }
+
+  /**
+   * Sends `body` as an ask and resolves to the reply, as Erlang's `gen_server:call`. The ask's
+   * timeout and signal cover the wait for room in a full bounded mailbox too; `status` and
+   * `mailbox` are the asked actor's words.
+   */
+  ask(
+    address: ActorAddress,
+    status: Int32Array,
+    mailbox: Int32Array,
+    body: unknown,
+    options: AskOptions = {},
+  ): Promise<unknown> {
+    const pid = address.pid;
+    let ask: { id: number; promise: Promise<unknown> };
+    try {
+      haltIfReaped();
+      ask = this.#asks.open(pid, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { id, promise } = ask;
+    const fail = (error: unknown) => this.#asks.reject(id, error);
+    if (exitcodeOf(status) !== null) {
+      fail(exitedError(pid, "it has exited"));
+    } else {
+      try {
+        assertCloneable(body, "message", `ask actor ${pid}`);
+        const sent = sendWhenRoom(
+          address,
+          mailbox,
+          () => this.post(address, body, { ask: id }),
+          { settled: promise, isSettled: () => !this.#asks.isOpen(id) },
+        );
+        // Posted at once (the usual case): no extra turn through the send's promise.
+        if (sent !== SENT) {
+          sent.then((outcome) => {
+            if (outcome === "gone") fail(exitedError(pid, "it has exited"));
+            else if (outcome === "dropped") {
+              fail(
+                new MailboxFullError(
+                  `Cannot ask actor ${pid}: its mailbox is full and drops what does not fit`,
+                ),
+              );
+            }
+          }, fail);
+        }
+      } catch (error) {
+        fail(error);
+      }
+    }
+    return waitKeepingAlive(promise);
+  }
+
+  /** Answers `letter`, an ask, with a value or an error. */
+  answer(
+    letter: Letter,
+    outcome: { ok: true; value: unknown } | { ok: false; error: unknown },
+  ): void {
+    const ask = letter.ask;
+    if (ask === undefined) {
+      throw new ProcessStateError(
+        "Cannot reply: the message received was sent with send(), not ask(); only an ask " +
+          "has someone waiting for a reply",
+      );
+    }
+    haltIfReaped();
+    if (outcome.ok) assertCloneable(outcome.value, "reply", "reply");
+    letter.ask = undefined;
+    const envelope: MailEnvelope = outcome.ok
+      ? { type: "reply", ask, ok: true, value: outcome.value }
+      : { type: "reply", ask, ok: false, error: serializeError(outcome.error) };
+    if (envelope.ok && containsHandles(envelope.value)) {
+      envelope.value = encodeHandles(envelope.value, letter.from);
+      envelope.handles = true;
+    }
+    if (letter.port === undefined) return void this.#settleReply(structuredClone(envelope));
+    letter.port.postMessage(envelope);
+  }
+
+  /** Takes the oldest letter whose body `predicate` accepts, and frees its mailbox slot. */
+  async takeLetter(
+    predicate?: MessagePredicate<unknown>,
+    options?: ReceiveOptions,
+  ): Promise<Letter> {
+    const accepts = predicate === undefined
+      ? undefined
+      : (letter: Letter) => predicate(letter.body);
+    const letter = await waitKeepingAlive(this.mailbox.receive(accepts, options));
+    Atomics.sub(this.words, MAILBOX_DEPTH, 1);
+    wake(this.words);
+    return letter;
+  }
+
+  /**
+   * Puts a message the kernel made (an exit signal) in the mailbox, from `from`, counted in the
+   * mailbox's depth like any other.
+   */
+  deliverFromKernel(body: unknown, from: number): void {
+    Atomics.add(this.words, MAILBOX_DEPTH, 1);
+    this.mailbox.deliver({ body, from, ask: undefined, cast: false, port: undefined });
+  }
+
+  /**
+   * Posts `body` to the actor at `address`: on the mail link with a parent, child or peer,
+   * linking with a peer through the root first. Mail to an actor that has exited is dropped.
+   * The caller has checked that the body can be cloned and reserved the mailbox slot (see
+   * `outbox.ts`), which it frees again if this throws.
+   */
+  post(address: ActorAddress, body: unknown, marks: { ask?: number; cast?: true } = {}): void {
+    const envelope: MailEnvelope = { type: "mail", from: threadPid, body, ...marks };
+    if (containsHandles(body)) {
+      envelope.body = encodeHandles(body, address.pid);
+      envelope.handles = true;
+    }
+    if (address.pid === threadPid) {
+      this.#toSelf ??= this.#receiver(undefined, () => {});
+      return this.#toSelf(structuredClone(envelope));
+    }
+    const port = this.#portTo(address.pid);
+    if (port !== undefined) return port.postMessage(envelope);
+    if (exitcodeOf(new Int32Array(address.status)) !== null) {
+      return this.#undeliverable(address.pid, [envelope]);
+    }
+    this.#connect(address.pid, envelope);
+  }
+
+  /** Adds a link with a peer, made by the root; mail from it arrives on `port`. */
+  acceptPeer(pid: number, port: MessagePort): void {
+    const record = this.#peers.get(pid) ?? { ports: [], endsSeen: 0, exited: null };
+    this.#peers.set(pid, record);
+    record.ports.push(port);
+    this.#listen(port, () => {
+      record.endsSeen++;
+      if (record.endsSeen === record.ports.length) record.exited?.resolve();
+    });
+  }
+
+  /** A peer exited: once its last mail is in, close the links and fail asks still open. */
+  peerExited(pid: number, mailEnds: boolean): void {
+    const peer = this.#peers.get(pid);
+    if (peer === undefined) return;
+    const close = () => {
+      for (const port of peer.ports) port.close();
+      this.#peers.delete(pid);
+      this.#asks.rejectAll(pid, exitedError(pid, "it exited before it replied"));
+    };
+    if (!mailEnds || peer.endsSeen === peer.ports.length) return close();
+    peer.exited = Promise.withResolvers();
+    const fallback = setTimeout(peer.exited.resolve, MAIL_END_GRACE_MS);
+    void peer.exited.promise.then(() => {
+      clearTimeout(fallback);
+      close();
+    });
+  }
+
+  /** Tells the parent and peers that this actor will send no more mail; the host's last act. */
+  endMail(): void {
+    const end: MailEnvelope = { type: "end" };
+    this.#parent?.port.postMessage(end);
+    for (const peer of this.#peers.values()) {
+      for (const port of peer.ports) port.postMessage(end);
+    }
+  }
+
+  #portTo(pid: number): MessagePort | undefined {
+    if (this.#parent?.pid === pid) return this.#parent.port;
+    return this.#children.get(pid) ?? this.#peers.get(pid)?.ports[0];
+  }
+
+  #connect(pid: number, envelope: MailEnvelope): void {
+    const waiting = this.#connecting.get(pid);
+    if (waiting !== undefined) return void waiting.push(envelope);
+    const queue = [envelope];
+    this.#connecting.set(pid, queue);
+    this.#connectPeer(pid).then(
+      (port) => {
+        this.acceptPeer(pid, port);
+        this.#connecting.delete(pid);
+        for (const queued of queue) port.postMessage(queued);
+      },
+      () => {
+        this.#connecting.delete(pid);
+        this.#undeliverable(pid, queue);
+      },
+    );
+  }
+
+  /** Mail to an actor that is gone: dropped, as in Erlang; an ask among it fails. */
+  #undeliverable(pid: number, envelopes: MailEnvelope[]): void {
+    for (const envelope of envelopes) {
+      if (envelope.type === "mail" && envelope.ask !== undefined) {
+        this.#asks.reject(envelope.ask, exitedError(pid, "it has exited"));
+      }
+    }
+  }
+
+  #settleReply(envelope: Extract<MailEnvelope, { type: "reply" }>): void {
+    if (!envelope.ok) return this.#asks.reject(envelope.ask, deserializeError(envelope.error));
+    if (envelope.handles !== true) return this.#asks.resolve(envelope.ask, envelope.value);
+    void reviveHandles(envelope.value).then(
+      (value) => this.#asks.resolve(envelope.ask, value),
+      (error) => this.#asks.reject(envelope.ask, error),
+    );
+  }
+
+  /** Receives mail on `port`. */
+  #listen(port: MessagePort, onEnd: () => void): void {
+    const receive = this.#receiver(port, onEnd);
+    port.addEventListener(
+      "message",
+      (event) => receive((event as MessageEvent<MailEnvelope>).data),
+    );
+    port.start();
+    port.unref();
+  }
+
+  /**
+   * Delivers the mail of one link (a port, or this actor's mail to itself) to the mailbox.
+   * Mail holding handles is revived first, which takes an import: later mail of the same link
+   * waits for it, so the order is kept.
+   */
+  #receiver(port: MessagePort | undefined, onEnd: () => void): (envelope: MailEnvelope) => void {
+    let reviving: Promise<void> | null = null;
+    const deliver = (envelope: MailEnvelope, body: unknown) => {
+      if (envelope.type !== "mail") return envelope.type === "end" ? onEnd() : undefined;
+      this.mailbox.deliver({
+        body,
+        from: envelope.from,
+        ask: envelope.ask,
+        cast: envelope.cast === true,
+        port,
+      });
+    };
+    return (envelope) => {
+      if (envelope.type === "reply") return this.#settleReply(envelope);
+      const body = envelope.type === "mail" ? envelope.body : undefined;
+      const revive = envelope.type === "mail" && envelope.handles === true;
+      if (reviving === null && !revive) return deliver(envelope, body);
+      const revived = revive ? reviveHandles(body) : Promise.resolve(body);
+      const previous = reviving ?? Promise.resolve();
+      const current: Promise<void> = previous
+        .then(() => revived)
+        .then((value) => deliver(envelope, value), (error) => reportUnrevivable(error))
+        .finally(() => {
+          if (reviving === current) reviving = null;
+        });
+      reviving = current;
+    };
+  }
+}
+
+const SENT_VOID: Promise<void> = Promise.resolve();
+
+/** Validates the options of a send, an object with a timeout; returns the timeout. */
+function checkSendOptions(options: SendOptions | undefined, action: string): number | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot ${action}: options must be an object, got ${describeValue(options)}`,
+    );
+  }
+  return checkTimeout(options.timeout, action);
+}
+
+function exitedError(pid: number, what: string): ActorExitedError {
+  return new ActorExitedError(`Cannot ask actor ${pid}: ${what}`);
+}
+
+function reportUnrevivable(error: unknown): void {
+  console.error("A message could not be delivered: a handle in it could not be revived", error);
+}
+
+/** This thread's mail. */
+export const mail: Mail = new Mail();
