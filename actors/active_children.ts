@@ -9,9 +9,10 @@ import type { Process } from "./process.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { activeChildren } from "../mod.ts";
  *
- * console.assert(activeChildren().length === 0);
+ * assert.equal(activeChildren().length, 0);
  * ```
  */
 export function activeChildren(): Process[] {

@@ -34,11 +34,12 @@ export interface AskOptions {
  *
  * @example Ask an actor and wait for its reply
  * ```ts
+ * import assert from "node:assert/strict";
  * import { spawn } from "../mod.ts";
  * import { echoServer } from "../examples/doc_targets.ts";
  *
  * const echo = await spawn<string, string>(echoServer);
- * console.assert((await echo.ask("hi", { timeout: 5000 })) === "hi");
+ * assert.equal(await echo.ask("hi", { timeout: 5000 }), "hi");
  * await echo.send("stop");
  * await echo.join();
  * ```

@@ -5,9 +5,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cpuCount } from "../mod.ts";
  *
- * console.assert(cpuCount() >= 1);
+ * assert.ok(cpuCount() >= 1);
  * ```
  */
 export function cpuCount(): number {

@@ -10,9 +10,10 @@ import { Process } from "./process.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { currentProcess } from "../mod.ts";
  *
- * console.assert(currentProcess().name === "MainProcess");
+ * assert.equal(currentProcess().name, "MainProcess");
  * ```
  */
 export function currentProcess(): Process {

@@ -33,11 +33,12 @@ export interface ExitReason {
  *
  * @example An uncaught error and a terminate
  * ```ts
+ * import assert from "node:assert/strict";
  * import { exitReason } from "../mod.ts";
  *
- * console.assert(exitReason(2, 1, new Error("boom")).kind === "error");
- * console.assert(exitReason(3, -15, null).kind === "terminated");
- * console.assert(exitReason(4, 0, null).kind === "normal");
+ * assert.equal(exitReason(2, 1, new Error("boom")).kind, "error");
+ * assert.equal(exitReason(3, -15, null).kind, "terminated");
+ * assert.equal(exitReason(4, 0, null).kind, "normal");
  * ```
  */
 export function exitReason(pid: number, exitcode: number | null, error: Error | null): ExitReason {
@@ -61,10 +62,11 @@ function kindOf(exitcode: number | null): ExitKind {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { exitReason, isAbnormal } from "../mod.ts";
  *
- * console.assert(!isAbnormal(exitReason(2, 0, null)));
- * console.assert(isAbnormal(exitReason(2, -9, null)));
+ * assert.equal(isAbnormal(exitReason(2, 0, null)), false);
+ * assert.equal(isAbnormal(exitReason(2, -9, null)), true);
  * ```
  */
 export function isAbnormal(reason: ExitReason): boolean {

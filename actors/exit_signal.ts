@@ -8,10 +8,11 @@ import type { ExitReason } from "./exit_reason.ts";
  *
  * @example Recognise an exit signal
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ExitSignal, receive } from "../mod.ts";
  *
  * const signal = await receive((m) => m instanceof ExitSignal, { timeout: 0 }).catch(() => null);
- * console.assert(signal === null); // nothing linked has exited
+ * assert.equal(signal, null); // nothing linked has exited
  * ```
  */
 export class ExitSignal {

@@ -18,13 +18,15 @@ import type { ActorRef } from "./actor_ref.ts";
  *
  * @example The main program learns of a linked actor's crash
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ExitSignal, link, receive, spawn } from "../mod.ts";
  * import { waitThenFail } from "../examples/doc_targets.ts";
  *
  * const actor = await spawn(waitThenFail, [50]);
  * await link(actor.ref);
  * const signal = await receive<ExitSignal>((m) => m instanceof ExitSignal);
- * console.assert(signal.from.pid === actor.pid && signal.reason.kind === "error");
+ * assert.equal(signal.from.pid, actor.pid);
+ * assert.equal(signal.reason.kind, "error");
  * await actor.join();
  * ```
  */

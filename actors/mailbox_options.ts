@@ -12,10 +12,11 @@ export type OverflowPolicy = "block" | "drop" | "fail";
  *
  * @example A mailbox of 100 messages whose senders wait for room
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { MailboxOptions } from "../mod.ts";
  *
  * const mailbox: MailboxOptions = { capacity: 100, overflow: "block" };
- * console.assert(mailbox.capacity === 100);
+ * assert.equal(mailbox.capacity, 100);
  * ```
  */
 export interface MailboxOptions {

@@ -27,12 +27,14 @@ export interface MonitorOptions {
  *
  * @example Learn how an actor ended
  * ```ts
+ * import assert from "node:assert/strict";
  * import { monitor, spawn } from "../mod.ts";
  * import { crashAtOnce } from "../examples/doc_targets.ts";
  *
  * const actor = await spawn(crashAtOnce, ["bad input"]);
  * const reason = await monitor(actor.ref);
- * console.assert(reason.kind === "error" && reason.error?.message === "bad input");
+ * assert.equal(reason.kind, "error");
+ * assert.equal(reason.error?.message, "bad input");
  * ```
  */
 export async function monitor(ref: ActorRef, options: MonitorOptions = {}): Promise<ExitReason> {

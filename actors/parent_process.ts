@@ -19,9 +19,10 @@ let cached: ParentProcess | null = null;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parentProcess } from "../mod.ts";
  *
- * console.assert(parentProcess() === null);
+ * assert.equal(parentProcess(), null);
  * ```
  */
 export function parentProcess(): ParentProcess | null {

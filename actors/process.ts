@@ -85,23 +85,25 @@ export interface ProcessOptions<A extends unknown[]> {
  *
  * @example Start a process and wait for it
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Process } from "../mod.ts";
  * import { sendMail } from "../examples/doc_targets.ts";
  *
  * const p = new Process({ target: sendMail, args: [1] });
  * await p.start();
  * await p.join();
- * console.assert(p.exitcode === 0);
+ * assert.equal(p.exitcode, 0);
  * ```
  *
  * @example The subclass form (`MyProcess` overrides `run()` and keeps an `index` field)
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MyProcess } from "../examples/doc_targets.ts";
  *
  * const p = new MyProcess(7);
  * await p.start();
  * await p.join();
- * console.assert(p.exitcode === 0);
+ * assert.equal(p.exitcode, 0);
  * ```
  */
 export class Process<A extends unknown[] = unknown[]> {

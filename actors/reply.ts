@@ -14,12 +14,13 @@ import { ProcessStateError } from "./errors.ts";
  *
  * @example Answer an ask
  * ```ts
+ * import assert from "node:assert/strict";
  * import { spawn } from "../mod.ts";
  * import { echoServer } from "../examples/doc_targets.ts";
  *
  * // echoServer does: for (;;) { const m = await receive(); if (m === "stop") break; reply(m); }
  * const echo = await spawn<string, string>(echoServer);
- * console.assert((await echo.ask("ping")) === "ping");
+ * assert.equal(await echo.ask("ping"), "ping");
  * await echo.send("stop");
  * await echo.join();
  * ```

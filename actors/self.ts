@@ -14,11 +14,13 @@ let cached: ActorRef | null = null;
  *
  * @example An actor asks itself (its own mailbox works the same way)
  * ```ts
+ * import assert from "node:assert/strict";
  * import { self } from "../mod.ts";
  *
  * const me = self();
  * await me.send("note to self");
- * console.assert(me.pid === 1 && me.mailboxDepth === 1);
+ * assert.equal(me.pid, 1);
+ * assert.equal(me.mailboxDepth, 1);
  * ```
  */
 export function self<In = unknown, Out = unknown>(): ActorRef<In, Out> {

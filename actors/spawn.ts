@@ -29,11 +29,12 @@ export type Actor<In = unknown, Out = unknown> =
  *
  * @example Spawn, ask, stop
  * ```ts
+ * import assert from "node:assert/strict";
  * import { spawn } from "../mod.ts";
  * import { echoServer } from "../examples/doc_targets.ts";
  *
  * const echo = await spawn<string, string>(echoServer, [], { name: "echo" });
- * console.assert((await echo.ask("marco")) === "marco");
+ * assert.equal(await echo.ask("marco"), "marco");
  * await echo.send("stop");
  * await echo.join();
  * ```

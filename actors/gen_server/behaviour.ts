@@ -36,6 +36,7 @@ export type TerminateReason = "normal" | Error;
  *
  * @example A counter
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Behaviour, CallResult } from "../../mod.ts";
  *
  * class Counter implements Behaviour<number, "get", number, number, [number]> {
@@ -49,7 +50,7 @@ export type TerminateReason = "normal" | Error;
  *     return state + increment;
  *   }
  * }
- * console.assert(new Counter().handleCast(2, 40) === 42);
+ * assert.equal(new Counter().handleCast(2, 40), 42);
  * ```
  */
 export interface Behaviour<

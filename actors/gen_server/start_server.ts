@@ -123,12 +123,13 @@ export class Server<Call = unknown, Cast = unknown, Reply = unknown> {
  *
  * @example A bank account server
  * ```ts
+ * import assert from "node:assert/strict";
  * import { startServer } from "../../mod.ts";
  * import { Account } from "../../examples/doc_targets.ts";
  *
  * await using account = await startServer(Account, [100]);
  * await account.cast({ deposit: 50 });
- * console.assert((await account.call("balance")) === 150);
+ * assert.equal(await account.call("balance"), 150);
  * ```
  */
 export async function startServer<State, Call, Cast, Reply, Args extends unknown[]>(
@@ -170,11 +171,12 @@ export async function startServer<State, Call, Cast, Reply, Args extends unknown
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { call, startServer } from "../../mod.ts";
  * import { Account } from "../../examples/doc_targets.ts";
  *
  * await using account = await startServer(Account, [10]);
- * console.assert((await call(account.ref, "balance")) === 10);
+ * assert.equal(await call(account.ref, "balance"), 10);
  * ```
  */
 export function call<Reply = unknown>(
@@ -200,12 +202,13 @@ export function call<Reply = unknown>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cast, startServer } from "../../mod.ts";
  * import { Account } from "../../examples/doc_targets.ts";
  *
  * await using account = await startServer(Account, [0]);
  * await cast(account.ref, { deposit: 5 });
- * console.assert((await account.call("balance")) === 5);
+ * assert.equal(await account.call("balance"), 5);
  * ```
  */
 export function cast(ref: ActorRef, message: unknown, options?: SendOptions): Promise<void> {

@@ -15,6 +15,7 @@ import { PoolStateError } from "./errors.ts";
  *
  * @example Submit first, collect after (the seeds' right way)
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Pool } from "../../mod.ts";
  * import { double } from "../../examples/doc_targets.ts";
  *
@@ -22,7 +23,7 @@ import { PoolStateError } from "./errors.ts";
  * const results = [1, 2, 3].map((n) => pool.applyAsync(double, [n]));
  * const values = [];
  * for (const result of results) values.push(await result.get());
- * console.assert(values.join() === "2,4,6");
+ * assert.deepEqual(values, [2, 4, 6]);
  * ```
  */
 export class AsyncResult<T> {
@@ -54,11 +55,12 @@ export class AsyncResult<T> {
    *
    * @example Wait at most one second
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Pool } from "../../mod.ts";
    * import { double } from "../../examples/doc_targets.ts";
    *
    * await using pool = new Pool({ processes: 1 });
-   * console.assert(await pool.applyAsync(double, [21]).get(1000) === 42);
+   * assert.equal(await pool.applyAsync(double, [21]).get(1000), 42);
    * ```
    */
   async get(timeoutMs?: number): Promise<T> {
@@ -84,12 +86,14 @@ export class AsyncResult<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Pool } from "../../mod.ts";
    * import { double } from "../../examples/doc_targets.ts";
    *
    * await using pool = new Pool({ processes: 1 });
    * const result = pool.applyAsync(double, [1]);
-   * console.assert(await result.wait() && result.ready());
+   * assert.equal(await result.wait(), true);
+   * assert.equal(result.ready(), true);
    * ```
    */
   async wait(timeoutMs?: number): Promise<boolean> {
@@ -119,14 +123,15 @@ export class AsyncResult<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Pool } from "../../mod.ts";
    * import { double } from "../../examples/doc_targets.ts";
    *
    * await using pool = new Pool({ processes: 1 });
    * const result = pool.applyAsync(double, [1]);
-   * console.assert(!result.ready());
+   * assert.equal(result.ready(), false);
    * await result.wait();
-   * console.assert(result.ready());
+   * assert.equal(result.ready(), true);
    * ```
    */
   ready(): boolean {
@@ -141,13 +146,14 @@ export class AsyncResult<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Pool } from "../../mod.ts";
    * import { double } from "../../examples/doc_targets.ts";
    *
    * await using pool = new Pool({ processes: 1 });
    * const result = pool.applyAsync(double, [1]);
    * await result.wait();
-   * console.assert(result.successful());
+   * assert.equal(result.successful(), true);
    * ```
    */
   successful(): boolean {

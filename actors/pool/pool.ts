@@ -144,6 +144,7 @@ export interface MapAsyncOptions<T> extends MapOptions {
  *
  * @example The seeds' pool: map, then close and join
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Pool } from "../../mod.ts";
  * import { double } from "../../examples/doc_targets.ts";
  *
@@ -151,7 +152,7 @@ export interface MapAsyncOptions<T> extends MapOptions {
  * const doubled = await pool.map(double, [1, 2, 3, 4]);
  * pool.close();
  * await pool.join();
- * console.assert(doubled.join() === "2,4,6,8");
+ * assert.deepEqual(doubled, [2, 4, 6, 8]);
  * ```
  */
 export class Pool {
@@ -244,11 +245,12 @@ export class Pool {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Pool } from "../../mod.ts";
    * import { add } from "../../examples/doc_targets.ts";
    *
    * await using pool = new Pool({ processes: 1 });
-   * console.assert(await pool.apply(add, [2, 3]) === 5);
+   * assert.equal(await pool.apply(add, [2, 3]), 5);
    * ```
    */
   apply<A extends unknown[], R>(
@@ -286,6 +288,7 @@ export class Pool {
    *
    * @example Results arrive through a callback, in the submitting actor
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Pool } from "../../mod.ts";
    * import { double } from "../../examples/doc_targets.ts";
    *
@@ -295,7 +298,7 @@ export class Pool {
    *   pool.applyAsync(double, [n], { callback: (value) => seen.push(value) })
    * );
    * for (const result of results) await result.wait();
-   * console.assert(seen.length === 3);
+   * assert.equal(seen.length, 3);
    * ```
    */
   applyAsync<A extends unknown[], R>(
@@ -331,12 +334,13 @@ export class Pool {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Pool } from "../../mod.ts";
    * import { double } from "../../examples/doc_targets.ts";
    *
    * await using pool = new Pool({ processes: 2 });
    * const results = await pool.map(double, [1, 2, 3], { chunksize: 2 });
-   * console.assert(results.join() === "2,4,6");
+   * assert.deepEqual(results, [2, 4, 6]);
    * ```
    */
   map<T, R>(
@@ -367,12 +371,13 @@ export class Pool {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Pool } from "../../mod.ts";
    * import { double } from "../../examples/doc_targets.ts";
    *
    * await using pool = new Pool({ processes: 2 });
    * const result = pool.mapAsync(double, [1, 2, 3]);
-   * console.assert((await result.get()).join() === "2,4,6");
+   * assert.deepEqual(await result.get(), [2, 4, 6]);
    * ```
    */
   mapAsync<T, R>(
@@ -399,12 +404,13 @@ export class Pool {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Pool } from "../../mod.ts";
    * import { add } from "../../examples/doc_targets.ts";
    *
    * await using pool = new Pool({ processes: 2 });
    * const sums = await pool.starmap(add, [[1, 2], [3, 4]]);
-   * console.assert(sums.join() === "3,7");
+   * assert.deepEqual(sums, [3, 7]);
    * ```
    */
   starmap<A extends unknown[], R>(
@@ -437,12 +443,13 @@ export class Pool {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Pool } from "../../mod.ts";
    * import { add } from "../../examples/doc_targets.ts";
    *
    * await using pool = new Pool({ processes: 2 });
    * const result = pool.starmapAsync(add, [[1, 1], [2, 2]]);
-   * console.assert((await result.get()).join() === "2,4");
+   * assert.deepEqual(await result.get(), [2, 4]);
    * ```
    */
   starmapAsync<A extends unknown[], R>(
@@ -473,6 +480,7 @@ export class Pool {
    *
    * @example Take the first results of an infinite input
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Pool } from "../../mod.ts";
    * import { double } from "../../examples/doc_targets.ts";
    *
@@ -484,7 +492,7 @@ export class Pool {
    * for await (const value of pool.imap(double, naturals())) {
    *   if (firsts.push(value) === 5) break;
    * }
-   * console.assert(firsts.join() === "0,2,4,6,8");
+   * assert.deepEqual(firsts, [0, 2, 4, 6, 8]);
    * ```
    */
   imap<T, R>(
@@ -511,13 +519,14 @@ export class Pool {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Pool } from "../../mod.ts";
    * import { double } from "../../examples/doc_targets.ts";
    *
    * await using pool = new Pool({ processes: 2 });
    * let sum = 0;
    * for await (const value of pool.imapUnordered(double, [1, 2, 3])) sum += value;
-   * console.assert(sum === 12);
+   * assert.equal(sum, 12);
    * ```
    */
   imapUnordered<T, R>(
@@ -572,6 +581,7 @@ export class Pool {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Pool } from "../../mod.ts";
    * import { double } from "../../examples/doc_targets.ts";
    *
@@ -579,7 +589,7 @@ export class Pool {
    * const result = pool.applyAsync(double, [4]);
    * pool.close();
    * await pool.join();
-   * console.assert(result.ready());
+   * assert.equal(result.ready(), true);
    * ```
    */
   join(): Promise<void> {

@@ -37,6 +37,7 @@ export type RestartPolicy = "permanent" | "transient" | "temporary";
  *
  * @example A transient child with arguments
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { ChildSpec } from "../../mod.ts";
  * import { sendMail } from "../../examples/doc_targets.ts";
  *
@@ -46,7 +47,7 @@ export type RestartPolicy = "permanent" | "transient" | "temporary";
  *   args: [1],
  *   restart: "transient",
  * };
- * console.assert(mailer.id === "mailer");
+ * assert.equal(mailer.id, "mailer");
  * ```
  */
 export interface ChildSpec<A extends unknown[] = unknown[]> {
@@ -90,6 +91,7 @@ export interface ChildSpec<A extends unknown[] = unknown[]> {
  *
  * @example Logging restarts
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type RestartEvent, Supervisor } from "../../mod.ts";
  * import { idleForever } from "../../examples/doc_targets.ts";
  *
@@ -99,7 +101,7 @@ export interface ChildSpec<A extends unknown[] = unknown[]> {
  *   children: [{ id: "service", target: idleForever }],
  *   onRestart: log,
  * });
- * console.assert(supervisor.whichChildren()[0].process === null);
+ * assert.equal(supervisor.whichChildren()[0].process, null);
  * ```
  */
 export interface RestartEvent {
@@ -125,12 +127,16 @@ export interface RestartEvent {
  *
  * @example Listing the children of a supervisor that has not started
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type ChildInfo, Supervisor } from "../../mod.ts";
  * import { idleForever } from "../../examples/doc_targets.ts";
  *
  * const supervisor = new Supervisor({ children: [{ id: "service", target: idleForever }] });
  * const [info]: ChildInfo[] = supervisor.whichChildren();
- * console.assert(info.id === "service" && info.restart === "permanent" && info.process === null);
+ * assert.deepEqual(
+ *   { id: info.id, restart: info.restart, process: info.process },
+ *   { id: "service", restart: "permanent", process: null },
+ * );
  * ```
  */
 export interface ChildInfo {
@@ -220,6 +226,7 @@ let supervisorCount = 0;
  *
  * @example Restart a child that was killed
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type RestartEvent, Supervisor } from "../../mod.ts";
  * import { idleForever } from "../../examples/doc_targets.ts";
  *
@@ -233,12 +240,15 @@ let supervisorCount = 0;
  * const first = supervisor.child("service")!;
  * await first.kill();
  * const event = await restarted.promise;
- * console.assert(event.id === "service" && event.reason.kind === "killed");
- * console.assert(supervisor.child("service")!.pid === event.pid && event.pid !== first.pid);
+ * assert.equal(event.id, "service");
+ * assert.equal(event.reason.kind, "killed");
+ * assert.equal(supervisor.child("service")!.pid, event.pid);
+ * assert.notEqual(event.pid, first.pid);
  * ```
  *
  * @example Give up on a child that keeps crashing
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Supervisor, SupervisorGaveUpError } from "../../mod.ts";
  * import { crashAtOnce } from "../../examples/doc_targets.ts";
  *
@@ -247,12 +257,8 @@ let supervisorCount = 0;
  *   children: [{ id: "broken", target: crashAtOnce, args: ["bad configuration"] }],
  * });
  * await supervisor.start();
- * try {
- *   await supervisor.join();
- * } catch (error) {
- *   console.assert(error instanceof SupervisorGaveUpError);
- * }
- * console.assert(supervisor.child("broken") === undefined);
+ * await assert.rejects(supervisor.join(), SupervisorGaveUpError);
+ * assert.equal(supervisor.child("broken"), undefined);
  * ```
  */
 export class Supervisor {
