@@ -9,7 +9,8 @@ import {
   OVERFLOW_POLICIES,
   type TargetRef,
 } from "./_kernel/protocol.ts";
-import { type ChildRecord, type LaunchPayload, runtime } from "./_kernel/runtime.ts";
+import type { ChildRecord } from "./_kernel/children.ts";
+import { type LaunchPayload, runtime } from "./_kernel/runtime.ts";
 import { privateInstanceMembers } from "./_kernel/private_members.ts";
 import { refFor } from "./_kernel/targets.ts";
 import {

@@ -9,69 +9,27 @@ import { configureThread, haltIfReaped } from "../_shm/thread.ts";
 import process from "node:process";
 import { isMainThread, MessageChannel, type MessagePort } from "node:worker_threads";
 import { ActorHandle } from "./actor_handle.ts";
+import { type ChildRecord, Children } from "./children.ts";
 import { reasonOf } from "./exit_report.ts";
-import type { Portable, Repairable } from "./handles.ts";
-import { mail, MAIL_END_GRACE_MS } from "./mail.ts";
+import { Holdings, type SharedPrimitive } from "./holdings.ts";
+import { mail } from "./mail.ts";
 import {
   type ActorAddress,
   type ActorSpec,
-  type ChildCommand,
-  EXITED,
   type ExitReport,
   MAIN_PID,
-  type RootAnswer,
   type RootRequest,
   RUNNING,
   type RuntimeCommand,
   STARTING,
-  STATUS_EXITCODE,
   STATUS_HALT,
   STATUS_STATE,
   STATUS_WORDS,
   type StopSignal,
   type TargetRef,
 } from "./protocol.ts";
-import { deserializeError } from "./wire_errors.ts";
+import { RootLink, type SupervisorLink } from "./root_link.ts";
 import { ExitSignal } from "../exit_signal.ts";
-import type { RootSupervisor } from "./root/root.ts";
-
-/** How this thread reaches the root supervisor: a direct call on the main thread, a message in a worker. */
-export interface SupervisorLink {
-  spawn(spec: ActorSpec): void;
-  /** `pid` was handed out but will never be spawned. */
-  discard(pid: number): void;
-  signal(pid: number, signal: StopSignal): void;
-  /**
-   * This actor materialized its first object of the shared primitive `id` (see `Holdings`):
-   * `created` when it made the primitive, else it revived it.
-   */
-  hold(id: string, handle: SharedPrimitive, created: boolean): void;
-  /** This actor's last object of the shared primitive `id` was garbage-collected. */
-  release(id: string): void;
-  /** Sends request `id` to the root; resolves to its answer, rejects with its error. */
-  call(id: number, request: RootRequest): Promise<unknown>;
-}
-
-/** The parent's view of a child it started. */
-export interface ChildRecord {
-  readonly pid: number;
-  readonly name: string;
-  readonly identity: number[];
-  readonly daemon: boolean;
-  /** Int32Array [state, exitcode], written by the supervisor, read without a message. */
-  readonly status: Int32Array;
-  /** The parent's end of the mail link. */
-  readonly port: MessagePort;
-  /** The child's mailbox words. */
-  readonly mailbox: Int32Array;
-  readonly started: PromiseWithResolvers<void>;
-  readonly exited: PromiseWithResolvers<void>;
-  /** Resolves when the child's `end` marker arrives: all its mail has been delivered. */
-  readonly mailEnded: PromiseWithResolvers<void>;
-  error: Error | null;
-  /** The `Process` object that represents the child, for `activeChildren()`. */
-  readonly handle: object;
-}
 
 /** The parent as a child sees it. */
 export interface ParentLink {
@@ -91,71 +49,6 @@ export interface LaunchPayload {
   args: unknown[];
   fields: Record<string, unknown>;
   maxMemoryMb?: number;
-}
-
-/** A handle with holdable state: a lock, a queue, a pipe end... */
-export type SharedPrimitive = Portable & Repairable;
-
-interface Collected {
-  id: string;
-  ref: WeakRef<SharedPrimitive>;
-}
-
-/**
- * The shared primitives this actor holds, each with weak references to its live objects here.
- * The first object of a primitive reports a hold to the root supervisor and the collection of
- * the last one a release, so the root repairs a primitive after exits only while some live
- * actor may hold it, and a program that drops its locks and queues does not keep them. Nothing
- * here runs on a hot path: only where an object of a primitive is created or revived.
- */
-class Holdings {
-  /** One weak reference per live object, a set when there are several. */
-  readonly #objects = new Map<string, WeakRef<SharedPrimitive> | Set<WeakRef<SharedPrimitive>>>();
-  readonly #registry = new FinalizationRegistry<Collected>((held) => this.#collected(held));
-  readonly #link: () => SupervisorLink;
-
-  constructor(link: () => SupervisorLink) {
-    this.#link = link;
-  }
-
-  hold(handle: SharedPrimitive, id: string, created: boolean): void {
-    const ref = new WeakRef(handle);
-    const refs = this.#objects.get(id);
-    this.#registry.register(handle, { id, ref });
-    if (refs === undefined) {
-      this.#objects.set(id, ref);
-      this.#link().hold(id, handle, created);
-    } else if (refs instanceof Set) {
-      refs.add(ref);
-    } else {
-      this.#objects.set(id, new Set([refs, ref]));
-    }
-  }
-
-  /** Each primitive held here with one of its live objects. */
-  *live(): Generator<[string, SharedPrimitive]> {
-    for (const [id, refs] of this.#objects) {
-      for (const ref of refs instanceof Set ? refs : [refs]) {
-        const handle = ref.deref();
-        if (handle !== undefined) {
-          yield [id, handle];
-          break;
-        }
-      }
-    }
-  }
-
-  #collected({ id, ref }: Collected): void {
-    const refs = this.#objects.get(id);
-    if (refs instanceof Set) {
-      refs.delete(ref);
-      if (refs.size > 0) return;
-    } else if (refs !== ref) {
-      return;
-    }
-    this.#objects.delete(id);
-    this.#link().release(id);
-  }
 }
 
 const KEEPALIVE_PERIOD_MS = 2 ** 30;
@@ -183,7 +76,7 @@ export class Runtime {
 
   #pidCounter = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   #childIndex = 0;
-  #children = new Map<number, ChildRecord>();
+  readonly #children = new Children(() => this.#updateKeepAlive());
   #link: SupervisorLink | null = null;
   #selfBinding = false;
   #pendingWaits = 0;
@@ -263,7 +156,7 @@ export class Runtime {
 
   /** The children that have not been reaped yet, oldest first. */
   liveChildren(): ChildRecord[] {
-    return [...this.#children.values()];
+    return this.#children.live();
   }
 
   /**
@@ -304,8 +197,7 @@ export class Runtime {
       error: null,
     };
     child.started.promise.catch(() => {});
-    this.#children.set(child.pid, child);
-    mail.linkChild(pid, port1, child.mailEnded.resolve);
+    this.#children.add(child);
     this.#installExitHook();
     this.#supervisor().spawn({
       ...payload,
@@ -411,7 +303,7 @@ export class Runtime {
       case "childStarted":
       case "childStartFailed":
       case "childExited":
-        return this.#dispatchChild(command);
+        return this.#children.settle(command);
       case "peer":
         return mail.acceptPeer(command.pid, command.port);
       case "peerExited":
@@ -427,61 +319,6 @@ export class Runtime {
 
   #deliverExitSignal(from: ActorAddress, reason: ExitReport): void {
     mail.deliverFromKernel(new ExitSignal(new ActorHandle(from), reasonOf(reason)), from.pid);
-  }
-
-  #dispatchChild(command: ChildCommand): void {
-    const child = this.#children.get(command.pid);
-    if (child === undefined) return;
-    switch (command.type) {
-      case "childStarted":
-        child.started.resolve();
-        return;
-      case "childStartFailed":
-        this.#settleChild(child, 1, deserializeError(command.error), true, false);
-        return;
-      case "childExited":
-        this.#settleChild(
-          child,
-          command.exitcode,
-          command.error === null ? null : deserializeError(command.error),
-          false,
-          command.mailEnds,
-        );
-        return;
-      default: {
-        const unknown: never = command;
-        throw new TypeError(`Unknown supervisor command ${JSON.stringify(unknown)}`);
-      }
-    }
-  }
-
-  #settleChild(
-    child: ChildRecord,
-    exitcode: number,
-    error: Error | null,
-    startFailed: boolean,
-    mailEnds: boolean,
-  ): void {
-    if (Atomics.load(child.status, STATUS_STATE) !== EXITED) {
-      Atomics.store(child.status, STATUS_EXITCODE, exitcode);
-      Atomics.store(child.status, STATUS_STATE, EXITED);
-    }
-    child.error = error;
-    if (startFailed && error !== null) child.started.reject(error);
-    child.started.resolve();
-    const reap = () => {
-      mail.unlinkChild(child.pid);
-      this.#children.delete(child.pid);
-      child.exited.resolve();
-      this.#updateKeepAlive();
-    };
-    if (!mailEnds) return reap();
-    // Mail the child sent before it exited may still be in flight: a join must see all of it.
-    const fallback = setTimeout(child.mailEnded.resolve, MAIL_END_GRACE_MS);
-    void child.mailEnded.promise.then(() => {
-      clearTimeout(fallback);
-      reap();
-    });
   }
 
   #supervisor(): SupervisorLink {
@@ -511,70 +348,6 @@ export class Runtime {
     globalThis.addEventListener("beforeunload", () => {
       if (this.#children.size > 0) void this.endChildren();
     });
-  }
-}
-
-/** The main thread's link: the root supervisor is loaded on first use, in order. */
-class RootLink implements SupervisorLink {
-  #root: Promise<RootSupervisor>;
-
-  constructor(runtime: Runtime) {
-    this.#root = import("./root/root.ts").then((module) => new module.RootSupervisor(runtime));
-  }
-
-  spawn(spec: ActorSpec): void {
-    void this.#root.then((root) => root.spawn(spec));
-  }
-
-  discard(pid: number): void {
-    void this.#root.then((root) => root.discard(pid));
-  }
-
-  signal(pid: number, signal: StopSignal): void {
-    void this.#root.then((root) => root.signal(pid, signal));
-  }
-
-  /**
-   * The main program's holdings are read by the root directly (see `heldPrimitives`): only a
-   * revived primitive needs a word, a repair, since its description may have been in flight
-   * while an actor holding it died.
-   */
-  hold(_id: string, handle: SharedPrimitive, created: boolean): void {
-    if (!created) void this.#root.then((root) => root.repairOnce(handle));
-  }
-
-  release(_id: string): void {}
-
-  async call(id: number, request: RootRequest): Promise<unknown> {
-    const root = await this.#root;
-    return (await root.answer(MAIN_PID, id, request)).value;
-  }
-}
-
-/**
- * A worker's calls to the root: requests go out as `call` reports, answers come back as
- * `answer` commands, matched by id.
- */
-export class WorkerCalls {
-  readonly #pending = new Map<number, PromiseWithResolvers<unknown>>();
-  readonly #post: (id: number, request: RootRequest) => void;
-
-  constructor(post: (id: number, request: RootRequest) => void) {
-    this.#post = post;
-  }
-
-  call(id: number, request: RootRequest): Promise<unknown> {
-    const answer = Promise.withResolvers<unknown>();
-    this.#pending.set(id, answer);
-    this.#post(id, request);
-    return answer.promise;
-  }
-
-  settle(command: RootAnswer): void {
-    const answer = this.#pending.get(command.id);
-    this.#pending.delete(command.id);
-    if (command.ok) answer?.resolve(command.value);
-    else answer?.reject(deserializeError(command.error));
   }
 }
 

@@ -18,7 +18,9 @@ import {
   type HostReport,
   STATUS_HALT,
 } from "./protocol.ts";
-import { runtime, type SharedPrimitive, type SupervisorLink, WorkerCalls } from "./runtime.ts";
+import type { SharedPrimitive } from "./holdings.ts";
+import { type SupervisorLink, WorkerCalls } from "./root_link.ts";
+import { runtime } from "./runtime.ts";
 import { serializeError } from "./wire_errors.ts";
 import { inMacrotask } from "./macrotask.ts";
 import { mail } from "./mail.ts";

@@ -8,16 +8,19 @@
  * primitive the program dropped everywhere is forgotten, and the cost of an exit follows the
  * primitives alive, not every one ever created.
  *
+ * This file is the process table (spawn, signal, reap, the requests of actors); its parts live
+ * beside it: the holdings and their repair (`holdings.ts`), names (`names.ts`), links and
+ * monitors (`watches.ts`) and the workers with their standby (`workers.ts`).
+ *
  * @module
  */
-import { MessageChannel, type Transferable, Worker } from "node:worker_threads";
+import { MessageChannel, type Transferable, type Worker } from "node:worker_threads";
 import {
   type ActorAddress,
   type ActorSpec,
   type ChildCommand,
   EXITED,
   type ExitReport,
-  type HoldChange,
   type HostCommand,
   type HostReport,
   MAIN_PID,
@@ -30,11 +33,13 @@ import {
   STATUS_STATE,
   type StopSignal,
 } from "../protocol.ts";
-import { type Portable, type Repairable, repairHandle, reviveForAdoption } from "../handles.ts";
-import type { HandleDescription } from "../handles.ts";
-import type { SerializedError } from "../wire_errors.ts";
-import { serializeError } from "../wire_errors.ts";
-import { ActorExitedError, NameTakenError } from "../../errors.ts";
+import type { Portable, Repairable } from "../handles.ts";
+import { type SerializedError, serializeError } from "../wire_errors.ts";
+import { ActorExitedError } from "../../errors.ts";
+import { RootHoldings } from "./holdings.ts";
+import { NameTable } from "./names.ts";
+import { Relation, Watches } from "./watches.ts";
+import { WorkerFactory } from "./workers.ts";
 
 interface ActorRecord {
   readonly pid: number;
@@ -56,46 +61,14 @@ interface ActorRecord {
   linkCause: SerializedError | null;
 }
 
-/** A shared primitive some live worker holds (the main program's own are read from its runtime). */
-interface Held {
-  /** The supervisor's copy, revived from a holder's description for repairs; null until then. */
-  copy: Repairable | null;
-  /** The live workers holding it. */
-  readonly holders: Set<number>;
-}
-
-/** A registered name: the actor holding it, and the actor that registered it (either may free it). */
-interface NameEntry {
-  readonly pid: number;
-  readonly registrar: number;
-}
-
 /** The answer to a root request, and the ports it hands over. */
 interface Answer {
   value: unknown;
   transfer: Transferable[];
 }
 
-/** A monitor: its owner, the request id that made it, and how to answer it. */
-interface Monitor {
-  owner: number;
-  id: number;
-  answer(report: ExitReport): void;
-}
-
-/** How many exit reasons the supervisor keeps for monitors that come after the exit. */
-const RECENT_EXITS = 1024;
-
 /** How long an actor told to halt may take before it is reaped anyway. */
 const HALT_GRACE_MS = 1000;
-
-/** Workers only take file and data URLs: a host served over http(s) is reached through a data URL. */
-function workerUrl(host: string): URL {
-  const url = new URL(host);
-  if (url.protocol === "file:") return url;
-  const source = `import ${JSON.stringify(url.href)};`;
-  return new URL(`data:text/javascript,${encodeURIComponent(source)}`);
-}
 
 /**
  * What the root needs of the main program's actor (pid 1), whose thread it runs on: its address,
@@ -112,28 +85,19 @@ export interface MainActor {
 export class RootSupervisor {
   readonly #actors = new Map<number, ActorRecord>();
   readonly #main: MainActor;
-  /** The primitives live workers hold, by id. */
-  readonly #held = new Map<string, Held>();
-  /** The ids of the primitives each worker holds, to drop its holds when it exits. */
-  readonly #holdsOf = new Map<number, Set<string>>();
   /** Actors linked by a mail link of their own, made on request: told when the other exits. */
-  readonly #peers = new Map<number, Set<number>>();
-  /** Erlang links, both ways. */
-  readonly #links = new Map<number, Set<number>>();
-  readonly #trapping = new Set<number>([MAIN_PID]);
-  readonly #names = new Map<string, NameEntry>();
-  readonly #monitors = new Map<number, Monitor[]>();
-  /** How the last actors to exit ended, for monitors that come late. Oldest first. */
-  readonly #recentExits = new Map<number, ExitReport>();
+  readonly #peers = new Relation();
+  readonly #names = new NameTable();
+  readonly #watches = new Watches();
+  readonly #workers = new WorkerFactory();
+  readonly #settled = new SettledPids();
   /**
-   * A worker booted ahead of need, waiting for its `init`, as Python's forkserver keeps a server
-   * ready to fork: a start then skips the worker's boot. Deno builds a Worker synchronously on
-   * the creating thread (about 27 ms here), so the replacement is built once the child that
-   * took the standby reports it runs, never in the way of that start.
+   * True for a pid that has been reaped. A pid handed out and not yet spawned here is not dead:
+   * a parent that passed a pipe end to a child it is starting counted the child as a holder.
    */
-  #standby: Worker | null = null;
-  /** The worker program of the first spawn, the one standbys boot: every spawn names its own. */
-  #standbyHost: string | null = null;
+  readonly #isDead = (pid: number): boolean =>
+    pid !== MAIN_PID && !this.#actors.has(pid) && this.#settled.has(pid);
+  readonly #holdings = new RootHoldings(() => this.#main.heldPrimitives(), this.#isDead);
 
   constructor(main: MainActor) {
     this.#main = main;
@@ -147,26 +111,13 @@ export class RootSupervisor {
 
   /** The number of shared primitives that live workers hold (the main program's not counted). */
   get heldByWorkers(): number {
-    return this.#held.size;
+    return this.#holdings.size;
   }
 
-  /**
-   * Repairs a primitive an actor has just revived: its description may have been in flight
-   * (in a queue, a message) while an actor holding it died, when no live actor held it and so
-   * nobody repaired it. Its new holder can acquire nothing from a dead holder before this: a
-   * permit held by the dead stays taken until repaired.
-   */
+  /** Repairs a primitive an actor has just revived (see `RootHoldings.repairOnce`). */
   repairOnce(handle: Repairable): void {
-    handle[repairHandle](this.#isDead);
+    this.#holdings.repairOnce(handle);
   }
-
-  /**
-   * True for a pid that has been reaped. A pid handed out and not yet spawned here is not dead:
-   * a parent that passed a pipe end to a child it is starting counted the child as a holder.
-   */
-  readonly #isDead = (pid: number): boolean =>
-    pid !== MAIN_PID && !this.#actors.has(pid) && this.#settled.has(pid);
-  readonly #settled = new SettledPids();
 
   /** Creates the worker for `spec` and sends it the `init` command. */
   spawn(spec: ActorSpec): void {
@@ -178,10 +129,7 @@ export class RootSupervisor {
     this.#settled.add(spec.pid);
     let worker: Worker;
     try {
-      this.#standbyHost ??= spec.host;
-      worker = spec.maxMemoryMb === undefined && spec.host === this.#standbyHost
-        ? this.#takeWorker()
-        : this.#bootWorker(spec.host, spec.maxMemoryMb);
+      worker = this.#workers.take(spec.host, spec.maxMemoryMb);
     } catch (error) {
       // No thread for it (no read access to the worker host, for instance): the start fails,
       // which the parent learns as it learns any start failure.
@@ -210,7 +158,7 @@ export class RootSupervisor {
       // A thread reaped while stuck has only now stopped. Between its last halt check and its
       // stop it may have taken a lock that the repair at its reaping already saw free: repair
       // again now that it can take nothing more.
-      this.#repairAll();
+      this.#holdings.repairAll();
     });
     const init: HostCommand = { type: "init", spec };
     worker.postMessage(init, [spec.mailPort]);
@@ -231,46 +179,14 @@ export class RootSupervisor {
       pid: spec.pid,
       error: serializeError(error),
     });
-    this.#recentExits.set(spec.pid, { pid: spec.pid, exitcode: 1, error: serializeError(error) });
-    this.#repairAll();
+    this.#watches.exited({ pid: spec.pid, exitcode: 1, error: serializeError(error) });
+    this.#holdings.repairAll();
   }
 
   /** A pid that was handed out but will never be spawned: it counts as dead. */
   discard(pid: number): void {
     this.#settled.add(pid);
-    this.#repairAll();
-  }
-
-  #takeWorker(): Worker {
-    const worker = this.#standby ?? this.#bootWorker(this.#standbyHost!);
-    this.#standby = null;
-    return worker;
-  }
-
-  /** Builds the next standby after the parent has been told its child runs. */
-  #replenish(): void {
-    const timer = setTimeout(() => this.#standby ??= this.#bootWorker(this.#standbyHost!), 0);
-    Deno.unrefTimer(timer as unknown as number);
-  }
-
-  /**
-   * Resource limits, even empty, make V8 end a worker whose heap is full (an `error` event
-   * with code `ERR_WORKER_OUT_OF_MEMORY`, then `exit` with code 1) instead of aborting the
-   * whole program, which it does for a worker without them. Deno 2.9 ends the worker only when
-   * the heap fills in a macrotask (a timer, `setImmediate`, a module's top level); filled in a
-   * promise continuation, the code running is dropped and the worker lives on, reporting
-   * nothing (the pool runs its tasks from `setImmediate` for this reason).
-   */
-  #bootWorker(host: string, maxMemoryMb?: number): Worker {
-    const resourceLimits = maxMemoryMb === undefined ? {} : { maxOldGenerationSizeMb: maxMemoryMb };
-    const worker = new Worker(workerUrl(host), { resourceLimits });
-    worker.unref();
-    const discard = () => {
-      if (this.#standby === worker) this.#standby = null;
-    };
-    worker.once("exit", discard);
-    worker.once("error", discard);
-    return worker;
+    this.#holdings.repairAll();
   }
 
   /**
@@ -304,7 +220,7 @@ export class RootSupervisor {
         record.started = true;
         Atomics.store(record.status, STATUS_STATE, RUNNING);
         this.#notify(record.parentPid, { type: "childStarted", pid: record.pid });
-        this.#replenish();
+        this.#workers.replenish();
         return;
       case "startFailed":
         record.report ??= { code: 1, error: report.error, startFailed: true };
@@ -329,7 +245,7 @@ export class RootSupervisor {
         this.discard(report.pid);
         return;
       case "holds":
-        if (!halted) this.#applyHolds(record.pid, report.changes);
+        if (!halted) this.#holdings.apply(record.pid, report.changes);
         return;
       case "signal":
         if (!halted && this.#actors.get(report.pid)?.parentPid === record.pid) {
@@ -391,110 +307,25 @@ export class RootSupervisor {
         mailEnds: report !== null && !report.startFailed,
       },
     );
-    this.#repairAll();
-    this.#dropHolds(record.pid);
+    this.#holdings.repairAll();
+    this.#holdings.drop(record.pid);
     this.#forget(record, { pid: record.pid, exitcode, error }, report);
-  }
-
-  /**
-   * Repairs every primitive some live actor holds: what the dead held is released. A primitive
-   * the main program holds is repaired through its own live object, whose wake reaches the
-   * main thread's waiters at once (a wake through another object of the same memory reaches
-   * them only at their next poll); the others through the supervisor's copy.
-   */
-  #repairAll(): void {
-    const repaired = new Set<string>();
-    for (const [id, handle] of this.#main.heldPrimitives()) {
-      handle[repairHandle](this.#isDead);
-      if (this.#held.has(id)) repaired.add(id);
-    }
-    for (const [id, held] of this.#held) {
-      if (!repaired.has(id)) held.copy?.[repairHandle](this.#isDead);
-    }
-  }
-
-  /** Applies a worker's changes of holdings, in order. */
-  #applyHolds(pid: number, changes: HoldChange[]): void {
-    for (const change of changes) {
-      if (change.type === "hold") this.#hold(pid, change.id, change.handle);
-      else this.#release(pid, change.id);
-    }
-  }
-
-  #hold(pid: number, id: string, description: HandleDescription): void {
-    let held = this.#held.get(id);
-    if (held === undefined) {
-      held = { copy: null, holders: new Set() };
-      this.#held.set(id, held);
-      const entry = held;
-      reviveForAdoption(description).then(
-        (copy) => {
-          entry.copy = copy as Repairable;
-          // Exits while it was being revived could not repair it, and a description may have
-          // been in flight while a holder died: repair it now, whether still held or not.
-          this.repairOnce(entry.copy);
-        },
-        (error) => {
-          if (this.#held.get(id) === entry) this.#held.delete(id);
-          console.error(
-            `Cannot repair a shared primitive held by actor ${pid}: the main thread could not ` +
-              "revive it",
-            error,
-          );
-        },
-      );
-    }
-    held.holders.add(pid);
-    const ids = this.#holdsOf.get(pid) ?? new Set<string>();
-    this.#holdsOf.set(pid, ids.add(id));
-  }
-
-  #release(pid: number, id: string): void {
-    this.#holdsOf.get(pid)?.delete(id);
-    const held = this.#held.get(id);
-    if (held === undefined) return;
-    held.holders.delete(pid);
-    if (held.holders.size === 0) this.#held.delete(id);
-  }
-
-  /** Drops the holds of an actor that exited, once the repair its exit triggered has run. */
-  #dropHolds(pid: number): void {
-    for (const id of this.#holdsOf.get(pid) ?? []) this.#release(pid, id);
-    this.#holdsOf.delete(pid);
   }
 
   /** Frees the names of a reaped actor, answers its monitors, and tells its links and peers. */
   #forget(record: ActorRecord, reason: ExitReport, report: ActorRecord["report"]): void {
     const { pid } = record;
-    this.#recentExits.set(pid, reason);
-    if (this.#recentExits.size > RECENT_EXITS) {
-      this.#recentExits.delete(this.#recentExits.keys().next().value!);
-    }
-    for (const [name, entry] of this.#names) if (entry.pid === pid) this.#names.delete(name);
-    for (const monitor of this.#monitors.get(pid) ?? []) monitor.answer(reason);
-    this.#monitors.delete(pid);
-    for (const [target, monitors] of this.#monitors) {
-      this.#monitors.set(target, monitors.filter((monitor) => monitor.owner !== pid));
-    }
-    this.#trapping.delete(pid);
-    for (const linked of this.#takeAll(this.#links, pid)) this.#propagate(record, linked, reason);
+    this.#names.forget(pid);
+    for (const linked of this.#watches.exited(reason)) this.#propagate(record, linked, reason);
     const mailEnds = report !== null && !report.startFailed;
-    for (const peer of this.#takeAll(this.#peers, pid)) {
+    for (const peer of this.#peers.takeAll(pid)) {
       this.#command(peer, { type: "peerExited", pid, mailEnds });
     }
   }
 
-  /** Removes `pid`'s entry of a both-ways relation, and `pid` from the entries of the others. */
-  #takeAll(relation: Map<number, Set<number>>, pid: number): Set<number> {
-    const others = relation.get(pid) ?? new Set<number>();
-    relation.delete(pid);
-    for (const other of others) relation.get(other)?.delete(pid);
-    return others;
-  }
-
   /** A linked actor exited: an exit signal if `linked` traps exits, else it dies too if abnormal. */
   #propagate(from: ActorRecord, linked: number, reason: ExitReport): void {
-    if (this.#trapping.has(linked)) {
+    if (this.#watches.traps(linked)) {
       return this.#command(linked, { type: "exitSignal", from: from.address, reason });
     }
     const record = this.#actors.get(linked);
@@ -519,40 +350,32 @@ export class RootSupervisor {
       case "connect":
         return Promise.resolve(this.#connect(from, request.pid));
       case "register":
-        this.#register(request.name, request.pid, from);
+        this.#names.register(request.name, request.pid, from, this.#isAlive(request.pid));
         return answered(null);
-      case "unregister": {
-        // The actor holding the name, or the one that registered it for another, may free it.
-        const entry = this.#names.get(request.name);
-        if (entry !== undefined && (entry.pid === from || entry.registrar === from)) {
-          this.#names.delete(request.name);
-        }
+      case "unregister":
+        this.#names.unregister(request.name, from);
         return answered(null);
-      }
       case "whereis": {
-        const pid = this.#names.get(request.name)?.pid;
+        const pid = this.#names.whereis(request.name);
         return answered(pid === undefined ? null : this.#addressOf(pid) ?? null);
       }
       case "monitor":
-        return this.#monitor(from, id, request.pid);
+        return this.#watches.monitor(from, id, request.pid, this.#actors.has(request.pid))
+          .then((report) => ({ value: report, transfer: [] }));
       case "demonitor":
-        for (const [target, monitors] of this.#monitors) {
-          const kept = monitors.filter((m) => m.owner !== from || m.id !== request.monitorId);
-          this.#monitors.set(target, kept);
-        }
+        this.#watches.demonitor(from, request.monitorId);
         return answered(null);
       case "link":
-        this.#link(from, request.pid);
+        if (!this.#isAlive(request.pid)) {
+          throw new ActorExitedError(`Cannot link to actor ${request.pid}: it has exited`);
+        }
+        this.#watches.link(from, request.pid);
         return answered(null);
       case "unlink":
-        this.#links.get(from)?.delete(request.pid);
-        this.#links.get(request.pid)?.delete(from);
+        this.#watches.unlink(from, request.pid);
         return answered(null);
       case "trapExit":
-        if (from !== MAIN_PID) {
-          if (request.trap) this.#trapping.add(from);
-          else this.#trapping.delete(from);
-        }
+        this.#watches.trapExit(from, request.trap);
         return answered(null);
       default: {
         const unknown: never = request;
@@ -561,9 +384,9 @@ export class RootSupervisor {
     }
   }
 
-  /** The pid itself, for the main program or a live actor; undefined for one that exited. */
-  #livePid(pid: number): number | undefined {
-    return pid === MAIN_PID || this.#actors.has(pid) ? pid : undefined;
+  /** True for the main program and for a live actor. */
+  #isAlive(pid: number): boolean {
+    return pid === MAIN_PID || this.#actors.has(pid);
   }
 
   #addressOf(pid: number): ActorAddress | undefined {
@@ -571,54 +394,13 @@ export class RootSupervisor {
   }
 
   #connect(from: number, to: number): Answer {
-    if (this.#livePid(to) === undefined || this.#livePid(from) === undefined) {
+    if (!this.#isAlive(to) || !this.#isAlive(from)) {
       throw new ActorExitedError(`Cannot send to actor ${to}: it has exited`);
     }
     const { port1, port2 } = new MessageChannel();
     this.#command(to, { type: "peer", pid: from, port: port2 }, [port2]);
-    for (const [one, other] of [[from, to], [to, from]]) {
-      const peers = this.#peers.get(one) ?? new Set<number>();
-      this.#peers.set(one, peers.add(other));
-    }
+    this.#peers.add(from, to);
     return { value: port1, transfer: [port1] };
-  }
-
-  #register(name: string, pid: number, registrar: number): void {
-    const holder = this.#names.get(name)?.pid;
-    if (holder !== undefined && holder !== pid) {
-      throw new NameTakenError(
-        `Cannot register "${name}": actor ${holder} holds that name; choose another, or ` +
-          "unregister it first",
-      );
-    }
-    if (this.#livePid(pid) === undefined) {
-      throw new ActorExitedError(`Cannot register "${name}" for actor ${pid}: it has exited`);
-    }
-    this.#names.set(name, { pid, registrar });
-  }
-
-  #monitor(owner: number, id: number, pid: number): Promise<Answer> {
-    const record = this.#actors.get(pid);
-    if (record === undefined) {
-      const known = this.#recentExits.get(pid);
-      return answered(known ?? { pid, exitcode: null, error: null } satisfies ExitReport);
-    }
-    const { promise, resolve } = Promise.withResolvers<Answer>();
-    const monitors = this.#monitors.get(pid) ?? [];
-    monitors.push({ owner, id, answer: (report) => resolve({ value: report, transfer: [] }) });
-    this.#monitors.set(pid, monitors);
-    return promise;
-  }
-
-  #link(from: number, to: number): void {
-    if (this.#livePid(to) === undefined) {
-      throw new ActorExitedError(`Cannot link to actor ${to}: it has exited`);
-    }
-    if (from === to) return;
-    for (const [one, other] of [[from, to], [to, from]]) {
-      const links = this.#links.get(one) ?? new Set<number>();
-      this.#links.set(one, links.add(other));
-    }
   }
 
   /** Sends `command` to the runtime of actor `pid`, wherever it lives. */
