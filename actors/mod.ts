@@ -25,6 +25,7 @@ export * from "./errors.ts";
 export * from "./exit.ts";
 export * from "./exit_reason.ts";
 export * from "./exit_signal.ts";
+export * from "./init_ack.ts";
 export * from "./link.ts";
 export * from "./mailbox_options.ts";
 export * from "./monitor.ts";

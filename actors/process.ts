@@ -72,6 +72,16 @@ export interface ProcessOptions<A extends unknown[]> {
    * @default {the main program's heap limit}
    */
   maxMemoryMb?: number;
+  /**
+   * Makes {@linkcode Process.prototype.start} wait for the child to say it is ready, as OTP's
+   * `proc_lib:start` waits for `init_ack`: the target calls `initAck()` once its setup
+   * is done (a server listening, a cache filled), and `start()` resolves to the value it gave.
+   * A child that ends before it acknowledges fails the start: `start()` rejects with its error,
+   * or with `ActorExitedError` if it ended without one.
+   *
+   * @default {false: start() resolves once the target runs}
+   */
+  initAck?: boolean;
 }
 
 /**
@@ -119,6 +129,7 @@ export class Process<A extends unknown[] = unknown[]> {
   #closed = false;
   #mailbox: Int32Array;
   #maxMemoryMb: number | undefined;
+  #initAck: boolean;
   #ref: ActorRef | null = null;
 
   /**
@@ -133,7 +144,8 @@ export class Process<A extends unknown[] = unknown[]> {
    */
   constructor(options: ProcessOptions<A> = {}) {
     checkOptions(options);
-    const { target, args = [] as unknown as A, name, daemon, mailbox, maxMemoryMb } = options;
+    const { target, args = [] as unknown as A, name, daemon, mailbox, maxMemoryMb, initAck } =
+      options;
     if (target !== undefined && typeof target !== "function") {
       throw new TypeError(
         `Cannot create process: target must be a function, got ${describeValue(target)}`,
@@ -147,6 +159,12 @@ export class Process<A extends unknown[] = unknown[]> {
     }
     if (name !== undefined) checkName(name, "create process");
     if (daemon !== undefined) checkDaemon(daemon, "create process");
+    if (initAck !== undefined && typeof initAck !== "boolean") {
+      throw new TypeError(
+        `Cannot create process: initAck must be a boolean, got ${describeValue(initAck)}`,
+      );
+    }
+    this.#initAck = initAck === true;
     this.#target = target as ((...args: unknown[]) => unknown) | undefined;
     this.#args = args;
     this.#mailbox = mailboxWords(mailbox);
@@ -239,8 +257,11 @@ export class Process<A extends unknown[] = unknown[]> {
    * process unstarted and rejects the returned promise, which is loud if ignored, as Python
    * raises at the call.
    *
-   * @returns A promise that resolves once the target is running, or rejects if the process
-   * cannot start (`TargetNotFoundError`, an error of its module).
+   * @typeParam T The type of the value the child gives `initAck()`.
+   * @returns A promise that resolves once the target is running (with `initAck: true`, once the
+   * child has called `initAck()`, to its value), or rejects if the process cannot start
+   * (`TargetNotFoundError`, an error of its module; with `initAck: true`, any end before the
+   * acknowledgement).
    * @throws {ProcessStateError} If the process was already started or closed, or if it is
    * started while a worker is still importing its target's module (guard the program's entry
    * code with `if (import.meta.main)`).
@@ -248,14 +269,14 @@ export class Process<A extends unknown[] = unknown[]> {
    * the subclass has private members (`#field`).
    * @throws {TargetNotFoundError} If the target is an anonymous function.
    */
-  start(): Promise<void> {
+  start<T = void>(): Promise<T> {
     let child: ChildRecord;
     try {
       child = this.#launch();
     } catch (error) {
       return Promise.reject(error);
     }
-    const started = runtime.waitFor(child.started.promise);
+    const started = runtime.waitFor(child.started.promise as Promise<T>);
     // A failure in the child is the process's exit, kept in exitcode and error: whoever awaits
     // the start still sees it, but nobody has to.
     started.catch(() => {});
@@ -300,12 +321,14 @@ export class Process<A extends unknown[] = unknown[]> {
         daemon: this.#daemon,
         handle: this,
         mailbox: this.#mailbox,
+        initAck: this.#initAck,
       },
       (pid): LaunchPayload => ({
         ...refs,
         args: encodeHandles(this.#args, pid),
         fields: encodeHandles(fields, pid),
         maxMemoryMb: this.#maxMemoryMb,
+        initAck: this.#initAck,
       }),
     );
     return this.#child;
@@ -540,6 +563,7 @@ const OPTIONS: readonly string[] = [
   "daemon",
   "mailbox",
   "maxMemoryMb",
+  "initAck",
 ];
 
 /** Refuses what is not an options object, and unknown keys (Python's unexpected keyword). */

@@ -1,5 +1,5 @@
 import type { MessagePredicate, ReceiveOptions } from "./_kernel/mailbox.ts";
-import { mail } from "./_kernel/mail.ts";
+import { type Letter, mail } from "./_kernel/mail.ts";
 import { describeValue } from "./_shm/time.ts";
 
 export type { MessagePredicate, ReceiveOptions };
@@ -71,7 +71,17 @@ export async function receive<T>(
     ? predicateOrOptions as MessagePredicate<unknown> | undefined
     : undefined;
   const waitOptions = selective ? options : predicateOrOptions as ReceiveOptions;
-  const letter = await mail.takeLetter(predicate, waitOptions);
+  const letter = await mail.takeLetter(
+    predicate === undefined
+      ? isUserMail
+      : (letter) => letter.system === undefined && predicate(letter.body),
+    waitOptions,
+  );
   mail.lastLetter = letter;
   return letter.body as T;
+}
+
+/** User mail: not a library's own request to its actor (see `MailEnvelope.system`). */
+function isUserMail(letter: Letter): boolean {
+  return letter.system === undefined;
 }

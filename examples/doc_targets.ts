@@ -13,6 +13,7 @@ import {
   currentProcess,
   type DictProxy,
   type Event,
+  initAck,
   type JoinableQueue,
   type ListProxy,
   type Lock,
@@ -201,6 +202,12 @@ export const produceNumbers = task(
     await numbers.put(null);
   },
 );
+
+/** Fills a cache of `size` entries, acknowledges its start with the cache's size, then ends. */
+export const warmCache = task(import.meta, function warmCache(size: number) {
+  const cache = new Map(Array.from({ length: size }, (_, index) => [index, index * index]));
+  initAck(cache.size);
+});
 
 /** Runs until it is terminated: a long-lived service for the supervisor examples. */
 export const idleForever = task(import.meta, async function idleForever() {

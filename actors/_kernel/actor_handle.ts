@@ -13,6 +13,16 @@ import type { ActorRef, AskOptions, SendOptions } from "../actor_ref.ts";
 
 const KIND = "actorRef";
 
+/**
+ * `ref[askSystem](name, body, options)`: asks the actor a library's own request `name` (a
+ * server's `stop`, a manager's `connect`), which its library's loop answers and `receive()`
+ * never takes. A symbol, so that no user message can be one by accident.
+ */
+export const askSystem: unique symbol = Symbol("askSystem");
+
+/** `ref[sendSystem](name, body)`: sends a library's own request `name`, as {@linkcode askSystem} asks. */
+export const sendSystem: unique symbol = Symbol("sendSystem");
+
 /** The one implementation of {@linkcode ActorRef}. */
 export class ActorHandle<In = unknown, Out = unknown> implements ActorRef<In, Out> {
   readonly #address: ActorAddress;
@@ -57,6 +67,14 @@ export class ActorHandle<In = unknown, Out = unknown> implements ActorRef<In, Ou
 
   ask<R = Out>(message: In, options?: AskOptions): Promise<R> {
     return mail.ask(this.#address, this.#status, this.#mailbox, message, options) as Promise<R>;
+  }
+
+  [askSystem](name: string, body: unknown, options?: AskOptions): Promise<unknown> {
+    return mail.ask(this.#address, this.#status, this.#mailbox, body, options, name);
+  }
+
+  [sendSystem](name: string, body: unknown): Promise<void> {
+    return mail.send(this.#address, this.#mailbox, body, { system: name }, undefined);
   }
 
   toString(): string {

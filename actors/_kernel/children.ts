@@ -6,9 +6,17 @@
  * @module
  */
 import type { MessagePort } from "node:worker_threads";
+import { reviveHandles } from "./handles.ts";
 import { mail, MAIL_END_GRACE_MS } from "./mail.ts";
-import { type ChildCommand, EXITED, STATUS_EXITCODE, STATUS_STATE } from "./protocol.ts";
+import {
+  type ChildCommand,
+  EXITED,
+  type KernelValue,
+  STATUS_EXITCODE,
+  STATUS_STATE,
+} from "./protocol.ts";
 import { deserializeError } from "./wire_errors.ts";
+import { ActorExitedError } from "../errors.ts";
 
 /** The parent's view of a child it started. */
 export interface ChildRecord {
@@ -22,7 +30,13 @@ export interface ChildRecord {
   readonly port: MessagePort;
   /** The child's mailbox words. */
   readonly mailbox: Int32Array;
-  readonly started: PromiseWithResolvers<void>;
+  /** The start waits for the child's `initAck`, whose value `started` resolves to. */
+  readonly initAck: boolean;
+  /**
+   * Settles when the child runs (with its `initAck` value, when it was started to wait for
+   * one) or cannot start; for an `initAck` child, also when it ends before acknowledging.
+   */
+  readonly started: PromiseWithResolvers<unknown>;
   readonly exited: PromiseWithResolvers<void>;
   /** Resolves when the child's `end` marker arrives: all its mail has been delivered. */
   readonly mailEnded: PromiseWithResolvers<void>;
@@ -34,6 +48,8 @@ export interface ChildRecord {
 /** This actor's live children, by pid. */
 export class Children {
   readonly #children = new Map<number, ChildRecord>();
+  /** The children whose start the root has reported: an exit before it fails an `initAck` start. */
+  readonly #running = new WeakSet<ChildRecord>();
   readonly #reaped: () => void;
 
   /** `reaped` is called after each child is removed. */
@@ -62,7 +78,9 @@ export class Children {
     if (child === undefined) return;
     switch (command.type) {
       case "childStarted":
-        child.started.resolve();
+        this.#running.add(child);
+        if (command.ack === undefined) child.started.resolve(undefined);
+        else child.started.resolve(acknowledged(command.ack));
         return;
       case "childStartFailed":
         this.#end(child, 1, deserializeError(command.error), true, false);
@@ -96,7 +114,16 @@ export class Children {
     }
     child.error = error;
     if (startFailed && error !== null) child.started.reject(error);
-    child.started.resolve();
+    if (child.initAck && !this.#running.has(child)) {
+      child.started.reject(
+        error ??
+          new ActorExitedError(
+            `Cannot start process "${child.name}": it exited with code ${exitcode} before it ` +
+              "called initAck()",
+          ),
+      );
+    }
+    child.started.resolve(undefined);
     const reap = () => {
       mail.unlinkChild(child.pid);
       this.#children.delete(child.pid);
@@ -111,4 +138,9 @@ export class Children {
       reap();
     });
   }
+}
+
+/** The value of a child's `initAck`, its handles revived. */
+function acknowledged(ack: KernelValue): unknown {
+  return ack.handles ? reviveHandles(ack.value) : ack.value;
 }

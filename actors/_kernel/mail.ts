@@ -36,7 +36,15 @@ export interface Letter {
   from: number;
   ask: number | undefined;
   cast: boolean;
+  /** The name of a library's own request (see `MailEnvelope`); undefined for user mail. */
+  system: string | undefined;
   port: MessagePort | undefined;
+}
+
+/** How mail is marked besides its body: see `MailEnvelope`. */
+export interface MailMarks {
+  cast?: true;
+  system?: string;
 }
 
 /** Asks the root for a link with the actor `pid`; resolves to this actor's end of it. */
@@ -114,7 +122,7 @@ export class Mail {
     address: ActorAddress,
     mailbox: Int32Array,
     body: unknown,
-    marks: { cast?: true },
+    marks: MailMarks,
     options: SendOptions | undefined,
   ): Promise<void> {
     const action = `send to actor ${address.pid}`;
@@ -133,7 +141,7 @@ export class Mail {
   /**
    * Sends `body` as an ask and resolves to the reply, as Erlang's `gen_server:call`. The ask's
    * timeout and signal cover the wait for room in a full bounded mailbox too; `status` and
-   * `mailbox` are the asked actor's words.
+   * `mailbox` are the asked actor's words; `system` names a library's own request.
    */
   ask(
     address: ActorAddress,
@@ -141,6 +149,7 @@ export class Mail {
     mailbox: Int32Array,
     body: unknown,
     options: AskOptions = {},
+    system?: string,
   ): Promise<unknown> {
     const pid = address.pid;
     let ask: { id: number; promise: Promise<unknown> };
@@ -160,7 +169,7 @@ export class Mail {
         const sent = sendWhenRoom(
           address,
           mailbox,
-          () => this.post(address, body, { ask: id }),
+          () => this.post(address, body, system === undefined ? { ask: id } : { ask: id, system }),
           { settled: promise, isSettled: () => !this.#asks.isOpen(id) },
         );
         // Posted at once (the usual case): no extra turn through the send's promise.
@@ -209,14 +218,14 @@ export class Mail {
     letter.port.postMessage(envelope);
   }
 
-  /** Takes the oldest letter whose body `predicate` accepts, and frees its mailbox slot. */
+  /**
+   * Takes the oldest letter `accepts` accepts (any letter when omitted), and frees its mailbox
+   * slot. `receive()` accepts only user mail; a library's loop takes its system requests too.
+   */
   async takeLetter(
-    predicate?: MessagePredicate<unknown>,
+    accepts?: MessagePredicate<Letter>,
     options?: ReceiveOptions,
   ): Promise<Letter> {
-    const accepts = predicate === undefined
-      ? undefined
-      : (letter: Letter) => predicate(letter.body);
     const letter = await waitKeepingAlive(this.mailbox.receive(accepts, options));
     Atomics.sub(this.words, MAILBOX_DEPTH, 1);
     wake(this.words);
@@ -229,7 +238,14 @@ export class Mail {
    */
   deliverFromKernel(body: unknown, from: number): void {
     Atomics.add(this.words, MAILBOX_DEPTH, 1);
-    this.mailbox.deliver({ body, from, ask: undefined, cast: false, port: undefined });
+    this.mailbox.deliver({
+      body,
+      from,
+      ask: undefined,
+      cast: false,
+      system: undefined,
+      port: undefined,
+    });
   }
 
   /**
@@ -238,7 +254,7 @@ export class Mail {
    * The caller has checked that the body can be cloned and reserved the mailbox slot (see
    * `outbox.ts`), which it frees again if this throws.
    */
-  post(address: ActorAddress, body: unknown, marks: { ask?: number; cast?: true } = {}): void {
+  post(address: ActorAddress, body: unknown, marks: MailMarks & { ask?: number } = {}): void {
     const envelope: MailEnvelope = { type: "mail", from: threadPid, body, ...marks };
     if (containsHandles(body)) {
       envelope.body = encodeHandles(body, address.pid);
@@ -360,6 +376,7 @@ export class Mail {
         from: envelope.from,
         ask: envelope.ask,
         cast: envelope.cast === true,
+        system: envelope.system,
         port,
       });
     };

@@ -84,6 +84,21 @@ export interface ActorSpec {
   parentMailbox: SharedArrayBuffer;
   /** The most MiB the actor's JavaScript heap may hold (its worker's old generation), if set. */
   maxMemoryMb?: number;
+  /**
+   * The parent's start waits for the actor's own acknowledgement (`initAck`, as OTP's
+   * `proc_lib:init_ack`), not only for its target to run.
+   */
+  initAck: boolean;
+}
+
+/**
+ * A value that crosses between actors through the kernel (an acknowledged start's value), with
+ * the handles in it described for its recipient.
+ */
+export interface KernelValue {
+  value: unknown;
+  /** The value holds described handles (actor references, queues...) to revive. */
+  handles: boolean;
 }
 
 /** What a reference to an actor is made of: any actor can rebuild an `ActorRef` from it. */
@@ -128,7 +143,8 @@ export type RootAnswer =
 export type HostCommand =
   | { type: "init"; spec: ActorSpec }
   | { type: "halt" }
-  | { type: "childStarted"; pid: number }
+  /** The child runs; `ack` is the value of its `initAck`, when it was started to wait for one. */
+  | { type: "childStarted"; pid: number; ack?: KernelValue }
   | { type: "childStartFailed"; pid: number; error: SerializedError }
   | {
     type: "childExited";
@@ -157,7 +173,8 @@ export type RuntimeCommand = Exclude<HostCommand, { type: "init" | "halt" | "ans
 
 /** Worker host -> root supervisor. */
 export type HostReport =
-  | { type: "started" }
+  /** The target runs; with `ack` when the actor acknowledged its start itself (`initAck`). */
+  | { type: "started"; ack?: KernelValue }
   | { type: "startFailed"; error: SerializedError }
   | { type: "exit"; code: number; error: SerializedError | null }
   | { type: "spawn"; spec: ActorSpec }
@@ -193,6 +210,12 @@ export type MailEnvelope =
     ask?: number;
     /** Set on a gen_server cast. */
     cast?: true;
+    /**
+     * Set on a library's own request to its actor (a server's `stop`, a manager's `connect`, a
+     * pool worker's port): the request's name, which its loop dispatches on. `receive()` never
+     * takes such mail; user messages never carry the field, whatever their body.
+     */
+    system?: string;
     /** The body holds described handles (actor references, queues...) to revive. */
     handles?: true;
   }

@@ -8,6 +8,7 @@
 import type { HoldingsLink, SharedPrimitive } from "./holdings.ts";
 import {
   type ActorSpec,
+  type KernelValue,
   MAIN_PID,
   type RootAnswer,
   type RootRequest,
@@ -24,6 +25,11 @@ export interface SupervisorLink extends HoldingsLink {
   signal(pid: number, signal: StopSignal): void;
   /** Sends request `id` to the root; resolves to its answer, rejects with its error. */
   call(id: number, request: RootRequest): Promise<unknown>;
+}
+
+/** A worker's link, which can also acknowledge the actor's start (see `Runtime.acknowledgeStart`). */
+export interface WorkerLink extends SupervisorLink {
+  acknowledge(ack: KernelValue): void;
 }
 
 /** The main thread's link: the root supervisor is loaded on first use, in order. */

@@ -28,7 +28,10 @@ import {
   type StopSignal,
   type TargetRef,
 } from "./protocol.ts";
-import { RootLink, type SupervisorLink } from "./root_link.ts";
+import { RootLink, type SupervisorLink, type WorkerLink } from "./root_link.ts";
+import { containsHandles, encodeHandles } from "./handles.ts";
+import { assertCloneable } from "../_shm/clone.ts";
+import { ProcessStateError } from "../errors.ts";
 import { ExitSignal } from "../exit_signal.ts";
 
 /** The parent as a child sees it. */
@@ -49,6 +52,7 @@ export interface LaunchPayload {
   args: unknown[];
   fields: Record<string, unknown>;
   maxMemoryMb?: number;
+  initAck: boolean;
 }
 
 const KEEPALIVE_PERIOD_MS = 2 ** 30;
@@ -78,6 +82,8 @@ export class Runtime {
   #childIndex = 0;
   readonly #children = new Children(() => this.#updateKeepAlive());
   #link: SupervisorLink | null = null;
+  /** How this worker acknowledges its start, until it has (see {@linkcode acknowledgeStart}). */
+  #acknowledge: WorkerLink["acknowledge"] | null = null;
   #selfBinding = false;
   #pendingWaits = 0;
   readonly #exitWork = new Set<Promise<void>>();
@@ -97,7 +103,7 @@ export class Runtime {
   }
 
   /** Turns this worker thread into the actor described by `spec`. */
-  configureWorker(spec: ActorSpec, link: SupervisorLink): void {
+  configureWorker(spec: ActorSpec, link: WorkerLink): void {
     this.pid = spec.pid;
     this.name = spec.name;
     this.identity = spec.identity;
@@ -113,6 +119,7 @@ export class Runtime {
       port: spec.mailPort,
     };
     this.#link = link;
+    if (spec.initAck) this.#acknowledge = link.acknowledge;
     configureThread({
       pid: spec.pid,
       halt: { words: this.status, index: STATUS_HALT },
@@ -130,6 +137,30 @@ export class Runtime {
    */
   haltIfReaped(): void {
     haltIfReaped();
+  }
+
+  /**
+   * Tells the parent that this actor is ready, with `value`, as OTP's `proc_lib:init_ack`: the
+   * parent's `start()` resolves to it. Once only, and only in an actor started to wait for it;
+   * otherwise nothing happens.
+   *
+   * @throws {ProcessStateError} On the main thread, which no parent started.
+   * @throws {CloneError} If `value` cannot be copied to the parent.
+   */
+  acknowledgeStart(value: unknown): void {
+    if (isMainThread) {
+      throw new ProcessStateError(
+        "Cannot initAck(): the main program was not started by a parent; initAck() is for the " +
+          "target of a Process started with { initAck: true }",
+      );
+    }
+    this.haltIfReaped();
+    const acknowledge = this.#acknowledge;
+    if (acknowledge === null) return;
+    assertCloneable(value, "value", "initAck()");
+    this.#acknowledge = null;
+    const handles = containsHandles(value);
+    acknowledge({ value: handles ? encodeHandles(value, this.parent!.pid) : value, handles });
   }
 
   /** Python's `_identity` of the next child this actor creates: `[...mine, n]`. */
@@ -171,6 +202,7 @@ export class Runtime {
       daemon: boolean;
       handle: object;
       mailbox: Int32Array;
+      initAck: boolean;
     },
     payloadFor: (pid: number) => LaunchPayload,
   ): ChildRecord {

@@ -19,7 +19,7 @@ import {
   STATUS_HALT,
 } from "./protocol.ts";
 import type { SharedPrimitive } from "./holdings.ts";
-import { type SupervisorLink, WorkerCalls } from "./root_link.ts";
+import { WorkerCalls, type WorkerLink } from "./root_link.ts";
 import { runtime } from "./runtime.ts";
 import { serializeError } from "./wire_errors.ts";
 import { inMacrotask } from "./macrotask.ts";
@@ -66,7 +66,7 @@ function reportHolds(): void {
   report({ type: "holds", changes });
 }
 
-const link: SupervisorLink = {
+const link: WorkerLink = {
   spawn(spec) {
     report({ type: "spawn", spec }, [spec.mailPort]);
   },
@@ -83,6 +83,9 @@ const link: SupervisorLink = {
     holdsChanged({ type: "release", id });
   },
   call: (id, request) => calls.call(id, request),
+  acknowledge(ack) {
+    report({ type: "started", ack });
+  },
 };
 
 control.on("message", (command: HostCommand) => {
@@ -141,7 +144,8 @@ async function become(spec: ActorSpec): Promise<void> {
     return;
   }
   if (finishing) return;
-  report({ type: "started" });
+  // A start that waits for the actor's own acknowledgement is reported by `initAck()`.
+  if (!spec.initAck) report({ type: "started" });
   try {
     await inMacrotask(() => self.run());
   } catch (thrown) {

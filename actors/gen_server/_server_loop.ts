@@ -11,18 +11,10 @@ import { runtime } from "../_kernel/runtime.ts";
 import { loadRef } from "../_kernel/targets.ts";
 import type { Behaviour, TerminateReason } from "./behaviour.ts";
 import { task } from "../task.ts";
+import { initAck } from "../init_ack.ts";
 
-/** The key of the framework's own requests to a server: "ready" and "stop". */
-export const SYSTEM = "\u0000gen_server";
-
-/** A request of the framework to a server. */
-export type SystemRequest = { [SYSTEM]: "ready" | "stop" };
-
-function systemRequest(body: unknown): SystemRequest[typeof SYSTEM] | undefined {
-  return typeof body === "object" && body !== null && SYSTEM in body
-    ? (body as SystemRequest)[SYSTEM]
-    : undefined;
-}
+/** The system request that stops a server normally (see `MailEnvelope.system`). */
+export const STOP = "gen_server.stop";
 
 type AnyBehaviour = Behaviour<unknown, unknown, unknown, unknown, unknown[]>;
 
@@ -33,15 +25,18 @@ export const serveBehaviour = task(
     const BehaviourClass = await loadRef(behaviour) as unknown as new () => AnyBehaviour;
     const server = new BehaviourClass();
     let state = await server.init(...args);
+    initAck();
     let reason: TerminateReason = "normal";
     try {
       while (true) {
         const letter = await mail.takeLetter();
-        const system = systemRequest(letter.body);
-        if (system !== undefined) {
+        if (letter.system !== undefined) {
+          if (letter.system !== STOP) {
+            refuseSystem(letter);
+            continue;
+          }
           mail.answer(letter, { ok: true, value: null });
-          if (system === "stop") return;
-          continue;
+          return;
         }
         const next = await handle(server, letter, state);
         state = next.state;
@@ -55,6 +50,18 @@ export const serveBehaviour = task(
     }
   },
 );
+
+/** Answers a system request this loop does not know (sent by another library, by mistake). */
+function refuseSystem(letter: Letter): void {
+  if (letter.ask === undefined) return;
+  mail.answer(letter, {
+    ok: false,
+    error: new TypeError(
+      `Cannot ${JSON.stringify(letter.system)} server ${runtime.name}: a gen_server answers ` +
+        `only ${JSON.stringify(STOP)} among system requests`,
+    ),
+  });
+}
 
 async function handle(
   server: AnyBehaviour,

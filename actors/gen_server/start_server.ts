@@ -1,6 +1,6 @@
-import { ActorHandle, pidOf } from "../_kernel/actor_handle.ts";
+import { ActorHandle, askSystem, pidOf } from "../_kernel/actor_handle.ts";
 import { runtime } from "../_kernel/runtime.ts";
-import { serveBehaviour, SYSTEM, type SystemRequest } from "./_server_loop.ts";
+import { serveBehaviour, STOP } from "./_server_loop.ts";
 import { refFor } from "../_kernel/targets.ts";
 import type { ActorRef, AskOptions, SendOptions } from "../actor_ref.ts";
 import type { Behaviour } from "./behaviour.ts";
@@ -10,7 +10,7 @@ import { register } from "../register.ts";
 import type { SpawnOptions } from "../spawn.ts";
 
 /** Options of {@linkcode startServer}: those of {@linkcode spawn}, and a name to register. */
-export interface ServerOptions extends SpawnOptions {
+export interface ServerOptions extends Omit<SpawnOptions, "initAck"> {
   /** Registers the server under this name (see {@linkcode whereis}) once it is initialised. */
   register?: string;
 }
@@ -90,8 +90,8 @@ export class Server<Call = unknown, Cast = unknown, Reply = unknown> {
    */
   async stop(): Promise<void> {
     if (this.process.exitcode === null) {
-      const stop: SystemRequest = { [SYSTEM]: "stop" };
-      await this.process.ask(stop).catch((error) => {
+      const ref = this.process.ref as ActorHandle;
+      await ref[askSystem](STOP, null).catch((error) => {
         if (!(error instanceof ActorExitedError)) throw error;
       });
     }
@@ -144,11 +144,10 @@ export async function startServer<State, Call, Cast, Reply, Args extends unknown
     ...processOptions,
     target: serveBehaviour,
     args: [target, args],
+    initAck: true,
   });
-  await process.start();
-  const ready: SystemRequest = { [SYSTEM]: "ready" };
   try {
-    await process.ask(ready);
+    await process.start();
   } catch (error) {
     await process.join();
     throw process.error ?? error;

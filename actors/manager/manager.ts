@@ -1,7 +1,8 @@
 import { ManagerClient } from "./_client/client.ts";
 import type { LocalEndpoint, ManagerAddress, ManagerEndpoint } from "./_client/link.ts";
 import { checkMaxsize, checkPermits, dictEntries, listItems } from "./_wire/args.ts";
-import { LISTEN_MESSAGE, type ObjectKind } from "./_wire/protocol.ts";
+import { LISTEN_REQUEST, type ObjectKind } from "./_wire/protocol.ts";
+import { type ActorHandle, askSystem } from "../_kernel/actor_handle.ts";
 import { launchManager } from "./_server/launch.ts";
 import { isProxyLike } from "./_client/values.ts";
 import { checkInteger, checkTimeout, describeValue } from "../_shm/time.ts";
@@ -458,7 +459,7 @@ export class Manager {
     // Started by its first object, for this program only: listen now.
     const process = this.#process!;
     try {
-      this.#port = await process.ref.ask({ [LISTEN_MESSAGE]: true }) as number;
+      this.#port = await (process.ref as ActorHandle)[askSystem](LISTEN_REQUEST, null) as number;
     } catch (error) {
       if (process.exitcode !== null || this.#shutdown !== null) {
         throw new ManagerClosedError(`Cannot start manager at ${this.#where()}: it has ended`, {

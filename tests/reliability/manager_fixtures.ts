@@ -2,7 +2,8 @@
 import { type DictProxy, type ListProxy, type LockProxy, self, task } from "../../mod.ts";
 import { describeHandle } from "../../actors/_kernel/handles.ts";
 import { encodeFrame } from "../../actors/manager/_wire/messages.ts";
-import { CONNECT_MESSAGE } from "../../actors/manager/_wire/protocol.ts";
+import { CONNECT_REQUEST } from "../../actors/manager/_wire/protocol.ts";
+import { type ActorHandle, askSystem } from "../../actors/_kernel/actor_handle.ts";
 import {
   BELL,
   channelWords,
@@ -113,7 +114,10 @@ export const zombieWrites = task(
     const { hub, manager } = endpoint.local;
     const hubWords = new Int32Array(hub);
     const channel = newChannel();
-    const answer = await manager.ask({ [CONNECT_MESSAGE]: { channel, client: self() } });
+    const answer = await (manager as ActorHandle)[askSystem](CONNECT_REQUEST, {
+      channel,
+      client: self(),
+    });
     if (answer !== true) throw new Error(`the manager refused the channel: ${answer}`);
     writeSet(channel, hubWords, ref.object, "raw before", 1);
     await lock.acquire();

@@ -219,7 +219,7 @@ export class RootSupervisor {
       case "started":
         record.started = true;
         Atomics.store(record.status, STATUS_STATE, RUNNING);
-        this.#notify(record.parentPid, { type: "childStarted", pid: record.pid });
+        this.#notify(record.parentPid, { type: "childStarted", pid: record.pid, ack: report.ack });
         this.#workers.replenish();
         return;
       case "startFailed":

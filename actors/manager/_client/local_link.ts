@@ -46,7 +46,8 @@ import {
   turnDue,
   turned,
 } from "../_wire/session_ring.ts";
-import { CONNECT_MESSAGE } from "../_wire/protocol.ts";
+import { CONNECT_REQUEST } from "../_wire/protocol.ts";
+import { type ActorHandle, askSystem } from "../../_kernel/actor_handle.ts";
 import { runtime } from "../../_kernel/runtime.ts";
 import { self } from "../../self.ts";
 
@@ -192,8 +193,9 @@ export class LocalLink implements ManagerLink {
       refusal = new Error(`the manager's actor at ${this.#where} has ended`);
     } else {
       try {
-        const answer = await manager.ask({
-          [CONNECT_MESSAGE]: { channel: this.#channel, client: self() },
+        const answer = await (manager as ActorHandle)[askSystem](CONNECT_REQUEST, {
+          channel: this.#channel,
+          client: self(),
         });
         if (answer !== true) throw new TypeError(`the manager answered ${String(answer)}`);
       } catch (error) {

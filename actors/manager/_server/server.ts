@@ -15,7 +15,6 @@
  *
  * @module
  */
-import { wake } from "../../_shm/futex.ts";
 import { concatBytes, FrameError, FrameReader, writeAll } from "../../_shm/frames.ts";
 import { decodeMessage } from "../_wire/messages.ts";
 import { authenticateClient, HANDSHAKE_MAX_BYTES, importAuthkey } from "../_wire/hmac_auth.ts";
@@ -23,14 +22,15 @@ import { type EngineSession, ManagerEngine } from "./engine.ts";
 import { encodeReply, type ManagerServer } from "./host.ts";
 import { LocalHub } from "./local_hub.ts";
 import {
-  CONNECT_MESSAGE,
+  CONNECT_REQUEST,
   isManagerRequest,
-  LISTEN_MESSAGE,
+  LISTEN_REQUEST,
   type ManagerReply,
 } from "../_wire/protocol.ts";
 import { type Letter, mail } from "../../_kernel/mail.ts";
 import { delay } from "../../_shm/time.ts";
 import { task } from "../../task.ts";
+import { initAck } from "../../init_ack.ts";
 
 /** How long a connection may take to authenticate before it is closed. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -46,24 +46,21 @@ export interface ServeOptions {
   maxFrameBytes: number;
   /** The most TCP connections that may be authenticating at once. */
   maxPendingConnections: number;
-  /** Whether to listen on TCP from the start; a `LISTEN_MESSAGE` can ask for it later. */
+  /** Whether to listen on TCP from the start; a `LISTEN_REQUEST` can ask for it later. */
   listen: boolean;
   /** The words local clients ring (`_wire/session_ring.ts`). */
   hub: SharedArrayBuffer;
-  /** Futex words: `readyWord` is set once serving, `portWord` holds the port listened on. */
-  ready: Int32Array;
-  readyWord: number;
-  portWord: number;
 }
 
-/** The target of the manager actor: serves until a `shutdown` request. */
+/**
+ * The target of the manager actor: serves until a `shutdown` request. Its start is acknowledged
+ * (`initAck`) once it serves, with the port it listens on (0 when it does not listen yet).
+ */
 export const serveManager = task(
   import.meta,
   async function serveManager(options: ServeOptions): Promise<void> {
     const server = new ManagerActor(options);
-    if (options.listen) await server.listen();
-    Atomics.store(options.ready, options.readyWord, 1);
-    wake(options.ready);
+    initAck(options.listen ? await server.listen() : 0);
     await server.serve();
   },
 );
@@ -114,8 +111,6 @@ class ManagerActor implements ManagerServer {
       prepareForFloods();
       const listener = Deno.listen({ hostname, port });
       this.#listener = listener;
-      Atomics.store(this.#options.ready, this.#options.portWord, listener.addr.port);
-      wake(this.#options.ready);
       void this.#accept(listener);
       return listener.addr.port;
     })();
@@ -143,24 +138,22 @@ class ManagerActor implements ManagerServer {
   }
 
   #answerMail(letter: Letter): void {
-    const body = letter.body as Record<string, unknown> | null;
     const answer = (value: unknown) => {
       if (letter.ask !== undefined) mail.answer(letter, { ok: true, value });
     };
     const refuse = (error: Error) => {
       if (letter.ask !== undefined) mail.answer(letter, { ok: false, error });
     };
-    if (typeof body !== "object" || body === null) return refuse(notForManager());
-    if (CONNECT_MESSAGE in body) {
+    if (letter.system === CONNECT_REQUEST) {
       if (this.#stopping) return refuse(new Error("the manager was shut down"));
       try {
-        this.#hub.connect(body[CONNECT_MESSAGE], this.#mailStop.signal);
+        this.#hub.connect(letter.body, this.#mailStop.signal);
       } catch (error) {
         return refuse(error as Error);
       }
       return answer(true);
     }
-    if (LISTEN_MESSAGE in body) {
+    if (letter.system === LISTEN_REQUEST) {
       if (this.#stopping) return refuse(new Error("the manager was shut down"));
       this.listen().then(answer, refuse);
       return;

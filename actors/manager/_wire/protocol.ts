@@ -47,13 +47,17 @@ export const OBJECT_KINDS: readonly ObjectKind[] = [
 ];
 
 /**
- * The key of the mail a client actor sends the manager's actor (of the same program) to be
- * served through shared memory: `{ [CONNECT_MESSAGE]: { channel, client } }`, answered `true`.
+ * The system request (see `MailEnvelope.system`) a client actor asks the manager's actor (of
+ * the same program) to be served through shared memory, with `{ channel, client }`; answered
+ * `true`.
  */
-export const CONNECT_MESSAGE = "\u0000managerConnect";
+export const CONNECT_REQUEST = "manager.connect";
 
-/** The key of the mail that makes a manager started for its own program listen on TCP too. */
-export const LISTEN_MESSAGE = "\u0000managerListen";
+/**
+ * The system request that makes a manager started for its own program listen on TCP too;
+ * answered with the port.
+ */
+export const LISTEN_REQUEST = "manager.listen";
 
 /** The key of the marker that stands for a proxy inside a stored value. */
 export const PROXY_MARKER = "\u0000proxy";
