@@ -23,7 +23,8 @@
  *
  * @module
  */
-import { isPortable, namedKeys } from "./portable.ts";
+import { isPortable } from "./portable.ts";
+import { namedKeys } from "./value_walk.ts";
 import { CloneError } from "../errors.ts";
 
 /**

@@ -44,37 +44,3 @@ export interface Repairable {
 export function isPortable(value: unknown): value is Portable {
   return typeof value === "object" && value !== null && describeHandle in value;
 }
-
-/**
- * The longest array whose named properties the walks look for. Finding them takes
- * `Object.keys`, which makes a string per index and costs about as much as serializing the
- * array, so longer arrays are walked by index only: a named property on such an array still
- * crosses (structured clone copies it), but a handle or a class instance there is not seen.
- *
- * @ignore Internal: not part of the public API.
- */
-export const NAMED_KEYS_LIMIT = 256;
-
-const NO_KEYS: readonly string[] = [];
-
-/**
- * The named (non-index) own enumerable properties of `items`, in order, when it is no longer
- * than {@linkcode NAMED_KEYS_LIMIT} (or `always`).
- *
- * @ignore Internal: not part of the public API.
- */
-export function namedKeys(items: unknown[], always = false): readonly string[] {
-  if (!always && items.length > NAMED_KEYS_LIMIT) return NO_KEYS;
-  const keys = Object.keys(items);
-  // Index keys come first, in order: the named ones are the tail after the last index.
-  let first = keys.length;
-  while (first > 0 && !isIndex(keys[first - 1])) first--;
-  return first === keys.length ? NO_KEYS : keys.slice(first);
-}
-
-function isIndex(key: string): boolean {
-  const code = key.charCodeAt(0);
-  if (code < 48 || code > 57) return false;
-  const index = Number(key);
-  return index < 2 ** 32 - 1 && String(index) === key;
-}
