@@ -118,6 +118,9 @@ export class PoolEngine {
    * @throws {PoolQueueFullError} Without `waitForRoom`, when `maxQueue` tasks are waiting.
    */
   submit(job: Job, signal: AbortSignal | undefined, waitForRoom: boolean): void {
+    // `Pool` checked already, before the rest of the call, so that a closed pool is the first
+    // error a caller sees, as in Python; building the job ran the caller's code (a map's input
+    // is read into an array), which may have closed the pool since.
     this.assertOpen(job.label);
     if (!waitForRoom && !this.#queue.hasRoom()) {
       throw new PoolQueueFullError(
