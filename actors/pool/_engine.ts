@@ -11,6 +11,9 @@
  * most one) and any whose results died with it fail with {@linkcode WorkerDiedError}; those it
  * never started go back to the front of the queue; and a replacement worker is started.
  *
+ * The engine coordinates: each worker's record, and how its death is read from its counters,
+ * live in `_worker_slot.ts`; how units are written on the wire, in `_batch.ts`.
+ *
  * @module
  */
 import { isMainThread } from "node:worker_threads";
