@@ -24,7 +24,7 @@ import { runtime } from "../_kernel/runtime.ts";
 import { startTimer, stopTimer } from "../_shm/time.ts";
 import { deserializeError } from "../_kernel/wire_errors.ts";
 import { refFor } from "../_kernel/targets.ts";
-import { type Job, TaskQueue, type Unit } from "./_task_queue.ts";
+import { type Job, type JobHost, TaskQueue, type Unit } from "./_task_queue.ts";
 import { WorkerSlot } from "./_worker_slot.ts";
 import {
   PoolQueueFullError,
@@ -59,7 +59,7 @@ export interface EngineOptions {
 type State = "running" | "closed" | "terminated" | "broken";
 
 /** Starts, feeds and replaces a pool's workers. */
-export class PoolEngine {
+export class PoolEngine implements JobHost {
   readonly #options: EngineOptions;
   readonly #initializer: TargetRef | null;
   readonly #queue: TaskQueue;
