@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type Job, runCallback, type Unit } from "./_task_queue.ts";
+import { type Job, type JobHost, preparePayload, runCallback, type Unit } from "./_task_queue.ts";
 
 /** The callbacks Python's `apply_async` takes; they run in the actor that submitted the task. */
 export interface ResultCallbacks<T> {
@@ -13,8 +13,17 @@ export interface ResultCallbacks<T> {
   errorCallback?: (error: Error) => void;
 }
 
-/** What an apply job sends: the function id, its arguments and an optional time limit. */
+/** What an apply job runs: a task function, its arguments and an optional time limit. */
 export interface ApplyInit {
+  // deno-lint-ignore ban-types
+  fn: Function;
+  label: string;
+  args: unknown[];
+  timeout: number | undefined;
+}
+
+/** An apply job's unit before it has an owner: its function resolved, its arguments checked. */
+interface ApplyUnit {
   fn: number;
   label: string;
   payload: unknown[];
@@ -31,20 +40,39 @@ export class ApplyJob<T> implements Job {
   readonly #result = Promise.withResolvers<T>();
   readonly #callbacks: ResultCallbacks<T>;
 
-  constructor(init: ApplyInit, callbacks: ResultCallbacks<T> = {}) {
-    this.label = init.label;
+  /**
+   * The job of `init.fn(...init.args)`, for the engine `host`.
+   *
+   * @throws {TargetNotFoundError} If the function is anonymous.
+   * @throws {CloneError} If an argument cannot cross to a worker, naming it.
+   */
+  static create<T>(host: JobHost, init: ApplyInit, callbacks: ResultCallbacks<T>): ApplyJob<T> {
+    const fn = host.functionId(init.fn, init.label);
+    const { payload, handles, recipient } = preparePayload(
+      init.args,
+      "args",
+      `submit task "${init.label}" to the pool`,
+      host.recipientFor,
+    );
+    const { label, timeout } = init;
+    return new ApplyJob({ fn, label, payload, handles, recipient, timeout }, callbacks);
+  }
+
+  private constructor(unit: ApplyUnit, callbacks: ResultCallbacks<T>) {
+    this.label = unit.label;
     this.#callbacks = callbacks;
+    // The same shape as a map job's units, so the engine's code that reads units stays monomorphic.
     this.#unit = {
-      fn: init.fn,
+      fn: unit.fn,
       kind: "apply",
-      payload: init.payload,
-      handles: init.handles,
-      recipient: init.recipient,
+      payload: unit.payload,
+      handles: unit.handles,
+      recipient: unit.recipient,
       owner: this,
       index: 0,
       start: 0,
-      timeout: init.timeout,
-      label: init.label,
+      timeout: unit.timeout,
+      label: unit.label,
     };
     this.#result.promise.catch(() => {});
   }

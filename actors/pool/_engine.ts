@@ -11,29 +11,21 @@
  * most one) and any whose results died with it fail with {@linkcode WorkerDiedError}; those it
  * never started go back to the front of the queue; and a replacement worker is started.
  *
+ * The engine coordinates: each worker's record, and how its death is read from its counters,
+ * live in `_worker_slot.ts`; how units are written on the wire, in `_batch.ts`.
+ *
  * @module
  */
-import { isMainThread, MessageChannel, type MessagePort } from "node:worker_threads";
-import {
-  packValues,
-  type PoolReply,
-  type PoolRequest,
-  type PoolWorkerConfig,
-  PROGRESS_DONE,
-  PROGRESS_SENT,
-  PROGRESS_STARTED,
-  PROGRESS_WORDS,
-  unpackValues,
-  type WireGroup,
-  type WireValues,
-} from "./_protocol.ts";
-import { poolWorkerLoop } from "./_worker.ts";
-import type { MailEnvelope, TargetRef } from "../_kernel/protocol.ts";
+import { isMainThread } from "node:worker_threads";
+import { batchRequest, FunctionTable, valueOf } from "./_batch.ts";
+import { type PoolReply, unpackValues } from "./_protocol.ts";
+import type { TargetRef } from "../_kernel/protocol.ts";
 import { runtime } from "../_kernel/runtime.ts";
-import { startTimer, stopTimer, type Timer } from "../_shm/time.ts";
+import { startTimer, stopTimer } from "../_shm/time.ts";
 import { deserializeError } from "../_kernel/wire_errors.ts";
 import { refFor } from "../_kernel/targets.ts";
-import { type Job, TaskQueue, type Unit } from "./_task_queue.ts";
+import { type Job, type JobHost, TaskQueue, type Unit } from "./_task_queue.ts";
+import { WorkerSlot } from "./_worker_slot.ts";
 import {
   PoolQueueFullError,
   PoolStateError,
@@ -41,7 +33,7 @@ import {
   TaskTimeoutError,
   WorkerDiedError,
 } from "./errors.ts";
-import { Process } from "../process.ts";
+import type { Process } from "../process.ts";
 
 // deno-lint-ignore ban-types
 type Callable = Function;
@@ -64,39 +56,15 @@ export interface EngineOptions {
   maxWorkerMemoryMb: number | undefined;
 }
 
-interface WorkerSlot {
-  readonly process: Process;
-  readonly port: MessagePort;
-  readonly progress: Int32Array;
-  readonly knownFunctions: Set<number>;
-  /** Units sent and not yet answered, oldest first from `head`: unit `delivered` first. */
-  inflight: Unit[];
-  head: number;
-  /** Units answered: the number of the next unit to answer. */
-  delivered: number;
-  /** Units sent, for `maxTasksPerChild`. */
-  assigned: number;
-  ready: boolean;
-  stopping: boolean;
-  exited: boolean;
-  /** The timer of a unit with a time limit; the worker gets nothing else meanwhile. */
-  timer: Timer | undefined;
-  /** After the exit: waits for results still in the link. */
-  grace: ReturnType<typeof setTimeout> | undefined;
-  buried: boolean;
-}
-
 type State = "running" | "closed" | "terminated" | "broken";
 
 /** Starts, feeds and replaces a pool's workers. */
-export class PoolEngine {
+export class PoolEngine implements JobHost {
   readonly #options: EngineOptions;
   readonly #initializer: TargetRef | null;
   readonly #queue: TaskQueue;
   readonly #slots = new Set<WorkerSlot>();
-  readonly #functionIds = new Map<string, number>();
-  readonly #functionsSeen = new WeakMap<Callable, number>();
-  readonly #refs: TargetRef[] = [];
+  readonly #functions = new FunctionTable();
   readonly #exited = Promise.withResolvers<void>();
   #state: State = "running";
   #brokenReason = "";
@@ -143,17 +111,7 @@ export class PoolEngine {
 
   /** The id workers know `fn` by. */
   functionId(fn: Callable, label: string): number {
-    const known = this.#functionsSeen.get(fn);
-    if (known !== undefined) return known;
-    const ref = refFor(fn, runtime.mainModule, `task "${label}" in the pool`);
-    const key = `${ref.via}:${ref.module}#${ref.name}`;
-    let id = this.#functionIds.get(key);
-    if (id === undefined) {
-      id = this.#refs.push(ref) - 1;
-      this.#functionIds.set(key, id);
-    }
-    this.#functionsSeen.set(fn, id);
-    return id;
+    return this.#functions.idOf(fn, label);
   }
 
   /**
@@ -163,6 +121,9 @@ export class PoolEngine {
    * @throws {PoolQueueFullError} Without `waitForRoom`, when `maxQueue` tasks are waiting.
    */
   submit(job: Job, signal: AbortSignal | undefined, waitForRoom: boolean): void {
+    // `Pool` checked already, before the rest of the call, so that a closed pool is the first
+    // error a caller sees, as in Python; building the job ran the caller's code (a map's input
+    // is read into an array), which may have closed the pool since.
     this.assertOpen(job.label);
     if (!waitForRoom && !this.#queue.hasRoom()) {
       throw new PoolQueueFullError(
@@ -241,50 +202,15 @@ export class PoolEngine {
   }
 
   #spawn(): void {
-    const progress = new SharedArrayBuffer(PROGRESS_WORDS * Int32Array.BYTES_PER_ELEMENT);
-    const config: PoolWorkerConfig = {
-      initializer: this.#initializer,
-      initargs: this.#options.initargs,
-      progress,
-    };
-    const process = new Process({
-      target: poolWorkerLoop,
-      args: [config],
-      daemon: true,
-      maxMemoryMb: this.#options.maxWorkerMemoryMb,
-    });
-    process.name = process.name.replace(/^Process/, "PoolWorker");
-    // A failed start shows as the worker's exit, handled below.
-    process.start().catch(() => {});
-    const child = runtime.liveChildren().find((record) => record.handle === process)!;
-    const { port1, port2 } = new MessageChannel();
-    const mail: MailEnvelope = { type: "mail", from: runtime.pid, body: { poolPort: port2 } };
-    child.port.postMessage(mail, [port2]);
-    const slot: WorkerSlot = {
-      process,
-      port: port1,
-      progress: new Int32Array(progress),
-      knownFunctions: new Set(),
-      inflight: [],
-      head: 0,
-      delivered: 0,
-      assigned: 0,
-      ready: false,
-      stopping: false,
-      exited: false,
-      timer: undefined,
-      grace: undefined,
-      buried: false,
-    };
-    // The web listener: Deno's `on("message")` walks every message looking for ports to patch.
-    port1.addEventListener(
-      "message",
-      (event) => this.#onReply(slot, (event as MessageEvent<PoolReply>).data),
+    this.#slots.add(
+      new WorkerSlot({
+        initializer: this.#initializer,
+        initargs: this.#options.initargs,
+        maxWorkerMemoryMb: this.#options.maxWorkerMemoryMb,
+        onReply: this.#onReply,
+        onExit: this.#onExit,
+      }),
     );
-    port1.start();
-    port1.unref();
-    this.#slots.add(slot);
-    void child.exited.promise.then(() => this.#onExit(slot));
   }
 
   /** Coalesces the submissions of one tick into one dispatch. */
@@ -301,7 +227,7 @@ export class PoolEngine {
     if (this.#state === "terminated" || this.#state === "broken") return;
     for (const slot of this.#slots) {
       this.#fill(slot);
-      if (this.#shouldRetire(slot)) this.#retire(slot);
+      if (this.#shouldRetire(slot)) slot.retire();
     }
   }
 
@@ -318,7 +244,7 @@ export class PoolEngine {
   #fill(slot: WorkerSlot): void {
     if (slot.stopping || slot.exited || slot.timer !== undefined) return;
     const pid = slot.process.pid!;
-    const inflight = slot.inflight.length - slot.head;
+    const { inflight } = slot;
     let room = this.#capacity() - inflight;
     let roomForAny = this.#options.maxTasksPerChild - slot.assigned;
     const units: Unit[] = [];
@@ -342,21 +268,7 @@ export class PoolEngine {
   }
 
   #send(slot: WorkerSlot, units: Unit[]): void {
-    const defs: [number, TargetRef][] = [];
-    const groups: WireGroup[] = [];
-    for (let start = 0, end = 1; start < units.length; start = end++) {
-      const first = units[start];
-      while (end < units.length && sameGroup(units[end], first)) end++;
-      groups.push(groupOf(units.slice(start, end)));
-      if (!slot.knownFunctions.has(first.fn)) {
-        slot.knownFunctions.add(first.fn);
-        defs.push([first.fn, this.#refs[first.fn]]);
-      }
-    }
-    for (const unit of units) slot.inflight.push(unit);
-    slot.assigned += units.length;
-    const request: PoolRequest = { type: "batch", defs, groups };
-    slot.port.postMessage(request);
+    slot.send(batchRequest(units, slot.knownFunctions, this.#functions), units);
     const timed = units[0];
     if (timed.timeout !== undefined) {
       slot.timer = startTimer(timed.timeout, () => this.#timeOut(slot, timed));
@@ -370,7 +282,7 @@ export class PoolEngine {
     slot.process.kill().catch(() => {});
   }
 
-  #onReply(slot: WorkerSlot, reply: PoolReply): void {
+  readonly #onReply = (slot: WorkerSlot, reply: PoolReply): void => {
     if (slot.buried) return;
     switch (reply.type) {
       case "ready":
@@ -379,17 +291,11 @@ export class PoolEngine {
         this.#scheduleDispatch();
         return;
       case "results": {
-        if (reply.first !== slot.delivered) {
-          throw new Error(
-            `Pool worker "${slot.process.name}" broke the pool protocol: results from unit ` +
-              `${reply.first}, expected ${slot.delivered}`,
-          );
-        }
+        slot.checkFirst(reply.first);
         const values = unpackValues(reply.values);
         const errors = reply.errors.length === 0 ? null : new Map(reply.errors);
         for (let position = 0; position < values.length; position++) {
-          const unit = slot.inflight[slot.head++];
-          slot.delivered++;
+          const unit = slot.nextAnswered();
           if (unit.timeout !== undefined) {
             stopTimer(slot.timer);
             slot.timer = undefined;
@@ -404,13 +310,10 @@ export class PoolEngine {
           if (error !== undefined) unit.owner.rejectUnit(unit, deserializeError(error));
           else unit.owner.resolveUnit(unit, valueOf(unit, values[position]));
         }
-        if (slot.head * 2 >= slot.inflight.length) {
-          slot.inflight = slot.inflight.slice(slot.head);
-          slot.head = 0;
-        }
+        slot.compact();
         const unitMs = reply.busyMs / values.length;
         this.#unitMs = this.#unitMs === undefined ? unitMs : (this.#unitMs + unitMs) / 2;
-        if (slot.exited && this.#allResultsIn(slot)) this.#bury(slot);
+        if (slot.exited && slot.allResultsIn()) this.#bury(slot);
         this.#dispatch();
         return;
       }
@@ -419,22 +322,18 @@ export class PoolEngine {
         throw new TypeError(`Unknown pool reply ${JSON.stringify(unknown)}`);
       }
     }
-  }
+  };
 
   /**
    * A worker ended. Results it posted before it died may still be in the link (a different
    * channel from the exit notice): it counted them, so wait for them, within a grace period.
    */
-  #onExit(slot: WorkerSlot): void {
+  readonly #onExit = (slot: WorkerSlot): void => {
     slot.exited = true;
     stopTimer(slot.timer);
-    if (!this.#isLive() || this.#allResultsIn(slot)) return this.#bury(slot);
+    if (!this.#isLive() || slot.allResultsIn()) return this.#bury(slot);
     slot.grace = setTimeout(() => this.#bury(slot), RESULTS_GRACE_MS);
-  }
-
-  #allResultsIn(slot: WorkerSlot): boolean {
-    return slot.delivered >= Atomics.load(slot.progress, PROGRESS_SENT);
-  }
+  };
 
   /**
    * Settles what a dead worker had, by its progress counters: the units whose results it
@@ -444,30 +343,18 @@ export class PoolEngine {
   #bury(slot: WorkerSlot): void {
     if (slot.buried) return;
     slot.buried = true;
-    clearTimeout(slot.grace);
-    slot.port.close();
+    slot.close();
     const { process } = slot;
     if (!slot.ready && process.exitcode === 1 && this.#isLive()) this.#break(process);
     this.#slots.delete(slot);
     if (this.#isLive()) {
-      const lost = slot.inflight.slice(slot.head);
-      const done = Atomics.load(slot.progress, PROGRESS_DONE) - slot.delivered;
-      const started = Atomics.load(slot.progress, PROGRESS_STARTED) - slot.delivered;
-      for (let index = 0; index < Math.min(started, lost.length); index++) {
-        const unit = lost[index];
-        if (unit.owner.done) continue;
-        unit.owner.rejectUnit(unit, diedError(unit.label, process, index < done));
-      }
-      const unstarted = lost.slice(Math.max(0, started));
+      const unstarted = slot.failStarted();
       this.#queue.requeue(unstarted.filter((unit) => unit.recipient === undefined));
       // Units whose handles were given to this worker cannot run on another.
-      const stranded = [
+      slot.failStranded([
         ...unstarted.filter((unit) => unit.recipient !== undefined),
         ...this.#queue.takeFor(process.pid!),
-      ];
-      for (const unit of stranded) {
-        if (!unit.owner.done) unit.owner.rejectUnit(unit, strandedError(unit.label, process));
-      }
+      ]);
       if (this.#needsWorker()) this.#spawn();
       this.#dispatch();
     }
@@ -485,16 +372,10 @@ export class PoolEngine {
 
   /** A worker retires after its last allowed task, or when a closed pool has nothing left. */
   #shouldRetire(slot: WorkerSlot): boolean {
-    if (slot.stopping || slot.exited || slot.inflight.length > slot.head) return false;
+    if (slot.stopping || slot.exited || slot.inflight > 0) return false;
     if (this.#state === "closed" && this.#queue.idle) return true;
     return slot.assigned >= this.#options.maxTasksPerChild &&
       !this.#queue.hasFor(slot.process.pid!);
-  }
-
-  #retire(slot: WorkerSlot): void {
-    slot.stopping = true;
-    const stop: PoolRequest = { type: "stop" };
-    slot.port.postMessage(stop);
   }
 
   /** A worker died before it took tasks, with an error: its initializer or module failed. */
@@ -516,7 +397,7 @@ export class PoolEngine {
     for (const unit of units) unit.owner.rejectUnit(unit, errorFor(unit.label));
     for (const slot of this.#slots) {
       stopTimer(slot.timer);
-      for (const unit of slot.inflight.slice(slot.head)) {
+      for (const unit of slot.unanswered()) {
         unit.owner.rejectUnit(unit, errorFor(unit.label));
       }
       if (slot.exited) this.#bury(slot);
@@ -532,47 +413,6 @@ export class PoolEngine {
   }
 }
 
-function sameGroup(unit: Unit, first: Unit): boolean {
-  return unit.fn === first.fn && unit.kind === first.kind && unit.handles === first.handles;
-}
-
-/** Units of one group on the wire; apply units of one arity send their arguments end to end. */
-function groupOf(units: Unit[]): WireGroup {
-  const { fn, kind, handles } = units[0];
-  const count = units.length;
-  if (kind === "apply" && !handles && count > 1) {
-    const args = argumentsEndToEnd(units);
-    if (args !== null) return { fn, kind, handles, count, payloads: args };
-  }
-  const payloads = units.map((unit) => unit.payload);
-  if (kind === "apply") return { fn, kind, handles, count, payloads };
-  return {
-    fn,
-    kind,
-    handles,
-    count,
-    payloads,
-    starts: packValues(units.map((unit) => unit.start)),
-  };
-}
-
-/** The arguments of apply units of one arity, end to end; null if their arities differ. */
-function argumentsEndToEnd(units: Unit[]): { arity: number; args: WireValues } | null {
-  const arity = (units[0].payload as unknown[]).length;
-  const args: unknown[] = [];
-  for (const unit of units) {
-    const list = unit.payload as unknown[];
-    if (list.length !== arity) return null;
-    for (const arg of list) args.push(arg);
-  }
-  return { arity, args: packValues(args) };
-}
-
-/** A unit's result as its owner takes it: a chunk's values unpacked. */
-function valueOf(unit: Unit, value: unknown): unknown {
-  return unit.kind === "apply" ? value : unpackValues(value as WireValues);
-}
-
 /** The error of a unit over its time limit; `ranMs` if it finished, late. */
 function timeoutError(unit: Unit, slot: WorkerSlot, ranMs?: number): TaskTimeoutError {
   return new TaskTimeoutError(
@@ -581,29 +421,5 @@ function timeoutError(unit: Unit, slot: WorkerSlot, ranMs?: number): TaskTimeout
         `"${slot.process.name}" was killed and will be replaced`
       : `Task "${unit.label}" timed out: it ran ${Math.round(ranMs)} ms, past its timeout of ` +
         `${unit.timeout} ms`,
-  );
-}
-
-/** The error of a unit that had to run on a worker that died before it started it. */
-function strandedError(label: string, process: Process): WorkerDiedError {
-  return new WorkerDiedError(
-    `Task "${label}" failed: pool worker "${process.name}" (pid ${process.pid}) died with ` +
-      `exitcode ${process.exitcode} before it started it; the handles among its arguments ` +
-      "were given to that worker, so it could not run on another: submit it again",
-    { cause: process.error ?? undefined },
-  );
-}
-
-/**
- * The error of a unit lost with its worker: the one it was running, or (`resultLost`) one it
- * had completed, whose result was still in the worker's memory when it died.
- */
-function diedError(label: string, process: Process, resultLost: boolean): WorkerDiedError {
-  const cause = process.error ?? undefined;
-  const when = resultLost ? "after running it, before sending its result" : "while running it";
-  return new WorkerDiedError(
-    `Task "${label}" failed: pool worker "${process.name}" (pid ${process.pid}) died with ` +
-      `exitcode ${process.exitcode} ${when}`,
-    { cause },
   );
 }

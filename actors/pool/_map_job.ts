@@ -7,9 +7,9 @@
  */
 import type { ResultCallbacks } from "./_apply_job.ts";
 import { packValues } from "./_protocol.ts";
-import { type Job, preparePayload, runCallback, type Unit } from "./_task_queue.ts";
+import { type Job, type JobHost, preparePayload, runCallback, type Unit } from "./_task_queue.ts";
 import { runtime } from "../_kernel/runtime.ts";
-import { describeValue } from "../_shm/time.ts";
+import { checkInteger, describeValue } from "../_shm/time.ts";
 
 /** Called after each chunk completes: items done so far, and the total once the input is read. */
 export type ProgressCallback = (done: number, total: number | undefined) => void;
@@ -17,8 +17,25 @@ export type ProgressCallback = (done: number, total: number | undefined) => void
 /** How the values are delivered: all at once in input order, streamed in order, or as they come. */
 export type MapMode = "all" | "ordered" | "unordered";
 
-/** Everything a map job needs. */
-export interface MapInit {
+/** A map as {@linkcode MapJob.create} takes it. */
+export interface MapRequest {
+  // deno-lint-ignore ban-types
+  fn: Function;
+  label: string;
+  kind: "map" | "starmap";
+  items: Iterable<unknown>;
+  mode: MapMode;
+  /** Items per chunk, not checked yet; Python's heuristic for "all" when undefined, else 1. */
+  chunksize: number | undefined;
+  /** The pool's number of workers, which Python's heuristic divides the items among. */
+  processes: number;
+  /** Streaming modes: the most chunks taken from the input and not yet consumed. */
+  window: number;
+  onProgress: ProgressCallback | undefined;
+}
+
+/** A map job's settings once its function is resolved and its input measured. */
+interface MapInit {
   fn: number;
   label: string;
   kind: "map" | "starmap";
@@ -27,13 +44,8 @@ export interface MapInit {
   total: number | undefined;
   chunksize: number;
   mode: MapMode;
-  /** Streaming modes: the most chunks taken from the input and not yet consumed. */
   window: number;
   onProgress: ProgressCallback | undefined;
-  /** Tells the engine that the job may have more units (its window opened). */
-  wake: () => void;
-  /** Picks the worker a chunk holding handles will run on (see `preparePayload`). */
-  recipientFor: () => number | undefined;
 }
 
 type Chunker = (count: number) => unknown[];
@@ -58,6 +70,7 @@ function chunkerOf(items: Iterable<unknown>): Chunker {
 /** A map over an iterable, cut into chunks; see {@linkcode MapMode} for how values come back. */
 export class MapJob<T> implements Job {
   readonly label: string;
+  readonly #host: JobHost;
   readonly #init: MapInit;
   readonly #take: Chunker;
   #exhausted = false;
@@ -83,8 +96,37 @@ export class MapJob<T> implements Job {
   readonly #result = Promise.withResolvers<T[]>();
   readonly #callbacks: ResultCallbacks<T[]>;
 
-  constructor(init: MapInit, callbacks: ResultCallbacks<T[]> = {}) {
+  /**
+   * The job of a map for the engine `host`. "all" reads an iterable input into an array at
+   * once, to count it for the chunk size; the other modes read it as they go.
+   *
+   * @throws {TargetNotFoundError} If the function is anonymous.
+   * @throws {RangeError} If `chunksize` is not a positive integer.
+   */
+  static create<T>(
+    host: JobHost,
+    request: MapRequest,
+    callbacks: ResultCallbacks<T[]>,
+  ): MapJob<T> {
+    const { label, kind, mode, window, onProgress } = request;
+    const fn = host.functionId(request.fn, label);
+    const items = mode === "all" && !Array.isArray(request.items)
+      ? Array.from(request.items)
+      : request.items;
+    const total = Array.isArray(items) ? items.length : undefined;
+    // Python's heuristic for map; a stream yields each result as soon as it is done.
+    const { chunksize = mode === "all" ? defaultChunksize(total, request.processes) : 1 } = request;
+    checkInteger(chunksize, `submit task "${label}"`, "chunksize", { min: 1 });
+    return new MapJob(
+      host,
+      { fn, label, kind, items, total, chunksize, mode, window, onProgress },
+      callbacks,
+    );
+  }
+
+  private constructor(host: JobHost, init: MapInit, callbacks: ResultCallbacks<T[]>) {
     this.label = init.label;
+    this.#host = host;
     this.#init = init;
     this.#take = chunkerOf(init.items);
     this.#callbacks = callbacks;
@@ -123,7 +165,7 @@ export class MapJob<T> implements Job {
         items,
         "items",
         action,
-        this.#init.recipientFor,
+        this.#host.recipientFor,
         this.#itemsTaken,
       );
       unit = {
@@ -218,7 +260,7 @@ export class MapJob<T> implements Job {
         this.#chunks.delete(this.#consumed++);
         this.#current = chunk;
         this.#position = 0;
-        this.#init.wake();
+        this.#host.wake();
         continue;
       }
       if (this.#failure?.index === this.#consumed) this.cancel(this.#failure.error);
@@ -243,8 +285,14 @@ export class MapJob<T> implements Job {
     this.#done = true;
     this.#exhausted = true;
     this.#result.resolve([]);
-    this.#init.wake();
+    this.#host.wake();
   }
+}
+
+/** Python's default `chunksize` for map: about four chunks per worker. */
+function defaultChunksize(total: number | undefined, processes: number): number {
+  if (total === undefined || total === 0) return 1;
+  return Math.ceil(total / (processes * 4));
 }
 
 /**

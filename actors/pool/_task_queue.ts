@@ -61,6 +61,24 @@ export interface Job extends UnitOwner, UnitSource {
   readonly settled: Promise<unknown>;
 }
 
+/**
+ * What a job asks of the engine that runs it: the id of its function, the worker its handles go
+ * to, and a call when it has more units to give.
+ */
+export interface JobHost {
+  /**
+   * The id workers know `fn` by.
+   *
+   * @throws {TargetNotFoundError} If `fn` is an anonymous function.
+   */
+  // deno-lint-ignore ban-types
+  functionId(fn: Function, label: string): number;
+  /** Picks the worker a unit whose payload holds handles will run on (see `preparePayload`). */
+  readonly recipientFor: () => number | undefined;
+  /** The job may have more units to give (its consumer made room). */
+  wake(): void;
+}
+
 /** FIFO of units with an optional bound, refilled from sources in submission order. */
 export class TaskQueue {
   #units: Unit[] = [];

@@ -4,7 +4,6 @@ import { MapJob, type MapMode } from "./_map_job.ts";
 import { PoolEngine } from "./_engine.ts";
 import { runtime } from "../_kernel/runtime.ts";
 import { refFor } from "../_kernel/targets.ts";
-import { preparePayload } from "./_task_queue.ts";
 import { checkInteger, checkTimeout, describeValue } from "../_shm/time.ts";
 import { AsyncResult } from "./async_result.ts";
 import { cpuCount } from "../cpu_count.ts";
@@ -627,17 +626,7 @@ export class Pool {
         errorCallback: checkCallback(options.errorCallback, action, "errorCallback"),
       }
       : {};
-    const fnId = this.#engine.functionId(fn, label);
-    const { payload, handles, recipient } = preparePayload(
-      args,
-      "args",
-      `${action} to the pool`,
-      this.#engine.recipientFor,
-    );
-    const job = new ApplyJob<Awaited<R>>(
-      { fn: fnId, label, payload, handles, recipient, timeout },
-      callbacks,
-    );
+    const job = ApplyJob.create<Awaited<R>>(this.#engine, { fn, label, args, timeout }, callbacks);
     return { job, signal };
   }
 
@@ -667,24 +656,16 @@ export class Pool {
         errorCallback: checkCallback(options.errorCallback, action, "errorCallback"),
       }
       : {};
-    const fnId = this.#engine.functionId(fn, label);
-    const items = mode === "all" && !Array.isArray(iterable) ? Array.from(iterable) : iterable;
-    const total = Array.isArray(items) ? items.length : undefined;
-    // Python's heuristic for map; a stream yields each result as soon as it is done.
-    const { chunksize = mode === "all" ? defaultChunksize(total, this.#processes) : 1 } = options;
-    checkInteger(chunksize, action, "chunksize", { min: 1 });
-    const job = new MapJob<R>({
-      fn: fnId,
+    const job = MapJob.create<R>(this.#engine, {
+      fn,
       label,
       kind,
-      items,
-      total,
-      chunksize,
+      items: iterable,
       mode,
+      chunksize: options.chunksize,
+      processes: this.#processes,
       window: mode === "all" ? Infinity : this.#readAhead,
       onProgress,
-      wake: () => this.#engine.wake(),
-      recipientFor: this.#engine.recipientFor,
     }, callbacks);
     this.#engine.submit(job, signal, true);
     return job;
@@ -702,12 +683,6 @@ export class Pool {
     this.#engine.assertOpen(label);
     return label;
   }
-}
-
-/** Python's default `chunksize` for map: about four chunks per worker; 1 when streaming. */
-function defaultChunksize(total: number | undefined, processes: number): number {
-  if (total === undefined || total === 0) return 1;
-  return Math.ceil(total / (processes * 4));
 }
 
 /** Checks a positive integer option that may also be Infinity (no limit). */
