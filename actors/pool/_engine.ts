@@ -207,6 +207,7 @@ export class PoolEngine implements JobHost {
         initializer: this.#initializer,
         initargs: this.#options.initargs,
         maxWorkerMemoryMb: this.#options.maxWorkerMemoryMb,
+        onReady: this.#onReady,
         onReply: this.#onReply,
         onExit: this.#onExit,
       }),
@@ -282,46 +283,39 @@ export class PoolEngine implements JobHost {
     slot.process.kill().catch(() => {});
   }
 
+  readonly #onReady = (slot: WorkerSlot): void => {
+    if (slot.buried) return;
+    slot.ready = true;
+    // A unit with a time limit waits for a ready worker.
+    this.#scheduleDispatch();
+  };
+
   readonly #onReply = (slot: WorkerSlot, reply: PoolReply): void => {
     if (slot.buried) return;
-    switch (reply.type) {
-      case "ready":
-        slot.ready = true;
-        // A unit with a time limit waits for a ready worker.
-        this.#scheduleDispatch();
-        return;
-      case "results": {
-        slot.checkFirst(reply.first);
-        const values = unpackValues(reply.values);
-        const errors = reply.errors.length === 0 ? null : new Map(reply.errors);
-        for (let position = 0; position < values.length; position++) {
-          const unit = slot.nextAnswered();
-          if (unit.timeout !== undefined) {
-            stopTimer(slot.timer);
-            slot.timer = undefined;
-            // It ran alone, so busyMs is its run: past the limit, it timed out, even if this
-            // thread was too busy to notice before its result came.
-            if (!unit.owner.done && reply.busyMs > unit.timeout) {
-              unit.owner.rejectUnit(unit, timeoutError(unit, slot, reply.busyMs));
-            }
-          }
-          if (unit.owner.done) continue;
-          const error = errors?.get(position);
-          if (error !== undefined) unit.owner.rejectUnit(unit, deserializeError(error));
-          else unit.owner.resolveUnit(unit, valueOf(unit, values[position]));
+    slot.checkFirst(reply.first);
+    const values = unpackValues(reply.values);
+    const errors = reply.errors.length === 0 ? null : new Map(reply.errors);
+    for (let position = 0; position < values.length; position++) {
+      const unit = slot.nextAnswered();
+      if (unit.timeout !== undefined) {
+        stopTimer(slot.timer);
+        slot.timer = undefined;
+        // It ran alone, so busyMs is its run: past the limit, it timed out, even if this
+        // thread was too busy to notice before its result came.
+        if (!unit.owner.done && reply.busyMs > unit.timeout) {
+          unit.owner.rejectUnit(unit, timeoutError(unit, slot, reply.busyMs));
         }
-        slot.compact();
-        const unitMs = reply.busyMs / values.length;
-        this.#unitMs = this.#unitMs === undefined ? unitMs : (this.#unitMs + unitMs) / 2;
-        if (slot.exited && slot.allResultsIn()) this.#bury(slot);
-        this.#dispatch();
-        return;
       }
-      default: {
-        const unknown: never = reply;
-        throw new TypeError(`Unknown pool reply ${JSON.stringify(unknown)}`);
-      }
+      if (unit.owner.done) continue;
+      const error = errors?.get(position);
+      if (error !== undefined) unit.owner.rejectUnit(unit, deserializeError(error));
+      else unit.owner.resolveUnit(unit, valueOf(unit, values[position]));
     }
+    slot.compact();
+    const unitMs = reply.busyMs / values.length;
+    this.#unitMs = this.#unitMs === undefined ? unitMs : (this.#unitMs + unitMs) / 2;
+    if (slot.exited && slot.allResultsIn()) this.#bury(slot);
+    this.#dispatch();
   };
 
   /**

@@ -76,25 +76,21 @@ export type PoolRequest =
   /** No more work: finish the loop, so the worker exits with code 0. */
   | { type: "stop" };
 
-/** Worker -> engine. */
-export type PoolReply =
-  /** The initializer ran: the worker takes tasks. */
-  | { type: "ready" }
-  /**
-   * Results of consecutive units: `values[i]` is the result of the unit numbered `first + i`
-   * (a chunk's values as {@linkcode WireValues}), unless `errors` lists position i. Units are
-   * numbered per worker from 0, in the order the engine sent them; the worker answers every
-   * unit it starts exactly once and in that order, or dies, so `first` is always the number of
-   * results it sent before (the engine checks it). `busyMs` is the time the worker spent
-   * running them, for batch sizing.
-   */
-  | {
-    type: "results";
-    first: number;
-    values: WireValues;
-    errors: [position: number, error: SerializedError][];
-    busyMs: number;
-  };
+/**
+ * Worker -> engine, its one reply: the results of consecutive units. `values[i]` is the result
+ * of the unit numbered `first + i` (a chunk's values as {@linkcode WireValues}), unless `errors`
+ * lists position i. Units are numbered per worker from 0, in the order the engine sent them;
+ * the worker answers every unit it starts exactly once and in that order, or dies, so `first`
+ * is always the number of results it sent before (the engine checks it). `busyMs` is the time
+ * the worker spent running them, for batch sizing.
+ */
+export interface PoolReply {
+  type: "results";
+  first: number;
+  values: WireValues;
+  errors: [position: number, error: SerializedError][];
+  busyMs: number;
+}
 
 /** How a pool worker is configured: the argument of its loop. */
 export interface PoolWorkerConfig {
@@ -123,12 +119,8 @@ export const PROGRESS_SENT = 2;
 /** The number of progress counters. */
 export const PROGRESS_WORDS = 3;
 
-/** The mail that hands a worker its end of the pool link. */
-export interface PortMail {
-  poolPort: MessagePort;
-}
-
-/** True for the mail that carries the pool link. */
-export function isPortMail(message: unknown): message is PortMail {
-  return typeof message === "object" && message !== null && "poolPort" in message;
-}
+/**
+ * The system request (see `MailEnvelope.system`) that hands a worker its end of the pool link,
+ * a `MessagePort`, as its body.
+ */
+export const POOL_PORT = "pool.port";

@@ -26,8 +26,8 @@ import type { MessagePort } from "node:worker_threads";
 import { assertCloneable } from "../_shm/clone.ts";
 import { inMacrotask } from "../_kernel/macrotask.ts";
 import {
-  isPortMail,
   packValues,
+  POOL_PORT,
   type PoolReply,
   type PoolRequest,
   type PoolWorkerConfig,
@@ -43,7 +43,8 @@ import { runtime } from "../_kernel/runtime.ts";
 import { type SerializedError, serializeError } from "../_kernel/wire_errors.ts";
 import { loadRef } from "../_kernel/targets.ts";
 import { SystemExit } from "../errors.ts";
-import { receive } from "../receive.ts";
+import { mail } from "../_kernel/mail.ts";
+import { initAck } from "../init_ack.ts";
 import { task } from "../task.ts";
 
 // deno-lint-ignore ban-types
@@ -71,12 +72,13 @@ interface WorkUnit {
 export const poolWorkerLoop = task(
   import.meta,
   async function poolWorkerLoop(config: PoolWorkerConfig): Promise<void> {
-    const { poolPort } = await receive(isPortMail) as { poolPort: MessagePort };
+    const link = await mail.takeLetter((letter) => letter.system === POOL_PORT);
     if (config.initializer !== null) {
       const initializer = await loadRef(config.initializer);
       await inMacrotask(() => initializer(...config.initargs));
     }
-    const loop = new UnitLoop(poolPort, new Int32Array(config.progress));
+    const loop = new UnitLoop(link.body as MessagePort, new Int32Array(config.progress));
+    initAck();
     await loop.finished;
   },
 );
@@ -115,7 +117,6 @@ class UnitLoop {
     process.on("exit", () => this.#flush());
     globalThis.addEventListener("error", () => this.#die());
     globalThis.addEventListener("unhandledrejection", () => this.#die());
-    this.#send({ type: "ready" });
   }
 
   /** Settles when the engine said stop and every unit has run, or rejects to end the worker. */

@@ -12,6 +12,7 @@
  */
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import {
+  POOL_PORT,
   type PoolReply,
   type PoolRequest,
   type PoolWorkerConfig,
@@ -34,6 +35,8 @@ export interface WorkerStart {
   initargs: unknown[];
   /** The worker's heap limit in MiB; the default limit when undefined. */
   maxWorkerMemoryMb: number | undefined;
+  /** The worker's initializer ran (it acknowledged its start): it takes timed units. */
+  onReady: (slot: WorkerSlot) => void;
   onReply: (slot: WorkerSlot, reply: PoolReply) => void;
   onExit: (slot: WorkerSlot) => void;
 }
@@ -45,7 +48,7 @@ export class WorkerSlot {
   readonly knownFunctions = new Set<number>();
   /** Units sent, for `maxTasksPerChild`. */
   assigned = 0;
-  /** The worker said its initializer ran. */
+  /** The worker acknowledged its start, once its initializer ran. */
   ready = false;
   /** It gets no more units: it was told to stop, or it is being killed. */
   stopping = false;
@@ -77,13 +80,16 @@ export class WorkerSlot {
       args: [config],
       daemon: true,
       maxMemoryMb: start.maxWorkerMemoryMb,
+      initAck: true,
     });
     process.name = process.name.replace(/^Process/, "PoolWorker");
-    // A failed start shows as the worker's exit, which the engine handles.
-    process.start().catch(() => {});
+    // A failed start (its initializer threw, say) shows as the worker's exit, which the engine
+    // handles.
+    process.start().then(() => start.onReady(this), () => {});
     const child = runtime.liveChildren().find((record) => record.handle === process)!;
     const { port1, port2 } = new MessageChannel();
-    const mail: MailEnvelope = { type: "mail", from: runtime.pid, body: { poolPort: port2 } };
+    // Posted on the child's mail link directly: the port must be in the transfer list.
+    const mail: MailEnvelope = { type: "mail", from: runtime.pid, body: port2, system: POOL_PORT };
     child.port.postMessage(mail, [port2]);
     this.process = process;
     this.#port = port1;
