@@ -1,4 +1,4 @@
-import { waitUntil, wake } from "../actors/_shm/futex.ts";
+import { CHANNEL_SPIN, waitUntil, waitUntilSync, wake } from "../actors/_shm/futex.ts";
 import {
   describeHandle,
   type HandleDescription,
@@ -11,7 +11,7 @@ import { checkInteger, checkTimeout, describeValue } from "../actors/_shm/time.t
 import { BYTES, encode } from "../actors/_shm/codec.ts";
 import { type ConnectionState, HOLDER_SLOTS, takePendingState } from "./_pipe_state.ts";
 import { NOTHING, Ring } from "../actors/_shm/ring.ts";
-import { channelWaitSync, Turns } from "./_wait.ts";
+import { Turns } from "./_wait.ts";
 import { BufferTooShort, ChannelClosedError, EOFError, Full } from "./errors.ts";
 
 /**
@@ -264,13 +264,14 @@ export class Connection<T = unknown> extends SharedHandle<State> {
     let message = receives.idle ? ring.tryTake() : NOTHING;
     if (message !== NOTHING) return message as T;
     // This copy's pending receives go first: the event loop cannot serve them while this blocks.
-    channelWaitSync(
+    waitUntilSync(
       ring.state.words,
       () =>
         receives.serve() &&
         this.#tookOrEnded(ring, () => (message = ring.tryTake()) !== NOTHING),
       {},
       "receive on pipe",
+      CHANNEL_SPIN,
     );
     return this.#orEof(message, "receive") as T;
   }
@@ -408,11 +409,12 @@ export class Connection<T = unknown> extends SharedHandle<State> {
   /** Blocks until `attempt` succeeds or the other end is gone; true if it succeeded. */
   #waitToSend(attempt: (grow: boolean) => boolean): boolean {
     let sent = false;
-    channelWaitSync(
+    waitUntilSync(
       this.#send!.state.words,
       () => (sent = attempt(false)) || this.#otherEndGone(),
       {},
       "send on pipe",
+      CHANNEL_SPIN,
     );
     return sent;
   }

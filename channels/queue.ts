@@ -1,4 +1,4 @@
-import type { AcquireOptions } from "../actors/_shm/futex.ts";
+import { type AcquireOptions, CHANNEL_SPIN, waitUntilSync } from "../actors/_shm/futex.ts";
 import { repairHandle } from "../actors/_kernel/handles.ts";
 import { runtime } from "../actors/_kernel/runtime.ts";
 import { registerSharedKind, SharedHandle } from "../actors/_kernel/shared_handle.ts";
@@ -6,7 +6,7 @@ import { checkInteger, checkTimeout, describeValue } from "../actors/_shm/time.t
 import { encode, type Encoded } from "../actors/_shm/codec.ts";
 import { newRing, NOTHING, Ring, ringSize, type RingState } from "../actors/_shm/ring.ts";
 import type { BufferOptions } from "./buffer_options.ts";
-import { channelWaitSync, Turns } from "./_wait.ts";
+import { Turns } from "./_wait.ts";
 import { ChannelClosedError, Empty, Full, ShutDown } from "./errors.ts";
 
 /** Whether to wait, and for how long, as Python's `put(item, block, timeout)`. */
@@ -234,11 +234,12 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
     const puts = this.#local.puts;
     if (puts.idle && ring.tryPut(tag, bytes, length)) return;
     let done = false;
-    channelWaitSync(
+    waitUntilSync(
       this.state.words,
       () => puts.serve() && ((done = ring.tryPut(tag, bytes, length)) || ring.shutDown),
       wait,
       "put on queue",
+      CHANNEL_SPIN,
     );
     this.#afterPut(done, options);
   }
@@ -299,11 +300,12 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
     const gets = this.#local.gets;
     let item = gets.idle ? ring.tryTake() : NOTHING;
     if (item !== NOTHING) return item as T;
-    channelWaitSync(
+    waitUntilSync(
       this.state.words,
       () => gets.serve() && ((item = ring.tryTake()) !== NOTHING || ring.drained),
       wait,
       "get from queue",
+      CHANNEL_SPIN,
     );
     return this.#item(item, options);
   }

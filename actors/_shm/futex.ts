@@ -1,8 +1,10 @@
 /**
- * Waiting on shared memory. A primitive keeps a sequence word that every state change bumps
- * (`wake`); a waiter retries its attempt, spins briefly, then sleeps until the word changes:
- * `Atomics.wait` for the synchronous forms (workers only), `Atomics.waitAsync` otherwise. No
- * message is ever sent, so an uncontended primitive costs only its atomic operations.
+ * Waiting on shared memory, for every primitive, channel and the manager's local link. A waiter
+ * keeps a sequence word that every state change bumps (`wake`); a waiter retries its attempt,
+ * spins for a while ({@linkcode SpinPolicy}), then sleeps until the word changes:
+ * `Atomics.wait` for the synchronous forms (workers only), a brief `Atomics.wait` and then
+ * `Atomics.waitAsync` otherwise. No message is ever sent, so an uncontended primitive costs only
+ * its atomic operations.
  *
  * @module
  */
@@ -25,13 +27,84 @@ export interface AcquireOptions {
   timeout?: number | null;
 }
 
-const SPINS = 64;
+/**
+ * How a waiter spends the time before it sleeps. The other actor often answers within
+ * microseconds, while a sleep and its wake-up cost tens of them, or a poll interval when an idle
+ * event loop misses a `waitAsync` wake. So a waiter first retries its attempt for a while; an
+ * async one then blocks in `Atomics.wait` for a short while (a blocked thread gives its core to
+ * the actor that will answer, on 2 vCPUs they often share one, and a futex wake takes
+ * microseconds where a `waitAsync` wake takes tens of them or a poll); only then does it sleep
+ * on its event loop.
+ */
+export interface SpinPolicy {
+  /** How long a waiter retries before it blocks, in microseconds; the most, when adaptive. */
+  readonly spinMicros: number;
+  /**
+   * How long an async waiter then blocks in `Atomics.wait` before it sleeps on its event loop,
+   * in milliseconds: its event loop stalls at most this long.
+   */
+  readonly blockMillis: number;
+  /**
+   * Whether a {@linkcode Futex} spins only as long as spinning has been paying off. When the
+   * two threads run on different cores, the answer arrives within a spin of a few microseconds
+   * and nobody is woken. When they share a core (the other one busy), spinning only delays the
+   * thread it waits for: the answer comes right after the spin gives up, so the spin is halved
+   * down to none, and blocking hands the core over at once. A full spin is tried now and then,
+   * to notice the cores free again. A one-off wait ({@linkcode waitUntil}) has nothing to learn
+   * from, and spins in full.
+   */
+  readonly adaptive?: boolean;
+}
+
+/**
+ * The synchronization primitives' waits: an Event round trip went from 60 us to 16 us with the
+ * spin, and from 16-21 us to 2-11 us with the block (Python's: 14 us).
+ */
+export const PRIMITIVE_SPIN: SpinPolicy = { spinMicros: 30, blockMillis: 0.5 };
+/**
+ * The channels' waits: the other side usually makes progress within microseconds (a consumer
+ * takes, a producer puts), so they spin 50 us longer than a primitive.
+ */
+export const CHANNEL_SPIN: SpinPolicy = { spinMicros: 80, blockMillis: 0.5 };
+/**
+ * A manager client waiting for its replies: a manager that is awake answers a small call in a
+ * few microseconds; the block is long enough for a manager that shares this core, short enough
+ * to keep this thread's event loop going.
+ */
+export const MANAGER_REPLY_SPIN: SpinPolicy = { spinMicros: 50, blockMillis: 0.5, adaptive: true };
+/**
+ * The manager waiting for requests: it blocks about as long as a wake through the event loop
+ * can take when both cores are busy, and its event loop (TCP sessions, mail, timers of timed
+ * waits) waits that long at most.
+ */
+export const MANAGER_IDLE_SPIN: SpinPolicy = { spinMicros: 50, blockMillis: 2, adaptive: true };
+
+/** Where a futex's two words are. */
+export interface FutexLayout {
+  /** The word every wake bumps, and sleepers wait on. */
+  readonly sequence: number;
+  /** The count of the threads sleeping on `sequence`: a wake is free while it is 0. */
+  readonly sleepers: number;
+}
+
+/** Attempts between two reads of the clock while spinning. */
+const SPIN_BATCH = 32;
 /** A synchronous wait sleeps at most this long at a time, to notice that it was terminated. */
 const SLICE_MS = 100;
-/** How long an async wait keeps trying before it sleeps: see {@linkcode spinAWhile}. */
-const ASYNC_SPIN_MS = 0.03;
 /** The longest interval between re-checks of an async wait. */
 const MAX_POLL_MS = 20;
+/** Every this many waits, an adaptive spin that stopped paying off is tried in full again. */
+const PROBE_EVERY = 64;
+/**
+ * An answer this soon after blocking came from a thread on the same core (a wake from another
+ * core takes longer here), which the spin before kept from running.
+ */
+const FAST_WAKE_US = 20;
+
+/** Eases a spinning core's load on its sibling, where the engine has `Atomics.pause`. */
+const pause: () => void = typeof (Atomics as { pause?: () => void }).pause === "function"
+  ? (Atomics as unknown as { pause: () => void }).pause
+  : () => {};
 
 /**
  * Async sleepers of this thread, by the memory they sleep on. A wake from the same thread must
@@ -47,6 +120,8 @@ export const SLEEPERS = 1;
 /** The first word a primitive may use for its own state. */
 export const FIRST_STATE_WORD = 2;
 
+const PRIMITIVE_LAYOUT: FutexLayout = { sequence: SEQUENCE, sleepers: SLEEPERS };
+
 /**
  * One try of a wait. `sleeping` is true for the last try before the waiter sleeps (it is then
  * registered in SLEEPERS): a primitive that skips {@linkcode wake} on its fast paths uses it to
@@ -59,10 +134,14 @@ export type Attempt = (sleeping?: boolean) => boolean;
  * SLEEPERS before its last attempt, so either this sees it, or its attempt sees the change.
  */
 export function wake(words: Int32Array): void {
-  if (Atomics.load(words, SLEEPERS) === 0) return;
+  wakeAt(words, SEQUENCE, SLEEPERS);
+}
+
+function wakeAt(words: Int32Array, sequence: number, sleepers: number): void {
+  if (Atomics.load(words, sleepers) === 0) return;
   for (const resume of localSleepers.get(words.buffer) ?? []) resume();
-  Atomics.add(words, SEQUENCE, 1);
-  Atomics.notify(words, SEQUENCE);
+  Atomics.add(words, sequence, 1);
+  Atomics.notify(words, sequence);
 }
 
 /**
@@ -108,42 +187,30 @@ function outOfTime(deadline: number): boolean {
   return deadline !== Infinity && deadline <= performance.now();
 }
 
-function spin(attempt: Attempt): boolean {
-  for (let round = 0; round < SPINS; round++) if (attempt()) return true;
+/** Retries `attempt` for up to `micros` (not at all for 0); true once it succeeds. */
+function spin(attempt: Attempt, micros: number): boolean {
+  if (micros <= 0) return false;
+  const until = performance.now() + micros / 1000;
+  do {
+    for (let round = 0; round < SPIN_BATCH; round++) {
+      if (attempt()) return true;
+      pause();
+    }
+  } while (performance.now() < until);
   return false;
 }
 
 /**
- * Keeps trying for up to {@linkcode ASYNC_SPIN_MS} before an async waiter sleeps. Waking an
- * event loop through `waitAsync` (or the poll behind it) costs tens of microseconds to
- * milliseconds here, while the other actor often answers within a few: an Event round trip went
- * from 60 us to 16 us with this, about Python's.
+ * Blocks in `Atomics.wait` on `words[sequence]` until `attempt` succeeds (true) or the time
+ * `until` passes (false). The caller is registered as a sleeper.
  */
-function spinAWhile(attempt: Attempt): boolean {
-  if (spin(attempt)) return true;
-  const until = performance.now() + ASYNC_SPIN_MS;
-  while (performance.now() < until) if (spin(attempt)) return true;
-  return false;
-}
-
-/**
- * After its spin, an async waiter blocks in `Atomics.wait` for up to this long before it sleeps on
- * its event loop. A blocked thread gives its core to the actor that will answer (on 2 vCPUs they
- * often share one), and a futex wake takes microseconds where a `waitAsync` wake takes tens of
- * them or a poll; the event loop stalls at most this long. An Event round trip went from 16-21 us
- * to 2-11 us with it (Python's: 14 us).
- */
-const BLOCK_MS = 0.5;
-
-/** Blocks until `attempt` succeeds, up to {@linkcode BLOCK_MS} or the deadline. */
-function blockBriefly(words: Int32Array, attempt: Attempt, deadline: number): boolean {
-  const until = Math.min(performance.now() + BLOCK_MS, deadline);
+function block(words: Int32Array, sequence: number, attempt: Attempt, until: number): boolean {
   while (true) {
-    const seen = Atomics.load(words, SEQUENCE);
+    const seen = Atomics.load(words, sequence);
     if (attempt(true)) return true;
     const remaining = until - performance.now();
     if (remaining <= 0) return false;
-    Atomics.wait(words, SEQUENCE, seen, remaining);
+    Atomics.wait(words, sequence, seen, Math.min(remaining, SLICE_MS));
     haltIfReaped();
   }
 }
@@ -153,21 +220,25 @@ function blockBriefly(words: Int32Array, attempt: Attempt, deadline: number): bo
  * Whoever makes `attempt` newly succeed calls {@linkcode wake} (or, when the attempt leaves
  * marks, at least whenever it finds one). Bad options reject it before the first attempt; a
  * timeout of 0 tries once.
+ *
+ * @param policy How long it retries, and blocks, before it sleeps on the event loop.
  */
 export async function waitUntil(
   words: Int32Array,
   attempt: Attempt,
   options: AcquireOptions,
   action: string,
+  policy: SpinPolicy = PRIMITIVE_SPIN,
 ): Promise<boolean> {
   const deadline = deadlineOf(options, action);
   if (attempt()) return true;
   if (options.blocking === false || outOfTime(deadline)) return false;
-  if (spinAWhile(attempt)) return true;
+  if (spin(attempt, policy.spinMicros)) return true;
   Atomics.add(words, SLEEPERS, 1);
   try {
-    if (blockBriefly(words, attempt, deadline)) return true;
-    return await sleepUntil(words, attempt, deadline);
+    const blockUntil = Math.min(performance.now() + policy.blockMillis, deadline);
+    if (block(words, SEQUENCE, attempt, blockUntil)) return true;
+    return await sleepUntil(words, SEQUENCE, attempt, deadline);
   } finally {
     Atomics.sub(words, SLEEPERS, 1);
   }
@@ -176,7 +247,6 @@ export async function waitUntil(
 type WaitResult =
   | { async: false; value: "not-equal" | "timed-out" }
   | { async: true; value: Promise<"ok" | "timed-out"> };
-
 /** A `waitAsync` on the sequence word while it was `seen`. */
 interface PendingWake {
   seen: number;
@@ -187,11 +257,19 @@ interface PendingWake {
 /**
  * The event-loop sleep of {@linkcode waitUntil}: re-checks on every change of the sequence word
  * (`waitAsync`), on every wake from this thread, on a poll timer, and ends at the deadline.
+ * Deno does not always run V8's waitAsync resolution while the event loop is idle, so the poll
+ * timer re-checks at growing intervals; it keeps the program alive only if `keepAlive`.
  * Every promise it races is one that has not settled yet: racing a settled one would resolve at
  * once, and the loop would spin on microtasks, starving the timers and messages (the supervisor's
  * reaping among them) that it is waiting for.
  */
-async function sleepUntil(words: Int32Array, attempt: Attempt, deadline: number) {
+async function sleepUntil(
+  words: Int32Array,
+  sequence: number,
+  attempt: Attempt,
+  deadline: number,
+  keepAlive = false,
+): Promise<boolean> {
   let pending: PendingWake | null = null;
   let pollMs = 1;
   // A timed wait must last its time even if nothing else keeps the program alive, and this
@@ -210,26 +288,29 @@ async function sleepUntil(words: Int32Array, attempt: Attempt, deadline: number)
   const local = localResumes(words);
   try {
     while (true) {
-      const seen = Atomics.load(words, SEQUENCE);
+      const seen = Atomics.load(words, sequence);
       if (attempt(true)) return true;
       const remaining = deadline - performance.now();
       if (expired || remaining <= 0) return false;
       if (pending === null || pending.seen !== seen || pending.settled) {
-        const result = Atomics.waitAsync(words, SEQUENCE, seen) as WaitResult;
+        const result = Atomics.waitAsync(words, sequence, seen) as WaitResult;
         if (!result.async) continue;
         const next: PendingWake = { seen, woken: result.value, settled: false };
         void result.value.then(() => next.settled = true);
         pending = next;
         pollMs = 1;
       }
-      await waitKeepingAlive(
-        Promise.race([
-          pending.woken,
-          local.next(),
-          poll(Math.min(pollMs, remaining)),
-          ...(timeUp === null ? [] : [timeUp]),
-        ]),
-      );
+      let poll: Timer | undefined;
+      const polled = new Promise<void>((resolve) => {
+        poll = startTimer(Math.min(pollMs, remaining), resolve, { ref: keepAlive });
+      });
+      try {
+        await waitKeepingAlive(
+          Promise.race([pending.woken, local.next(), polled, ...(timeUp === null ? [] : [timeUp])]),
+        );
+      } finally {
+        stopTimer(poll);
+      }
       pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
     }
   } finally {
@@ -255,18 +336,6 @@ function localResumes(words: Int32Array): { next(): Promise<void>; stop(): void 
 }
 
 /**
- * Resolves after `ms`, without keeping the program alive. Deno does not always run V8's
- * waitAsync resolution while the event loop is idle, so a waiter re-checks on this timer too,
- * at growing intervals; a timed wait also ends on it.
- */
-function poll(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    Deno.unrefTimer(timer as unknown as number);
-  });
-}
-
-/**
  * The blocking form of {@linkcode waitUntil}, for workers. On the main thread it succeeds when
  * no wait is needed and throws `BlockingError` when one would be.
  */
@@ -275,11 +344,12 @@ export function waitUntilSync(
   attempt: Attempt,
   options: AcquireOptions,
   action: string,
+  policy: SpinPolicy = PRIMITIVE_SPIN,
 ): boolean {
   const deadline = deadlineOf(options, action);
   if (attempt()) return true;
   if (options.blocking === false || outOfTime(deadline)) return false;
-  if (spin(attempt)) return true;
+  if (spin(attempt, policy.spinMicros)) return true;
   if (!mayBlock) {
     throw new BlockingError(
       `Cannot ${action} synchronously on the main thread: it would have to wait, blocking the ` +
@@ -288,16 +358,89 @@ export function waitUntilSync(
   }
   Atomics.add(words, SLEEPERS, 1);
   try {
-    while (true) {
-      const seen = Atomics.load(words, SEQUENCE);
-      if (attempt(true)) return true;
-      const remaining = deadline - performance.now();
-      if (remaining <= 0) return false;
-      Atomics.wait(words, SEQUENCE, seen, Math.min(remaining, SLICE_MS));
-      haltIfReaped();
-    }
+    return block(words, SEQUENCE, attempt, deadline);
   } finally {
     Atomics.sub(words, SLEEPERS, 1);
+  }
+}
+
+/**
+ * A futex at any place in its words, with a spin that can learn ({@linkcode SpinPolicy}): for
+ * a waiter that runs its own loop between the brief wait and the sleep on its event loop, as
+ * the manager's local link and hub do. Their wakers call {@linkcode Futex.prototype.wake}.
+ */
+export class Futex {
+  /** The shared words. */
+  readonly words: Int32Array;
+  readonly #sequence: number;
+  readonly #sleepers: number;
+  readonly #policy: SpinPolicy;
+  #spinMicros: number;
+  #waits = 0;
+
+  /**
+   * @param words The shared words.
+   * @param layout Where the sequence word and the sleeper count are in them.
+   * @param policy How {@linkcode Futex.prototype.waitBriefly} spins and blocks.
+   */
+  constructor(
+    words: Int32Array,
+    layout: FutexLayout = PRIMITIVE_LAYOUT,
+    policy: SpinPolicy = PRIMITIVE_SPIN,
+  ) {
+    this.words = words;
+    this.#sequence = layout.sequence;
+    this.#sleepers = layout.sleepers;
+    this.#policy = policy;
+    this.#spinMicros = policy.spinMicros;
+  }
+
+  /** Wakes every sleeper; free when nobody sleeps (see {@linkcode wake}). */
+  wake(): void {
+    wakeAt(this.words, this.#sequence, this.#sleepers);
+  }
+
+  /**
+   * Waits synchronously until `attempt()` succeeds: spins, then blocks in `Atomics.wait` for at
+   * most the policy's `blockMillis`. Returns whether it succeeded.
+   */
+  waitBriefly(attempt: Attempt): boolean {
+    const { spinMicros: most, blockMillis, adaptive } = this.#policy;
+    const probe = this.#spinMicros < most && ++this.#waits % PROBE_EVERY === 0;
+    if (spin(attempt, probe ? most : this.#spinMicros)) {
+      if (adaptive) {
+        this.#spinMicros = Math.min(most, Math.max(2 * this.#spinMicros, probe ? most : 4));
+      }
+      return true;
+    }
+    const blocked = performance.now();
+    Atomics.add(this.words, this.#sleepers, 1);
+    let succeeded: boolean;
+    try {
+      succeeded = block(this.words, this.#sequence, attempt, blocked + blockMillis);
+    } finally {
+      Atomics.sub(this.words, this.#sleepers, 1);
+    }
+    if (succeeded && adaptive && (performance.now() - blocked) * 1000 < FAST_WAKE_US) {
+      this.#spinMicros = this.#spinMicros < 2 ? 0 : this.#spinMicros / 2;
+    }
+    return succeeded;
+  }
+
+  /**
+   * Sleeps on the event loop until `attempt()` succeeds: it re-checks on every wake, and on a
+   * poll timer.
+   *
+   * @param options `keepAlive`: the sleep keeps the program alive (as a connection with a call
+   * in flight does), not only while a live child could end it.
+   */
+  async sleep(attempt: Attempt, options: { keepAlive?: boolean } = {}): Promise<void> {
+    Atomics.add(this.words, this.#sleepers, 1);
+    try {
+      await sleepUntil(this.words, this.#sequence, attempt, Infinity, options.keepAlive);
+    } finally {
+      Atomics.sub(this.words, this.#sleepers, 1);
+    }
   }
 }
 

@@ -2,8 +2,8 @@
  * A client's link to a manager of the same program, through shared memory: the actor's channel
  * (`_manager_ring.ts`), handed to the manager's actor once, by an ask. Requests are copied into
  * the request ring and published at once. The manager spins briefly for requests before it
- * blocks or sleeps, and this side spins briefly for the replies (`BriefWait`), then blocks for
- * at most 0.5 ms, then sleeps on the event loop; so while both are busy a round trip wakes
+ * blocks or sleeps, and this side spins briefly for the replies, then blocks for at most 0.5 ms,
+ * then sleeps on the event loop (`MANAGER_REPLY_SPIN`); so while both are busy a round trip wakes
  * nobody and costs a few microseconds. A sleeping side is woken through its word
  * (`Atomics.notify`); a sleep on the event loop also re-checks on a short timer, as Deno does
  * not always deliver that wake to an idle event loop. Replies that arrive one after another
@@ -18,19 +18,19 @@
  * @module
  */
 import type { LinkOwner, LocalEndpoint, ManagerLink } from "./link.ts";
+import { Futex, MANAGER_REPLY_SPIN } from "../../_shm/futex.ts";
 import {
   BELL,
-  BriefWait,
   channelWords,
   CLIENT_CLOSED,
-  CLIENT_SLEEPING,
+  CLIENT_FUTEX,
   CLOSED,
   CLOSED_SHUTDOWN,
   eventLoopTurn,
+  MANAGER_FUTEX,
   MANAGER_SLEEPING,
   MANAGER_WANTS_ROOM,
   newChannel,
-  nextPoll,
   OPEN,
   REPLY_HEAD,
   REPLY_TAIL,
@@ -40,8 +40,6 @@ import {
   requestBytes,
   RingReader,
   RingWriter,
-  SIGNAL,
-  sleepOn,
   STOPPED,
   turnDue,
   turned,
@@ -50,15 +48,6 @@ import { CONNECT_REQUEST } from "../_wire/protocol.ts";
 import { type ActorHandle, askSystem } from "../../_kernel/actor_handle.ts";
 import { runtime } from "../../_kernel/runtime.ts";
 import { self } from "../../self.ts";
-
-/**
- * How long the client spins for replies before it blocks, in microseconds, at most (a manager
- * that is awake answers a small call in a few; see `BriefWait`), and how long it then blocks
- * in `Atomics.wait` before it sleeps on the event loop, in milliseconds: long enough for a
- * manager that shares this core, short enough to keep this thread's event loop going.
- */
-const REPLY_SPIN_US = 50;
-const REPLY_BLOCK_MS = 0.5;
 
 /** Published bytes that wake a sleeping manager at once rather than when this actor waits. */
 const NUDGE_BYTES = 2048;
@@ -76,22 +65,17 @@ function ringBell(hub: Int32Array): void {
   if (Atomics.load(hub, MANAGER_SLEEPING) !== 0) Atomics.notify(hub, BELL);
 }
 
-/**
- * Wakes the manager after requests were published, if it sleeps. An awake manager sees them in
- * the channel's tail (it checks it before it sleeps, after it says it sleeps), so publishing
- * then costs no write to memory the manager shares with other clients.
- */
-function nudge(hub: Int32Array): void {
-  if (Atomics.load(hub, MANAGER_SLEEPING) === 0) return;
-  Atomics.add(hub, BELL, 1);
-  Atomics.notify(hub, BELL);
-}
-
 /** A channel to a manager of this program. */
 export class LocalLink implements ManagerLink {
   readonly #owner: LinkOwner;
   readonly #where: string;
   readonly #hub: Int32Array;
+  /**
+   * What the manager sleeps on. Waking it after requests were published is free while it is
+   * awake: it sees them in the channel's tail (it checks it before it sleeps, after it says it
+   * sleeps), so publishing then costs no write to memory it shares with other clients.
+   */
+  readonly #manager: Futex;
   readonly #local: LocalEndpoint;
   readonly #channel = newChannel();
   readonly #words = channelWords(this.#channel);
@@ -110,19 +94,20 @@ export class LocalLink implements ManagerLink {
   #backlogOffset = 0;
   #drained: PromiseWithResolvers<void> | null = null;
   #reader: ReaderState = "idle";
-  #kick: PromiseWithResolvers<void> | null = null;
   #kicked = false;
   #nudgeDue = false;
   /** Whether a request went out since the reader last waited in vain. */
   #replyExpected = false;
   /** Bytes published since the manager was last woken, while it sleeps. */
   #unnudged = 0;
-  readonly #replyWait = new BriefWait(REPLY_SPIN_US, REPLY_BLOCK_MS);
+  /** What this side sleeps on, for replies, room in the request ring or the close. */
+  readonly #replyWait = new Futex(this.#words, CLIENT_FUTEX, MANAGER_REPLY_SPIN);
   readonly #ended = Promise.withResolvers<void>();
 
   constructor(local: LocalEndpoint, maxFrameBytes: number, where: string, owner: LinkOwner) {
     this.#local = local;
     this.#hub = new Int32Array(local.hub);
+    this.#manager = new Futex(this.#hub, MANAGER_FUTEX);
     this.#where = where;
     this.#owner = owner;
     this.#replies = new RingReader(
@@ -180,7 +165,7 @@ export class LocalLink implements ManagerLink {
     this.#drained = null;
     Atomics.store(this.#words, CLIENT_CLOSED, 1);
     ringBell(this.#hub);
-    this.#kick?.resolve();
+    this.#replyWait.wake();
     this.#ended.resolve();
   }
 
@@ -240,7 +225,7 @@ export class LocalLink implements ManagerLink {
     if (!this.#nudgeDue && this.#unnudged === 0) return;
     this.#nudgeDue = false;
     this.#unnudged = 0;
-    nudge(this.#hub);
+    this.#manager.wake();
   };
 
   /** Moves backlog into the request ring as room allows; true if it moved any. */
@@ -290,7 +275,7 @@ export class LocalLink implements ManagerLink {
       queueMicrotask(this.#turn);
     } else if (this.#reader === "parked") {
       this.#kicked = true;
-      this.#kick?.resolve();
+      this.#replyWait.wake();
     }
   }
 
@@ -339,30 +324,24 @@ export class LocalLink implements ManagerLink {
    */
   #waitBriefly(): boolean {
     if (!this.#replyExpected) return false;
-    if (this.#replyWait.wait(this.#words, SIGNAL, CLIENT_SLEEPING, this.#isReady)) return true;
+    if (this.#replyWait.waitBriefly(this.#isReady)) return true;
     this.#replyExpected = false;
     return false;
   }
 
-  /** Sleeps until the manager signals, this actor makes a request, or a re-check is due. */
-  async #sleep(): Promise<void> {
-    let pollMs = 1;
-    this.#kick = Promise.withResolvers();
+  /**
+   * Sleeps until the manager signals, this actor makes a request (a kick), nothing is awaited
+   * any more, or the manager's actor has ended.
+   */
+  #sleep(): Promise<void> {
     this.#kicked = false;
-    try {
-      while (!this.#closed && !this.#kicked && this.#needed()) {
-        Atomics.store(this.#words, CLIENT_SLEEPING, 1);
-        const seen = Atomics.load(this.#words, SIGNAL);
-        if (this.#ready() || !this.#local.manager.isAlive()) return;
-        // Like a connection with a call in flight, a sleep for a reply keeps the program alive.
-        await sleepOn(this.#words, SIGNAL, seen, this.#kick.promise, pollMs, true);
-        pollMs = nextPoll(pollMs);
-      }
-    } finally {
-      Atomics.store(this.#words, CLIENT_SLEEPING, 0);
-      this.#kick = null;
-    }
+    // Like a connection with a call in flight, a sleep for a reply keeps the program alive.
+    return this.#replyWait.sleep(this.#wokenUp, { keepAlive: true });
   }
+
+  readonly #wokenUp = (): boolean =>
+    this.#closed || this.#kicked || !this.#needed() || this.#ready() ||
+    !this.#local.manager.isAlive();
 
   /**
    * Delivers every reply that has arrived, moves backlog into the ring, and notices the end

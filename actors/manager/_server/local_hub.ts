@@ -2,8 +2,9 @@
  * The manager's side of the shared-memory channels of its own program's actors. One loop reads
  * every channel's request ring, feeds whole frames to the engine, and writes the replies into
  * the channel's reply ring. After each pass it waits for more: it spins on the channels' tails
- * (while spinning pays off, see `BriefWait`), then blocks in `Atomics.wait` on the hub's bell
- * for up to 2 ms, then sleeps on the event loop; clients ring the bell only while it sleeps. So
+ * (while spinning pays off), then blocks in `Atomics.wait` on the hub's bell for up to 2 ms,
+ * then sleeps on the event loop (`MANAGER_IDLE_SPIN`); clients ring the bell only while it
+ * sleeps. So
  * a client that makes call after call is served without anyone being woken. While the channels
  * keep it busy it still lets the event loop run every 2 ms, for TCP sessions, mail and the
  * timers of timed waits.
@@ -15,22 +16,21 @@
  * @module
  */
 import { FrameError } from "../../_shm/frames.ts";
+import { Futex, MANAGER_IDLE_SPIN } from "../../_shm/futex.ts";
 import { decodeMessage } from "../_wire/messages.ts";
 import type { EngineSession } from "./engine.ts";
 import {
   BELL,
-  BriefWait,
   channelWords,
   CLIENT_CLOSED,
-  CLIENT_SLEEPING,
+  CLIENT_FUTEX,
   CLOSED,
   CLOSED_REFUSED,
   CLOSED_SHUTDOWN,
   eventLoopTurn,
   isChannel,
-  MANAGER_SLEEPING,
+  MANAGER_FUTEX,
   MANAGER_WANTS_ROOM,
-  nextPoll,
   REPLY_HEAD,
   REPLY_TAIL,
   replyBytes,
@@ -39,8 +39,6 @@ import {
   requestBytes,
   RingReader,
   RingWriter,
-  SIGNAL,
-  sleepOn,
   STOPPED,
   turnDue,
   turned,
@@ -50,16 +48,6 @@ import { MAIN_PID } from "../../_kernel/protocol.ts";
 import { encodeReply, type ManagerServer } from "./host.ts";
 import type { ActorRef } from "../../actor_ref.ts";
 import { monitor } from "../../monitor.ts";
-
-/**
- * How long the manager spins for the next request before it blocks, in microseconds, at most
- * (see `BriefWait`), and how long it then blocks in `Atomics.wait` before it sleeps on the
- * event loop, in milliseconds: about as long as a wake through the event loop can take when
- * both cores are busy. The event loop (TCP sessions, mail, timers of timed waits) waits that
- * long at most.
- */
-const IDLE_SPIN_US = 50;
-const IDLE_BLOCK_MS = 2;
 
 function isActorRef(value: unknown): value is ActorRef {
   return typeof value === "object" && value !== null &&
@@ -74,13 +62,13 @@ export class LocalHub {
   readonly #maxFrameBytes: number;
   readonly #sessions = new Set<LocalSession>();
   #stopped = false;
-  #kick: PromiseWithResolvers<void> | null = null;
   #kicked = false;
-  readonly #idle = new BriefWait(IDLE_SPIN_US, IDLE_BLOCK_MS);
+  readonly #idle: Futex;
 
   constructor(server: ManagerServer, hub: SharedArrayBuffer, maxFrameBytes: number) {
     this.#server = server;
     this.#hub = new Int32Array(hub);
+    this.#idle = new Futex(this.#hub, MANAGER_FUTEX, MANAGER_IDLE_SPIN);
     this.#maxFrameBytes = maxFrameBytes;
   }
 
@@ -130,8 +118,6 @@ export class LocalHub {
   /** Serves the channels until {@linkcode LocalHub.prototype.stop}. */
   async run(): Promise<void> {
     const hub = this.#hub;
-    let pollMs = 1;
-    let spin = true;
     let seen = 0;
     // Clients ring the bell only while the manager sleeps: awake, it looks at the channels.
     const rang = () => Atomics.load(hub, BELL) !== seen || this.#kicked || this.#anyRequests();
@@ -140,23 +126,13 @@ export class LocalHub {
       this.#kicked = false;
       for (const session of this.#sessions) session.pump();
       if (this.#stopped) return;
-      if (rang() || spin && this.#idle.wait(hub, BELL, MANAGER_SLEEPING, rang)) {
-        spin = true;
-        pollMs = 1;
+      if (rang() || this.#idle.waitBriefly(rang)) {
         // While the channels keep it busy, TCP sessions, mail and timers still get their turn.
         if (turnDue()) await eventLoopTurn();
         continue;
       }
-      this.#kick = Promise.withResolvers();
-      Atomics.store(hub, MANAGER_SLEEPING, 1);
-      if (!rang()) await sleepOn(hub, BELL, seen, this.#kick.promise, pollMs);
-      Atomics.store(hub, MANAGER_SLEEPING, 0);
-      this.#kick = null;
+      await this.#idle.sleep(rang);
       turned();
-      // Woken by a client: spin after the next pass. Woken by the re-check timer: sleep again
-      // at once, a little longer.
-      spin = rang();
-      pollMs = spin ? 1 : nextPoll(pollMs);
     }
   }
 
@@ -177,7 +153,7 @@ export class LocalHub {
 
   #wake(): void {
     this.#kicked = true;
-    this.#kick?.resolve();
+    this.#idle.wake();
   }
 }
 
@@ -186,6 +162,12 @@ class LocalSession implements EngineSession {
   readonly id: number;
   readonly #server: ManagerServer;
   readonly #words: Int32Array;
+  /**
+   * What the client sleeps on, for replies, room or the close. Waking it is free while it is
+   * awake: it says that it sleeps before it last looks at the channel, so it sees by itself
+   * what changed.
+   */
+  readonly #clientFutex: Futex;
   readonly #requests: RingReader;
   readonly #replies: RingWriter;
   readonly #client: ActorRef;
@@ -210,6 +192,7 @@ class LocalSession implements EngineSession {
     this.#hub = hub;
     this.#server = server;
     this.#words = channelWords(channel);
+    this.#clientFutex = new Futex(this.#words, CLIENT_FUTEX);
     this.#requests = new RingReader(
       this.#words,
       requestBytes(channel),
@@ -293,7 +276,7 @@ class LocalSession implements EngineSession {
     this.#flush(false);
     this.#closed = true;
     Atomics.store(this.#words, CLOSED, code);
-    this.#signal();
+    this.#clientFutex.wake();
     if (end) this.#end();
   }
 
@@ -322,7 +305,7 @@ class LocalSession implements EngineSession {
     }
     const wrote = this.#replies.unpublished;
     if (wrote) this.#replies.publish();
-    if (wrote || signal) this.#signal();
+    if (wrote || signal) this.#clientFutex.wake();
   }
 
   #writeOutbox(): void {
@@ -335,15 +318,5 @@ class LocalSession implements EngineSession {
       this.#outboxOffset = 0;
       this.#outbox.shift();
     }
-  }
-
-  /**
-   * Wakes the client if it sleeps (it says so before it last looks at the channel, so a client
-   * that is awake sees what changed by itself).
-   */
-  #signal(): void {
-    if (Atomics.load(this.#words, CLIENT_SLEEPING) === 0) return;
-    Atomics.add(this.#words, SIGNAL, 1);
-    Atomics.notify(this.#words, SIGNAL);
   }
 }

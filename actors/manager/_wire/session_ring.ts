@@ -9,13 +9,15 @@
  * back together, so any frame up to the connection's limit passes.
  *
  * Nobody is woken while the other side is awake: a waiting side spins briefly on the other's
- * words ({@linkcode BriefWait}), then says that it sleeps in a word the other side reads after
- * each publish, and only then is notified.
+ * words (a `Futex` with an adaptive spin), then says that it sleeps in a word the
+ * other side reads after each publish, and only then is notified: {@linkcode CLIENT_FUTEX} and
+ * {@linkcode MANAGER_FUTEX} are where.
  *
  * @module
  */
 import { MessageChannel } from "node:worker_threads";
 import { FrameError } from "../../_shm/frames.ts";
+import type { FutexLayout } from "../../_shm/futex.ts";
 
 /** The bytes of each ring; a power of two. */
 export const RING_BYTES = 1 << 16;
@@ -25,7 +27,7 @@ export const RING_BYTES = 1 << 16;
 export const REQUEST_TAIL = 0;
 /** Reply bytes the client has consumed. */
 export const REPLY_HEAD = 1;
-/** Non-zero while the client sleeps on `SIGNAL`. */
+/** The count of the client's waits sleeping on `SIGNAL`. */
 export const CLIENT_SLEEPING = 2;
 /** Set by the client once it uses the channel no more. */
 export const CLIENT_CLOSED = 3;
@@ -59,12 +61,17 @@ export const CLOSED_REFUSED = 2;
  * freed that the manager waits for.
  */
 export const BELL = 0;
-/** Non-zero while the manager sleeps on `BELL`. */
+/** The count of the manager's waits sleeping on `BELL`. */
 export const MANAGER_SLEEPING = 1;
 /** Set once the manager serves no more. */
 export const STOPPED = 2;
 /** The words of a hub. */
 export const HUB_WORDS = 4;
+
+/** The futex a client sleeps on, in its channel's words: the manager wakes it. */
+export const CLIENT_FUTEX: FutexLayout = { sequence: SIGNAL, sleepers: CLIENT_SLEEPING };
+/** The futex the manager sleeps on, in the hub's words: clients wake it. */
+export const MANAGER_FUTEX: FutexLayout = { sequence: BELL, sleepers: MANAGER_SLEEPING };
 
 /** A channel's memory: the control words, then the request ring, then the reply ring. */
 export function newChannel(): SharedArrayBuffer {
@@ -234,131 +241,6 @@ export class RingReader {
     if (first < count) into.set(this.#bytes.subarray(0, count - first), offset + first);
     return into;
   }
-}
-
-const pause: () => void = typeof (Atomics as { pause?: () => void }).pause === "function"
-  ? (Atomics as unknown as { pause: () => void }).pause
-  : () => {};
-
-/**
- * Spins until `ready()` or `micros` have passed; returns whether it became ready. Used where
- * the other side is likely awake and about to answer, so that neither side is woken.
- */
-export function spinUntil(ready: () => boolean, micros: number): boolean {
-  const deadline = performance.now() + micros / 1000;
-  while (true) {
-    for (let round = 0; round < 32; round++) {
-      if (ready()) return true;
-      pause();
-    }
-    if (performance.now() >= deadline) return ready();
-  }
-}
-
-/** Every this many waits, a spin that stopped paying off is tried in full again. */
-const PROBE_EVERY = 64;
-/**
- * An answer this soon after blocking came from a thread on the same core (a wake from another
- * core takes longer here), which the spin before kept from running.
- */
-const FAST_WAKE_US = 20;
-
-/**
- * A short blocking wait for the other side of a channel, which spins first for as long as
- * spinning has been paying off. When the two threads run on different cores, the answer
- * arrives within a spin of a few microseconds and nobody is woken. When they share a core
- * (the other one busy), spinning only delays the thread it waits for: the answer comes right
- * after the spin gives up, so the spin is halved down to none, and blocking in the kernel
- * hands the core over at once. A full spin is tried now and then to notice the cores free
- * again.
- */
-export class BriefWait {
-  readonly #maxUs: number;
-  readonly #blockMs: number;
-  #spinUs: number;
-  #waits = 0;
-
-  /**
-   * @param maxUs The longest spin, in microseconds.
-   * @param blockMs How long it then blocks at most, in milliseconds.
-   */
-  constructor(maxUs: number, blockMs: number) {
-    this.#maxUs = maxUs;
-    this.#spinUs = maxUs;
-    this.#blockMs = blockMs;
-  }
-
-  /**
-   * Waits until `ready()`: spins, then sleeps in `Atomics.wait` on `words[index]` for at most
-   * the block time, with `words[sleeping]` set so that the other side notifies. Returns
-   * whether it became ready. A thread blocked in the kernel leaves its core to the thread it
-   * waits for and wakes in tens of microseconds, where a wake through the event loop can take
-   * a millisecond when the cores are busy.
-   */
-  wait(words: Int32Array, index: number, sleeping: number, ready: () => boolean): boolean {
-    const probe = this.#spinUs < this.#maxUs && ++this.#waits % PROBE_EVERY === 0;
-    const spinUs = probe ? this.#maxUs : this.#spinUs;
-    if (spinUs > 0 && spinUntil(ready, spinUs)) {
-      this.#spinUs = Math.min(this.#maxUs, Math.max(2 * this.#spinUs, probe ? this.#maxUs : 4));
-      return true;
-    }
-    const blocked = performance.now();
-    const deadline = blocked + this.#blockMs;
-    Atomics.store(words, sleeping, 1);
-    try {
-      while (true) {
-        const seen = Atomics.load(words, index);
-        if (ready()) break;
-        const remaining = deadline - performance.now();
-        if (remaining <= 0) return false;
-        Atomics.wait(words, index, seen, remaining);
-      }
-    } finally {
-      Atomics.store(words, sleeping, 0);
-    }
-    if ((performance.now() - blocked) * 1000 < FAST_WAKE_US) {
-      this.#spinUs = this.#spinUs < 2 ? 0 : this.#spinUs / 2;
-    }
-    return true;
-  }
-}
-
-type WaitResult =
-  | { async: false; value: "not-equal" | "timed-out" }
-  | { async: true; value: Promise<"ok" | "timed-out"> };
-
-/** The longest sleep between re-checks: a `waitAsync` wake is not always delivered at once. */
-const MAX_POLL_MS = 20;
-
-/**
- * Sleeps until `words[index]` differs from `seen`, `kick` resolves, or a re-check interval
- * passes (1 ms, doubling to 20 ms; the timer keeps the program alive only if `keepAlive`): the
- * caller re-checks its condition either way. The caller has set its sleeping flag before
- * reading `seen` and checking its condition, so a notify cannot fall between.
- */
-export function sleepOn(
-  words: Int32Array,
-  index: number,
-  seen: number,
-  kick: Promise<void>,
-  pollMs: number,
-  keepAlive = false,
-): Promise<unknown> {
-  const ms = Math.min(pollMs, MAX_POLL_MS);
-  // The wait's own timeout lets V8 drop it; the timer is what reliably ends the sleep.
-  const result = Atomics.waitAsync(words, index, seen, ms) as WaitResult;
-  if (!result.async) return Promise.resolve();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const poll = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-    if (!keepAlive) Deno.unrefTimer(timer as unknown as number);
-  });
-  return Promise.race([result.value, kick, poll]).finally(() => clearTimeout(timer));
-}
-
-/** The next re-check interval after one of `pollMs`. */
-export function nextPoll(pollMs: number): number {
-  return Math.min(pollMs * 2, MAX_POLL_MS);
 }
 
 /**
