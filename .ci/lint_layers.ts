@@ -32,6 +32,7 @@ const LAYERS: Layer[] = [
       "actors/exit_signal.ts",
       "actors/actor_ref.ts",
       "actors/mailbox_options.ts",
+      "actors/wait_options.ts",
       "actors/sync/errors.ts",
       "actors/pool/errors.ts",
       "actors/manager/errors.ts",

@@ -1,8 +1,7 @@
 import type { ExitReport } from "./_kernel/protocol.ts";
 import { pidOf } from "./_kernel/actor_handle.ts";
-import { checkSignal } from "./_kernel/mailbox.ts";
 import { runtime } from "./_kernel/runtime.ts";
-import { describeValue } from "./_shm/time.ts";
+import { checkSignal, describeValue } from "./_shm/time.ts";
 import type { ActorRef } from "./actor_ref.ts";
 import type { ExitReason } from "./exit_reason.ts";
 import { reasonOf } from "./_kernel/exit_report.ts";

@@ -5,8 +5,14 @@
  * @module
  */
 import type { ReceiveOptions } from "./mailbox.ts";
-import { checkSignal } from "./mailbox.ts";
-import { checkTimeout, describeValue, startTimer, stopTimer, type Timer } from "../_shm/time.ts";
+import {
+  checkSignal,
+  checkTimeout,
+  describeValue,
+  startTimer,
+  stopTimer,
+  type Timer,
+} from "../_shm/time.ts";
 import { TimeoutError } from "../errors.ts";
 
 interface PendingAsk {

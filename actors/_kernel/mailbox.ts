@@ -1,4 +1,11 @@
-import { checkTimeout, describeValue, startTimer, stopTimer, type Timer } from "../_shm/time.ts";
+import {
+  checkSignal,
+  checkTimeout,
+  describeValue,
+  startTimer,
+  stopTimer,
+  type Timer,
+} from "../_shm/time.ts";
 import { TimeoutError } from "../errors.ts";
 
 /** How long a receive may wait, and a signal that cancels it. */
@@ -21,18 +28,6 @@ interface Waiter<T> {
 }
 
 const acceptAll = () => true;
-
-/**
- * Validates an abort signal option.
- *
- * @throws {TypeError} If `signal` is neither undefined nor an `AbortSignal`.
- */
-export function checkSignal(signal: unknown, action: string): AbortSignal | undefined {
-  if (signal === undefined || signal instanceof AbortSignal) return signal;
-  throw new TypeError(
-    `Cannot ${action}: signal must be an AbortSignal, got ${describeValue(signal)}`,
-  );
-}
 
 /**
  * An actor's mailbox: an unbounded FIFO of delivered messages and a FIFO of receivers waiting

@@ -9,23 +9,19 @@
  * @module
  */
 import { haltIfReaped, mayBlock, waitKeepingAlive } from "./thread.ts";
-import { checkTimeout, describeValue, startTimer, stopTimer, type Timer } from "./time.ts";
+import {
+  checkSignal,
+  checkTimeout,
+  describeValue,
+  startTimer,
+  stopTimer,
+  type Timer,
+} from "./time.ts";
 import { BlockingError } from "../errors.ts";
+import type { WaitOptions } from "../wait_options.ts";
 
-/** Whether to wait, and for how long. */
-export interface AcquireOptions {
-  /**
-   * When false, try once and resolve at once.
-   *
-   * @default {true}
-   */
-  blocking?: boolean;
-  /**
-   * Milliseconds to wait before giving up (resolving to false); forever when omitted, `null` or
-   * `Infinity`. Any length works: a wait longer than `setTimeout`'s 24.8 days is re-armed.
-   */
-  timeout?: number | null;
-}
+/** The options of `acquire` and of every futex wait: {@linkcode WaitOptions}, by its lock name. */
+export type AcquireOptions = WaitOptions;
 
 /**
  * How a waiter spends the time before it sleeps. The other actor often answers within
@@ -161,6 +157,7 @@ function deadlineOf(options: AcquireOptions, action: string): number {
     );
   }
   const timeout = checkTimeout(options.timeout, action);
+  checkSignal(options.signal, action)?.throwIfAborted();
   return timeout === undefined ? Infinity : performance.now() + timeout;
 }
 
@@ -238,7 +235,7 @@ export async function waitUntil(
   try {
     const blockUntil = Math.min(performance.now() + policy.blockMillis, deadline);
     if (block(words, SEQUENCE, attempt, blockUntil)) return true;
-    return await sleepUntil(words, SEQUENCE, attempt, deadline);
+    return await sleepUntil(words, SEQUENCE, attempt, deadline, false, options.signal);
   } finally {
     Atomics.sub(words, SLEEPERS, 1);
   }
@@ -269,6 +266,7 @@ async function sleepUntil(
   attempt: Attempt,
   deadline: number,
   keepAlive = false,
+  signal?: AbortSignal,
 ): Promise<boolean> {
   let pending: PendingWake | null = null;
   let pollMs = 1;
@@ -286,8 +284,11 @@ async function sleepUntil(
     })
     : null;
   const local = localResumes(words);
+  const aborted = signal === undefined ? null : abortOf(signal);
   try {
     while (true) {
+      // Cancelled: nothing is taken, so the attempt is not tried again.
+      signal?.throwIfAborted();
       const seen = Atomics.load(words, sequence);
       if (attempt(true)) return true;
       const remaining = deadline - performance.now();
@@ -306,7 +307,13 @@ async function sleepUntil(
       });
       try {
         await waitKeepingAlive(
-          Promise.race([pending.woken, local.next(), polled, ...(timeUp === null ? [] : [timeUp])]),
+          Promise.race([
+            pending.woken,
+            local.next(),
+            polled,
+            ...(timeUp === null ? [] : [timeUp]),
+            ...(aborted === null ? [] : [aborted.promise]),
+          ]),
         );
       } finally {
         stopTimer(poll);
@@ -316,7 +323,16 @@ async function sleepUntil(
   } finally {
     stopTimer(timer);
     local.stop();
+    aborted?.stop();
   }
+}
+
+/** Settles when `signal` aborts, until stopped: what a sleeping wait races to be cancelled. */
+function abortOf(signal: AbortSignal): { promise: Promise<void>; stop(): void } {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const onAbort = () => resolve();
+  signal.addEventListener("abort", onAbort, { once: true });
+  return { promise, stop: () => signal.removeEventListener("abort", onAbort) };
 }
 
 /** Resumes of this thread's wakes on `words`, one registration for a whole wait. */

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import type { WaitOptions } from "../wait_options.ts";
 
 /** The longest delay `setTimeout` takes as it is. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -44,6 +45,28 @@ export function checkTimeout(
     );
   }
   return value;
+}
+
+/**
+ * Validates an abort signal option.
+ *
+ * @throws {TypeError} If `signal` is neither undefined nor an `AbortSignal`.
+ */
+export function checkSignal(signal: unknown, action: string): AbortSignal | undefined {
+  if (signal === undefined || signal instanceof AbortSignal) return signal;
+  throw new TypeError(
+    `Cannot ${action}: signal must be an AbortSignal, got ${describeValue(signal)}`,
+  );
+}
+
+/**
+ * Reads the alias of a wait's options: a number of milliseconds (or null, Python's `None`) is
+ * `{ timeout }`; options objects and undefined are returned as they are.
+ */
+export function waitOptionsOf(
+  options: number | null | WaitOptions | undefined,
+): WaitOptions | undefined {
+  return typeof options === "number" || options === null ? { timeout: options } : options;
 }
 
 /** Bounds of {@linkcode checkInteger}. */

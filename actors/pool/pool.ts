@@ -4,7 +4,7 @@ import { MapJob, type MapMode } from "./_map_job.ts";
 import { PoolEngine } from "./_engine.ts";
 import { runtime } from "../_kernel/runtime.ts";
 import { refFor } from "../_kernel/targets.ts";
-import { checkInteger, checkTimeout, describeValue } from "../_shm/time.ts";
+import { checkInteger, checkSignal, checkTimeout, describeValue } from "../_shm/time.ts";
 import { AsyncResult } from "./async_result.ts";
 import { cpuCount } from "../cpu_count.ts";
 import { TargetNotFoundError } from "../errors.ts";
@@ -707,13 +707,6 @@ function checkOptions(options: unknown, action: string): void {
       `Cannot ${action}: the options must be an object, got ${describeValue(options)}`,
     );
   }
-}
-
-function checkSignal(signal: unknown, action: string): AbortSignal | undefined {
-  if (signal === undefined || signal instanceof AbortSignal) return signal;
-  throw new TypeError(
-    `Cannot ${action}: signal must be an AbortSignal, got ${describeValue(signal)}`,
-  );
 }
 
 function checkCallback<F>(callback: F | undefined, action: string, name: string): F | undefined {
