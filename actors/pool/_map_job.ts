@@ -250,6 +250,9 @@ export class MapJob<T> implements Job {
       // Streaming: every unit is back, so the queue has nothing of ours to drop.
       this.#done = true;
       this.#result.resolve([]);
+      // The end of the input may be found after the consumer took the last chunk and started
+      // waiting for another (the engine reads on only when a worker has room): tell it.
+      this.#wakeConsumer();
     }
   }
 

@@ -127,6 +127,25 @@ Deno.test("imap reads an infinite input lazily, bounded by maxQueue, and stops o
   assert.equal(pulled, after);
 });
 
+Deno.test("imap ends when the input runs out while the only worker is busy with another task", async () => {
+  await using pool = new Pool({ processes: 1, maxQueue: 1 });
+  // A slow first task keeps one unit in flight per worker, so the worker, busy with `slow`,
+  // has no room to read the end of the input until after the consumer waits for more.
+  await pool.apply(targets.later, ["warm", 50]);
+  const stream = pool.imap(targets.square, [3])[Symbol.asyncIterator]();
+  const first = stream.next();
+  const slow = pool.apply(targets.later, ["slow", 100]);
+  assert.deepEqual(await first, { done: false, value: 9 });
+  let guard: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise((resolve) => guard = setTimeout(resolve, 10_000, "still waiting"));
+  try {
+    assert.deepEqual(await Promise.race([stream.next(), hung]), { done: true, value: undefined });
+  } finally {
+    clearTimeout(guard);
+  }
+  assert.equal(await slow, "slow");
+});
+
 Deno.test("a failing item ends imap with its error, after the values before it", async () => {
   await using pool = new Pool({ processes: 2 });
   const streamed: number[] = [];
