@@ -22,33 +22,22 @@ export interface ConnectionState {
   closed?: true;
 }
 
-/** The state of a new pipe, one per end; the creating actor holds both ends. */
-export function newPipeState(
-  duplex: boolean,
-  size: RingSize,
-): [ConnectionState, ConnectionState] {
+/**
+ * A new end of a pipe, as `Pipe()` hands it to the Connection constructor: the only way to make
+ * a connection here, since only {@linkcode newPipeEnds} builds one (this module is not public).
+ */
+export class NewPipeEnd {
+  constructor(readonly state: ConnectionState) {}
+}
+
+/** The two ends of a new pipe; the creating actor holds both. */
+export function newPipeEnds(duplex: boolean, size: RingSize): [NewPipeEnd, NewPipeEnd] {
   const rings = duplex ? [newRing(size, 0), newRing(size, 0)] : [newRing(size, 0)];
   const holders = sharedWords(2 * HOLDER_SLOTS);
   holders[0] = runtime.pid;
   holders[HOLDER_SLOTS] = runtime.pid;
-  return [{ rings, holders, side: 0 }, { rings, holders, side: 1 }];
-}
-
-let pending: ConnectionState | undefined;
-
-/** Runs `construct` with `state` handed to the Connection constructor it calls. */
-export function withPendingState<T>(state: ConnectionState, construct: () => T): T {
-  pending = state;
-  try {
-    return construct();
-  } finally {
-    pending = undefined;
-  }
-}
-
-/** The state handed over by {@linkcode withPendingState}, once. */
-export function takePendingState(): ConnectionState | undefined {
-  const state = pending;
-  pending = undefined;
-  return state;
+  return [
+    new NewPipeEnd({ rings, holders, side: 0 }),
+    new NewPipeEnd({ rings, holders, side: 1 }),
+  ];
 }

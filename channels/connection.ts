@@ -1,15 +1,10 @@
 import { CHANNEL_SPIN, waitUntil, waitUntilSync, wake } from "../actors/_shm/futex.ts";
-import {
-  describeHandle,
-  type HandleDescription,
-  repairHandle,
-  revivingForAdoption,
-} from "../actors/_kernel/handles.ts";
+import { describeHandle, type HandleDescription, repairHandle } from "../actors/_kernel/handles.ts";
 import { runtime } from "../actors/_kernel/runtime.ts";
-import { registerSharedKind, SharedHandle } from "../actors/_kernel/shared_handle.ts";
+import { registerSharedKind, type Revival, SharedHandle } from "../actors/_kernel/shared_handle.ts";
 import { checkInteger, checkTimeout, describeValue } from "../actors/_shm/time.ts";
 import { BYTES, encode } from "../actors/_shm/codec.ts";
-import { type ConnectionState, HOLDER_SLOTS, takePendingState } from "./_pipe_state.ts";
+import { type ConnectionState, HOLDER_SLOTS, NewPipeEnd } from "./_pipe_state.ts";
 import { NOTHING, Ring } from "../actors/_shm/ring.ts";
 import { Turns } from "./_wait.ts";
 import { BufferTooShort, ChannelClosedError, EOFError, Full } from "./errors.ts";
@@ -90,14 +85,18 @@ export class Connection<T = unknown> extends SharedHandle<State> {
   readonly #receives: Turns | null;
 
   /** Connections come from `Pipe()`. */
-  constructor() {
-    const state = takePendingState();
+  constructor();
+  /**
+   * @ignore A new end from `Pipe()`, or one another actor described (see `registerSharedKind`).
+   */
+  constructor(origin?: NewPipeEnd | Revival);
+  constructor(origin?: NewPipeEnd | Revival) {
     super("Connection", import.meta.url, () => {
-      if (state === undefined) {
+      if (!(origin instanceof NewPipeEnd)) {
         throw new TypeError("Cannot create a connection directly: call Pipe() for a pair");
       }
-      return state;
-    });
+      return origin.state;
+    }, origin instanceof NewPipeEnd ? undefined : origin);
     const { rings, side } = this.state;
     const duplex = rings.length === 2;
     this.#send = duplex || side === 0 ? new Ring(rings[side] ?? rings[0]) : null;
@@ -106,7 +105,8 @@ export class Connection<T = unknown> extends SharedHandle<State> {
       ? null
       : new Turns(this.#receive.state.words, "receive on pipe");
     if (this.state.closed === true) this.#closed = true;
-    else if (state === undefined && !revivingForAdoption()) this.#hold(runtime.pid);
+    // An end revived as a hold counts this actor among its holders (Pipe() counted the creator).
+    else if (this.held) this.#hold(runtime.pid);
   }
 
   /**
@@ -515,4 +515,4 @@ function identity(taken: unknown): unknown {
   return taken;
 }
 
-registerSharedKind(import.meta, "Connection", () => new Connection());
+registerSharedKind(import.meta, "Connection", (revival) => new Connection(revival));

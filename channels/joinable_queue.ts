@@ -1,5 +1,5 @@
 import { waitUntil } from "../actors/_shm/futex.ts";
-import { registerSharedKind } from "../actors/_kernel/shared_handle.ts";
+import { registerSharedKind, type Revival } from "../actors/_kernel/shared_handle.ts";
 import { checkTimeout } from "../actors/_shm/time.ts";
 import { Ring } from "../actors/_shm/ring.ts";
 import { TaskDoneError } from "./errors.ts";
@@ -40,8 +40,11 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    * @throws {TypeError} If `maxsize` is not a number or `options` not an object.
    * @throws {RangeError} If `maxsize` or a buffer size is not a valid size.
    */
-  constructor(maxsize = 0, options: QueueOptions = {}) {
-    super(maxsize, options);
+  constructor(maxsize?: number, options?: QueueOptions);
+  /** @ignore Revives a joinable queue another actor described (see `registerSharedKind`). */
+  constructor(maxsize?: number, options?: QueueOptions, revival?: Revival);
+  constructor(maxsize = 0, options: QueueOptions = {}, revival?: Revival) {
+    super(maxsize, options, revival);
   }
 
   /**
@@ -84,4 +87,8 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   }
 }
 
-registerSharedKind(import.meta, "JoinableQueue", () => new JoinableQueue());
+registerSharedKind(
+  import.meta,
+  "JoinableQueue",
+  (revival) => new JoinableQueue(undefined, undefined, revival),
+);

@@ -1,5 +1,5 @@
 import { describeValue } from "../actors/_shm/time.ts";
-import { newPipeState, withPendingState } from "./_pipe_state.ts";
+import { newPipeEnds } from "./_pipe_state.ts";
 import { ringSize } from "../actors/_shm/ring.ts";
 import type { BufferOptions } from "./buffer_options.ts";
 import { Connection } from "./connection.ts";
@@ -41,8 +41,8 @@ export function Pipe<T = unknown>(
       `Cannot create pipe: duplex must be a boolean, got ${describeValue(duplex)}`,
     );
   }
-  const [sendSide, receiveSide] = newPipeState(duplex, ringSize(options, "create pipe"));
-  const first = withPendingState(sendSide, () => new Connection<T>());
-  const second = withPendingState(receiveSide, () => new Connection<T>());
+  const [sendSide, receiveSide] = newPipeEnds(duplex, ringSize(options, "create pipe"));
+  const first = new Connection<T>(sendSide);
+  const second = new Connection<T>(receiveSide);
   return duplex ? [first, second] : [second, first];
 }

@@ -1,7 +1,7 @@
 import { type AcquireOptions, CHANNEL_SPIN, waitUntilSync } from "../actors/_shm/futex.ts";
 import { repairHandle } from "../actors/_kernel/handles.ts";
 import { runtime } from "../actors/_kernel/runtime.ts";
-import { registerSharedKind, SharedHandle } from "../actors/_kernel/shared_handle.ts";
+import { registerSharedKind, type Revival, SharedHandle } from "../actors/_kernel/shared_handle.ts";
 import { checkInteger, checkTimeout, describeValue } from "../actors/_shm/time.ts";
 import { encode, type Encoded } from "../actors/_shm/codec.ts";
 import { newRing, NOTHING, Ring, ringSize, type RingState } from "../actors/_shm/ring.ts";
@@ -165,13 +165,17 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
    * @throws {TypeError} If `maxsize` is not a number or `options` not an object.
    * @throws {RangeError} If `maxsize` or a buffer size is not a valid size.
    */
-  constructor(maxsize = 0, options: QueueOptions = {}) {
+  constructor(maxsize?: number, options?: QueueOptions);
+  /** @ignore Revives a queue another actor described (see `registerSharedKind`). */
+  constructor(maxsize?: number, options?: QueueOptions, revival?: Revival);
+  constructor(maxsize = 0, options: QueueOptions = {}, revival?: Revival) {
     checkInteger(maxsize, "create queue", "maxsize", { max: MAX_QUEUE_SIZE });
     const size = ringSize(options, "create queue");
     super(
       new.target.name,
       (new.target as typeof Queue).handleModule,
       () => newRing(size, maxsize),
+      revival,
     );
     this.#ring = new Ring(this.state);
     this.#local = new LocalSide(this.state.words);
@@ -527,4 +531,8 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
   }
 }
 
-registerSharedKind(import.meta, "Queue", () => new Queue());
+registerSharedKind(
+  import.meta,
+  "Queue",
+  (revival) => new Queue(undefined, undefined, revival),
+);

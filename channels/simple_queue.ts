@@ -1,4 +1,4 @@
-import { registerSharedKind } from "../actors/_kernel/shared_handle.ts";
+import { registerSharedKind, type Revival } from "../actors/_kernel/shared_handle.ts";
 import { Queue, type QueueOptions } from "./queue.ts";
 
 /**
@@ -28,9 +28,16 @@ export class SimpleQueue<T = unknown> extends Queue<T> {
    * @throws {TypeError} If `options` is not an object (a SimpleQueue has no `maxsize`).
    * @throws {RangeError} If a buffer size is not a valid size.
    */
-  constructor(options: QueueOptions = {}) {
-    super(0, options);
+  constructor(options?: QueueOptions);
+  /** @ignore Revives a simple queue another actor described (see `registerSharedKind`). */
+  constructor(options?: QueueOptions, revival?: Revival);
+  constructor(options: QueueOptions = {}, revival?: Revival) {
+    super(0, options, revival);
   }
 }
 
-registerSharedKind(import.meta, "SimpleQueue", () => new SimpleQueue());
+registerSharedKind(
+  import.meta,
+  "SimpleQueue",
+  (revival) => new SimpleQueue(undefined, revival),
+);

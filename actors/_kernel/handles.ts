@@ -32,7 +32,12 @@ export {
   repairHandle,
 };
 
-type Reviver = (data: unknown) => unknown;
+/**
+ * Rebuilds a handle from its description's data (inner handles already revived). `forAdoption`
+ * is true when the root supervisor revives it only to repair it: the supervisor does not hold or
+ * use it, so handles that count their holders (pipe ends) must not count it.
+ */
+type Reviver = (data: unknown, forAdoption: boolean) => unknown;
 
 const revivers = new Map<string, Reviver>();
 const MARKER = "\u0000handle";
@@ -65,28 +70,13 @@ export function describe(handle: Portable, recipient?: number): HandleDescriptio
   return { ...description, data: encodeHandles(description.data, recipient) };
 }
 
-let adopting = false;
-
-/**
- * True while the root supervisor revives a handle only to repair it: the supervisor does not
- * hold or use it, so handles that count their holders (pipe ends) must not count it.
- */
-export function revivingForAdoption(): boolean {
-  return adopting;
-}
-
 /** Imports every module a description needs, then revives it for the supervisor's repairs. */
 export async function reviveForAdoption(description: HandleDescription): Promise<unknown> {
   const wrapped = [{ [MARKER]: description }];
   const descriptions: HandleDescription[] = [];
   collectDescriptions(wrapped, descriptions);
   await Promise.all(descriptions.map((nested) => import(nested.module)));
-  adopting = true;
-  try {
-    return reviveTree(wrapped[0]);
-  } finally {
-    adopting = false;
-  }
+  return reviveTree(wrapped[0], true);
 }
 
 /**
@@ -99,11 +89,11 @@ export async function reviveHandles<T>(value: T): Promise<T> {
   collectDescriptions(value, descriptions);
   if (descriptions.length === 0) return value;
   await Promise.all(descriptions.map((description) => import(description.module)));
-  return reviveTree(value) as T;
+  return reviveTree(value, false) as T;
 }
 
 /** Rebuilds one described handle, inner handles first; their modules must be imported already. */
-function reviveHandle(description: HandleDescription): unknown {
+function reviveHandle(description: HandleDescription, forAdoption: boolean): unknown {
   const revive = revivers.get(reviverKey(description.module, description.kind));
   if (revive === undefined) {
     throw new TypeError(
@@ -111,7 +101,7 @@ function reviveHandle(description: HandleDescription): unknown {
         "kind with registerHandleKind() at its top level",
     );
   }
-  return revive(reviveTree(description.data));
+  return revive(reviveTree(description.data, forAdoption), forAdoption);
 }
 
 /** True for the marker {@linkcode encodeHandles} puts where a handle was. */
@@ -132,9 +122,16 @@ function collectDescriptions(value: unknown, into: HandleDescription[]): void {
   });
 }
 
-/** Replaces every marker in `value` by its revived handle, in place; returns the result. */
-function reviveTree(value: unknown): unknown {
-  return replaceInPlace(value, isMarker, (marker) => reviveHandle(descriptionOf(marker)));
+/**
+ * Replaces every marker in `value` by its revived handle, in place; returns the result.
+ * `forAdoption`: see {@linkcode Reviver}.
+ */
+function reviveTree(value: unknown, forAdoption: boolean): unknown {
+  return replaceInPlace(
+    value,
+    isMarker,
+    (marker) => reviveHandle(descriptionOf(marker), forAdoption),
+  );
 }
 
 /**

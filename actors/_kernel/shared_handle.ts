@@ -6,6 +6,8 @@
  * garbage-collected, so that the root repairs the primitive after every exit while some live
  * actor may hold it, and forgets it after. A primitive no other actor ever saw needs no repair
  * (only its creator can touch it) and costs nothing: creating one sends nothing, allocates no id.
+ * A primitive that is only data (a shared array, a number in a Value) has nothing to repair: it is
+ * never held, and is described as its bare state.
  *
  * @module
  */
@@ -16,7 +18,6 @@ import {
   registerHandleKind,
   type Repairable,
   repairHandle,
-  revivingForAdoption,
 } from "./handles.ts";
 import { runtime } from "./runtime.ts";
 
@@ -36,14 +37,31 @@ function isDescribed(data: unknown): data is Described {
   return typeof data === "object" && data !== null && ID in data;
 }
 
-let revived: { state: unknown; id: string | undefined } | undefined = undefined;
+/**
+ * What the reviver of a kind hands the constructor: the described state instead of new state.
+ * Only {@linkcode registerSharedKind} makes one (the class is exported as a type only), so no
+ * argument a user passes to a public constructor can revive an object.
+ */
+class Revival {
+  constructor(
+    /** The described state, of the kind's class: the reviver is registered by its module. */
+    readonly state: unknown,
+    /** The primitive's id; undefined for an object that must never be held (a closed end). */
+    readonly id: string | undefined,
+    /** The root supervisor revives it only to repair it: see `registerHandleKind`. */
+    readonly forAdoption: boolean,
+  ) {}
+}
+
+export type { Revival };
+
 /** Numbers the primitives this actor creates; with its pid, an id unique in the program. */
 let created = 0;
 
 /**
- * Base of every shared primitive. Subclasses call `super(kind, module, fresh)` where `fresh`
- * builds new state; when the object is being revived in another actor, the described state is
- * used instead.
+ * Base of every shared primitive. A public constructor takes the revival its reviver passes
+ * (see {@linkcode registerSharedKind}) after its documented parameters, in a signature its
+ * documentation does not show, and hands it on to this one.
  *
  * @ignore Internal: not part of the public API.
  */
@@ -59,27 +77,53 @@ export abstract class SharedHandle<State> implements Portable, Repairable {
   #id: string | undefined;
   /** Whether this object counts as this actor's hold of the primitive. */
   #held = false;
-  /** False for an object that must never be held: the supervisor's own copies, closed ends. */
+  /**
+   * False for an object that must never be held: a primitive with nothing to repair, the
+   * supervisor's own copies, closed ends.
+   */
   readonly #holdable: boolean;
 
-  protected constructor(kind: string, module: string, fresh: () => State) {
+  /**
+   * Builds new state, or takes the described state when the object is being revived.
+   *
+   * @param kind The kind registered with {@linkcode registerSharedKind}.
+   * @param module The URL of the module that registers it.
+   * @param fresh Builds new state; not called when reviving.
+   * @param revival What the reviver passed, if any.
+   * @param repairable False for a primitive in whose state no actor can leave anything held
+   * (a permit, a writer's turn): it is never held.
+   */
+  protected constructor(
+    kind: string,
+    module: string,
+    fresh: () => State,
+    revival?: Revival,
+    repairable = true,
+  ) {
     this.#kind = kind;
     this.#module = module;
-    const from = revived;
-    revived = undefined;
-    if (from === undefined) {
+    // Only a Revival revives: any other extra argument (given in JavaScript) is ignored.
+    if (!(revival instanceof Revival)) {
       this.state = fresh();
-      this.#holdable = true;
+      this.#holdable = repairable;
       return;
     }
-    this.state = from.state as State;
-    this.#id = from.id;
+    this.state = revival.state as State;
+    this.#id = revival.id;
     // The root supervisor's own copies, revived only to be repaired, hold nothing.
-    this.#holdable = from.id !== undefined && !revivingForAdoption();
+    this.#holdable = revival.id !== undefined && !revival.forAdoption;
     if (this.#holdable) {
       this.#held = true;
-      runtime.hold(this, from.id!, false);
+      runtime.hold(this, revival.id!, false);
     }
+  }
+
+  /**
+   * Whether this object counts as this actor's hold of the primitive; in the constructor (after
+   * `super`), whether it was revived as a hold.
+   */
+  protected get held(): boolean {
+    return this.#held;
   }
 
   /**
@@ -102,22 +146,18 @@ export abstract class SharedHandle<State> implements Portable, Repairable {
 }
 
 /**
- * Registers how to revive `kind`: `construct` is called while the described state is pending,
- * and the subclass constructor picks it up instead of allocating.
+ * Registers how to revive `kind`: `revive` passes the revival it is given to the constructor,
+ * which uses the described state instead of allocating.
  */
-export function registerSharedKind<State>(
+export function registerSharedKind(
   meta: ImportMeta,
   kind: string,
-  construct: () => SharedHandle<State>,
+  revive: (revival: Revival) => SharedHandle<unknown>,
 ): void {
-  registerHandleKind(meta, kind, (data) => {
-    revived = isDescribed(data)
-      ? { state: data.state, id: data[ID] }
-      : { state: data, id: undefined };
-    try {
-      return construct();
-    } finally {
-      revived = undefined;
-    }
-  });
+  registerHandleKind(meta, kind, (data, forAdoption) =>
+    revive(
+      isDescribed(data)
+        ? new Revival(data.state, data[ID], forAdoption)
+        : new Revival(data, undefined, forAdoption),
+    ));
 }

@@ -31,7 +31,7 @@ import {
 import { repairHandle } from "../_kernel/handles.ts";
 import { acquireDisposable, withAcquired } from "./_scoped_lock.ts";
 import { runtime } from "../_kernel/runtime.ts";
-import { SharedHandle } from "../_kernel/shared_handle.ts";
+import { type Revival, SharedHandle } from "../_kernel/shared_handle.ts";
 import { ReleaseError } from "./errors.ts";
 
 export type { AcquireOptions };
@@ -84,14 +84,15 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
    *
    * @param initial The number of free permits.
    * @param capacity The most permits there can ever be.
+   * @param revival What the reviver passed, to revive described permit words.
    */
-  protected constructor(initial: number, capacity: number) {
+  protected constructor(initial: number, capacity: number, revival?: Revival) {
     const kind = new.target as unknown as PermitKind & { name: string };
     super(kind.name, kind.handleModule, () => {
       const words = sharedWords(FIRST_PERMIT + capacity);
       words.fill(NONE, FIRST_PERMIT + initial);
       return words;
-    });
+    }, revival);
     this.#kind = kind;
     this.#acquireAction = `acquire ${kind.noun}`;
   }

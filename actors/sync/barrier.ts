@@ -3,7 +3,7 @@ import type { TargetRef } from "../_kernel/protocol.ts";
 import { repairHandle } from "../_kernel/handles.ts";
 import { exitcodeOf } from "../_kernel/protocol.ts";
 import { runtime } from "../_kernel/runtime.ts";
-import { registerSharedKind, SharedHandle } from "../_kernel/shared_handle.ts";
+import { registerSharedKind, type Revival, SharedHandle } from "../_kernel/shared_handle.ts";
 import { loadRef, refFor } from "../_kernel/targets.ts";
 import { checkInteger, checkTimeout, describeValue } from "../_shm/time.ts";
 import { BrokenBarrierError } from "./errors.ts";
@@ -127,7 +127,10 @@ export class Barrier extends SharedHandle<BarrierState> {
    * @throws {RangeError} If `parties` is not an integer from 1 to 16, or `timeout` is negative
    * or NaN.
    */
-  constructor(parties = 1, options: BarrierOptions = {}) {
+  constructor(parties?: number, options?: BarrierOptions);
+  /** @ignore Revives a barrier another actor described (see `registerSharedKind`). */
+  constructor(parties?: number, options?: BarrierOptions, revival?: Revival);
+  constructor(parties = 1, options: BarrierOptions = {}, revival?: Revival) {
     checkInteger(parties, "create barrier", "parties", { min: 1, max: MAX_PARTIES });
     checkOptions(options, "create barrier");
     const { action } = options;
@@ -143,7 +146,7 @@ export class Barrier extends SharedHandle<BarrierState> {
       action: action === undefined ? null : actionRef(action),
       timeout,
       errorText: new SharedArrayBuffer(ERROR_TEXT_BYTES),
-    }));
+    }), revival);
     // A closure action of a barrier made here (not revived) is served from here.
     if (action !== undefined && this.state.action?.kind === "creator") {
       void serveActions(this.state, action);
@@ -448,4 +451,8 @@ async function serveActions(barrier: BarrierState, action: () => unknown): Promi
   }
 }
 
-registerSharedKind(import.meta, "Barrier", () => new Barrier());
+registerSharedKind(
+  import.meta,
+  "Barrier",
+  (revival) => new Barrier(undefined, undefined, revival),
+);

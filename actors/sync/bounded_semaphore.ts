@@ -1,4 +1,4 @@
-import { registerSharedKind } from "../_kernel/shared_handle.ts";
+import { registerSharedKind, type Revival } from "../_kernel/shared_handle.ts";
 import { Semaphore } from "./semaphore.ts";
 
 /**
@@ -32,9 +32,16 @@ export class BoundedSemaphore extends Semaphore {
    * @throws {TypeError} If `value` is not a number.
    * @throws {RangeError} If `value` is not an integer from 0 to 65,536.
    */
-  constructor(value = 1) {
-    super(value, { capacity: value });
+  constructor(value?: number);
+  /** @ignore Revives a bounded semaphore another actor described (see `registerSharedKind`). */
+  constructor(value?: number, revival?: Revival);
+  constructor(value = 1, revival?: Revival) {
+    super(value, { capacity: value }, revival);
   }
 }
 
-registerSharedKind(import.meta, "BoundedSemaphore", () => new BoundedSemaphore());
+registerSharedKind(
+  import.meta,
+  "BoundedSemaphore",
+  (revival) => new BoundedSemaphore(undefined, revival),
+);

@@ -2,7 +2,7 @@ import { FIRST_STATE_WORD, sharedWords, waitUntil, wake } from "../_shm/futex.ts
 import { heldByCurrentActor } from "./_permit.ts";
 import { repairHandle } from "../_kernel/handles.ts";
 import { runtime } from "../_kernel/runtime.ts";
-import { registerSharedKind, SharedHandle } from "../_kernel/shared_handle.ts";
+import { registerSharedKind, type Revival, SharedHandle } from "../_kernel/shared_handle.ts";
 import { checkInteger, checkTimeout, describeValue } from "../_shm/time.ts";
 import { Lock } from "./lock.ts";
 import { RLock } from "./rlock.ts";
@@ -68,7 +68,10 @@ export class Condition extends SharedHandle<ConditionState> {
    * @param lock The lock that guards the condition's data.
    * @throws {TypeError} If `lock` is not a `Lock` or an `RLock`.
    */
-  constructor(lock?: Lock | RLock | null) {
+  constructor(lock?: Lock | RLock | null);
+  /** @ignore Revives a condition another actor described (see `registerSharedKind`). */
+  constructor(lock?: Lock | RLock | null, revival?: Revival);
+  constructor(lock?: Lock | RLock | null, revival?: Revival) {
     if (lock !== undefined && lock !== null && !(lock instanceof Lock || lock instanceof RLock)) {
       throw new TypeError(
         `Cannot create condition: lock must be a Lock or an RLock, got ${describeValue(lock)}`,
@@ -81,6 +84,7 @@ export class Condition extends SharedHandle<ConditionState> {
         words: sharedWords(FIRST_SLOT + MAX_WAITERS * SLOT_WORDS),
         lock: lock ?? new RLock(),
       }),
+      revival,
     );
   }
 
@@ -281,4 +285,8 @@ export class Condition extends SharedHandle<ConditionState> {
   }
 }
 
-registerSharedKind(import.meta, "Condition", () => new Condition());
+registerSharedKind(
+  import.meta,
+  "Condition",
+  (revival) => new Condition(undefined, revival),
+);

@@ -8,7 +8,7 @@ import {
 } from "../_shm/futex.ts";
 import { repairHandle } from "../_kernel/handles.ts";
 import { runtime } from "../_kernel/runtime.ts";
-import { registerSharedKind, SharedHandle } from "../_kernel/shared_handle.ts";
+import { registerSharedKind, type Revival, SharedHandle } from "../_kernel/shared_handle.ts";
 
 const FLAG = FIRST_STATE_WORD;
 
@@ -32,8 +32,11 @@ const FLAG = FIRST_STATE_WORD;
  */
 export class Event extends SharedHandle<Int32Array> {
   /** Creates a clear event. */
-  constructor() {
-    super("Event", import.meta.url, () => sharedWords(FIRST_STATE_WORD + 1));
+  constructor();
+  /** @ignore Revives an event another actor described (see `registerSharedKind`). */
+  constructor(revival?: Revival);
+  constructor(revival?: Revival) {
+    super("Event", import.meta.url, () => sharedWords(FIRST_STATE_WORD + 1), revival);
   }
 
   /**
@@ -101,4 +104,4 @@ export class Event extends SharedHandle<Int32Array> {
   }
 }
 
-registerSharedKind(import.meta, "Event", () => new Event());
+registerSharedKind(import.meta, "Event", (revival) => new Event(revival));

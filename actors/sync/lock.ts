@@ -1,5 +1,5 @@
 import { type AcquireOptions, PermitPrimitive } from "./_permit.ts";
-import { registerSharedKind } from "../_kernel/shared_handle.ts";
+import { registerSharedKind, type Revival } from "../_kernel/shared_handle.ts";
 
 export type { AcquireOptions };
 
@@ -55,8 +55,11 @@ export class Lock extends PermitPrimitive {
   static readonly noun = "lock";
 
   /** Creates an unlocked lock. */
-  constructor() {
-    super(1, 1);
+  constructor();
+  /** @ignore Revives a lock another actor described (see `registerSharedKind`). */
+  constructor(revival?: Revival);
+  constructor(revival?: Revival) {
+    super(1, 1, revival);
   }
 
   /**
@@ -69,4 +72,4 @@ export class Lock extends PermitPrimitive {
   }
 }
 
-registerSharedKind(import.meta, "Lock", () => new Lock());
+registerSharedKind(import.meta, "Lock", (revival) => new Lock(revival));

@@ -9,7 +9,7 @@ import {
 import { repairHandle } from "../_kernel/handles.ts";
 import { acquireDisposable, withAcquired } from "./_scoped_lock.ts";
 import { runtime } from "../_kernel/runtime.ts";
-import { registerSharedKind, SharedHandle } from "../_kernel/shared_handle.ts";
+import { registerSharedKind, type Revival, SharedHandle } from "../_kernel/shared_handle.ts";
 import { ReleaseError } from "./errors.ts";
 
 export type { AcquireOptions };
@@ -53,8 +53,11 @@ export class RLock extends SharedHandle<Int32Array> {
   #ownerDied = false;
 
   /** Creates an unlocked re-entrant lock. */
-  constructor() {
-    super("RLock", import.meta.url, () => sharedWords(FIRST_STATE_WORD + 2));
+  constructor();
+  /** @ignore Revives a lock another actor described (see `registerSharedKind`). */
+  constructor(revival?: Revival);
+  constructor(revival?: Revival) {
+    super("RLock", import.meta.url, () => sharedWords(FIRST_STATE_WORD + 2), revival);
   }
 
   /** True when this actor's latest first acquire took the lock over from an actor that died holding it. */
@@ -203,4 +206,4 @@ export class RLock extends SharedHandle<Int32Array> {
   };
 }
 
-registerSharedKind(import.meta, "RLock", () => new RLock());
+registerSharedKind(import.meta, "RLock", (revival) => new RLock(revival));

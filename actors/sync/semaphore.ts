@@ -1,6 +1,6 @@
 import { checkOptions } from "../_shm/futex.ts";
 import { type AcquireOptions, MAX_PERMITS, PermitPrimitive } from "./_permit.ts";
-import { registerSharedKind } from "../_kernel/shared_handle.ts";
+import { registerSharedKind, type Revival } from "../_kernel/shared_handle.ts";
 import { checkInteger } from "../_shm/time.ts";
 
 export type { AcquireOptions };
@@ -52,7 +52,10 @@ export class Semaphore extends PermitPrimitive {
    * @throws {RangeError} If `value` is not an integer from 0 to 65,536, or `capacity` not an
    * integer from `value` to 65,536.
    */
-  constructor(value = 1, options: SemaphoreOptions = {}) {
+  constructor(value?: number, options?: SemaphoreOptions);
+  /** @ignore Revives a semaphore another actor described (see `registerSharedKind`). */
+  constructor(value?: number, options?: SemaphoreOptions, revival?: Revival);
+  constructor(value = 1, options: SemaphoreOptions = {}, revival?: Revival) {
     const action = `create ${new.target.noun}`;
     checkInteger(value, action, "value", { max: MAX_PERMITS });
     checkOptions(options, action);
@@ -64,7 +67,7 @@ export class Semaphore extends PermitPrimitive {
         `Cannot ${action}: capacity must be at least the initial value ${value}, got ${capacity}`,
       );
     }
-    super(value, capacity);
+    super(value, capacity, revival);
   }
 
   /**
@@ -77,4 +80,8 @@ export class Semaphore extends PermitPrimitive {
   }
 }
 
-registerSharedKind(import.meta, "Semaphore", () => new Semaphore());
+registerSharedKind(
+  import.meta,
+  "Semaphore",
+  (revival) => new Semaphore(undefined, undefined, revival),
+);

@@ -1,6 +1,7 @@
 import { checkOptions } from "../_shm/futex.ts";
-import { describeHandle, type HandleDescription, registerHandleKind } from "../_kernel/handles.ts";
+import { repairHandle } from "../_kernel/handles.ts";
 import { runtime } from "../_kernel/runtime.ts";
+import { registerSharedKind, type Revival, SharedHandle } from "../_kernel/shared_handle.ts";
 import {
   checkElement,
   type ElementArray,
@@ -33,6 +34,7 @@ export interface SharedArrayOptions {
 /** The most bytes a shared array may take: 1 GiB. */
 const MAX_ARRAY_BYTES = 2 ** 30;
 
+/** @ignore Internal: not part of the public API. */
 interface SharedArrayState {
   buffer: SharedArrayBuffer;
   type: string;
@@ -66,8 +68,8 @@ interface SharedArrayState {
  * assert.deepEqual(numbers.toArray(), [1, 4, 9, 16]);
  * ```
  */
-export class SharedArray<T extends NumericType = NumericType> implements Iterable<ElementValue<T>> {
-  readonly #state: SharedArrayState;
+export class SharedArray<T extends NumericType = NumericType> extends SharedHandle<SharedArrayState>
+  implements Iterable<ElementValue<T>> {
   readonly #view: ElementArray;
   readonly #element: ElementType;
 
@@ -85,18 +87,23 @@ export class SharedArray<T extends NumericType = NumericType> implements Iterabl
   constructor(
     type: T,
     lengthOrValues: number | ArrayLike<ElementInput<T>>,
+    options?: SharedArrayOptions,
+  );
+  /** @ignore Revives an array another actor described (see `registerSharedKind`). */
+  constructor(
+    type: T,
+    lengthOrValues: number | ArrayLike<ElementInput<T>>,
+    options?: SharedArrayOptions,
+    revival?: Revival,
+  );
+  constructor(
+    type: T,
+    lengthOrValues: number | ArrayLike<ElementInput<T>>,
     options: SharedArrayOptions = {},
+    revival?: Revival,
   ) {
     const action = "create shared array";
     const element = elementType(type, action);
-    const revived = revivedArray;
-    revivedArray = undefined;
-    this.#element = element;
-    if (revived !== undefined) {
-      this.#state = revived;
-      this.#view = viewOf(element, revived.buffer, revived.length);
-      return;
-    }
     const max = { max: MAX_ARRAY_BYTES / element.array.BYTES_PER_ELEMENT };
     let initial: (number | bigint)[] | null = null;
     let length: number;
@@ -119,13 +126,22 @@ export class SharedArray<T extends NumericType = NumericType> implements Iterabl
     }
     checkOptions(options, action);
     const lock = options.lock === undefined ? true : options.lock;
-    this.#state = {
-      buffer: new SharedArrayBuffer(Math.max(1, length) * element.array.BYTES_PER_ELEMENT),
-      type: element.name,
-      length,
-      lock: lockOption(lock, isLock, () => new RLock(), action),
-    };
-    this.#view = viewOf(element, this.#state.buffer, length);
+    super(
+      "SharedArray",
+      import.meta.url,
+      () => ({
+        buffer: new SharedArrayBuffer(Math.max(1, length) * element.array.BYTES_PER_ELEMENT),
+        type: element.name,
+        length,
+        lock: lockOption(lock, isLock, () => new RLock(), action),
+      }),
+      revival,
+      // No actor can leave anything of an array held (its lock repairs itself).
+      false,
+    );
+    this.#element = element;
+    this.#view = viewOf(element, this.state.buffer, this.state.length);
+    // Only a new array has initial elements: a reviver passes a length.
     if (initial !== null) {
       for (let index = 0; index < length; index++) this.#store(index, initial[index]);
     }
@@ -133,7 +149,7 @@ export class SharedArray<T extends NumericType = NumericType> implements Iterabl
 
   /** The number of elements. */
   get length(): number {
-    return this.#state.length;
+    return this.state.length;
   }
 
   /** The shared memory as a typed array: fastest for bulk work, not atomic. */
@@ -236,7 +252,7 @@ export class SharedArray<T extends NumericType = NumericType> implements Iterabl
    * @throws {TypeError} If the array was created with `lock: false`.
    */
   getLock(): Lock | RLock {
-    return lockOf(this.#state.lock, "shared array");
+    return lockOf(this.state.lock, "shared array");
   }
 
   /**
@@ -253,10 +269,8 @@ export class SharedArray<T extends NumericType = NumericType> implements Iterabl
     for (let index = 0; index < this.length; index++) yield this.get(index);
   }
 
-  /** Describes the array for another actor: its memory, type, length and lock. */
-  [describeHandle](): HandleDescription {
-    return { module: import.meta.url, kind: "SharedArray", data: this.#state as unknown };
-  }
+  /** Nothing to repair: an array is never held (see the constructor). */
+  [repairHandle](): void {}
 
   #check(index: number): void {
     if (!Number.isInteger(index) || index < 0 || index >= this.length) {
@@ -278,7 +292,7 @@ export class SharedArray<T extends NumericType = NumericType> implements Iterabl
   #atomicView(action: string): Int32Array {
     if (!this.#element.integer) {
       throw new TypeError(
-        `Cannot ${action} an element of a ${this.#state.type} array atomically: use an integer ` +
+        `Cannot ${action} an element of a ${this.state.type} array atomically: use an integer ` +
           "type, or getLock()",
       );
     }
@@ -290,9 +304,9 @@ function isLock(value: unknown): value is Lock | RLock {
   return value instanceof Lock || value instanceof RLock;
 }
 
-let revivedArray: SharedArrayState | undefined;
-
-registerHandleKind(import.meta, "SharedArray", (data) => {
-  revivedArray = data as SharedArrayState;
-  return new SharedArray(revivedArray.type as NumericType, 0);
-});
+registerSharedKind(
+  import.meta,
+  "SharedArray",
+  (revival) =>
+    new SharedArray((revival.state as SharedArrayState).type as NumericType, 0, undefined, revival),
+);

@@ -1,12 +1,7 @@
 import { checkOptions } from "../_shm/futex.ts";
-import {
-  describeHandle,
-  type HandleDescription,
-  registerHandleKind,
-  repairHandle,
-  revivingForAdoption,
-} from "../_kernel/handles.ts";
+import { repairHandle } from "../_kernel/handles.ts";
 import { runtime } from "../_kernel/runtime.ts";
+import { registerSharedKind, type Revival, SharedHandle } from "../_kernel/shared_handle.ts";
 import {
   checkElement,
   type ElementArray,
@@ -57,19 +52,12 @@ export interface ValueOptions {
   size?: number;
 }
 
+/** @ignore Internal: not part of the public API. */
 interface ValueState {
   buffer: SharedArrayBuffer;
   type: string;
   lock: Lock | RLock | null;
-  /**
-   * A string value's id for the root supervisor, which frees a writer's turn that a dead actor
-   * holds (see `_shared_handle.ts`): the same in every actor.
-   */
-  id?: string;
 }
-
-/** Numbers the string values this actor creates; with its pid, an id unique in the program. */
-let textValues = 0;
 
 /** The largest `size` of a string value. */
 const MAX_STRING_BYTES = 2 ** 26;
@@ -287,13 +275,10 @@ class SharedText {
  * assert.equal(new Value("i64", 5).value, 5n);
  * ```
  */
-export class Value<T extends ValueType = ValueType> {
-  readonly #state: ValueState;
+export class Value<T extends ValueType = ValueType> extends SharedHandle<ValueState> {
   readonly #view: ElementArray;
   readonly #element: ReturnType<typeof elementType>;
   readonly #text: SharedText | null;
-  /** Whether this object counts as this actor's hold of a string value (see `ValueState.id`). */
-  #held = false;
 
   /**
    * Creates a shared value.
@@ -306,50 +291,45 @@ export class Value<T extends ValueType = ValueType> {
    * @throws {RangeError} If `init` is out of the type's range, a string does not fit in `size`
    * bytes, or `size` is not an integer from 1 to 67,108,864.
    */
-  constructor(type: T, init?: ValueInput<T>, options: ValueOptions = {}) {
-    const revived = revivedValue;
-    revivedValue = undefined;
+  constructor(type: T, init?: ValueInput<T>, options?: ValueOptions);
+  /** @ignore Revives a value another actor described (see `registerSharedKind`). */
+  constructor(type: T, init?: ValueInput<T>, options?: ValueOptions, revival?: Revival);
+  constructor(type: T, init?: ValueInput<T>, options: ValueOptions = {}, revival?: Revival) {
     const text = type === "string";
+    const element = elementType(text ? "u8" : type, "create value");
+    checkOptions(options, "create value");
+    // Everything is checked before the lock is made: a refused value leaves nothing behind.
+    const size = text
+      ? checkInteger(options.size ?? DEFAULT_STRING_BYTES, "create value", "size", {
+        min: 1,
+        max: MAX_STRING_BYTES,
+      })
+      : 0;
     let initial: number | bigint | undefined;
-    this.#element = elementType(text ? "u8" : type, "create value");
-    if (revived !== undefined) {
-      this.#state = revived;
-    } else {
-      checkOptions(options, "create value");
-      // Everything is checked before the lock is made: a refused value leaves nothing behind.
-      let buffer: SharedArrayBuffer;
-      if (text) {
-        const size = checkInteger(options.size ?? DEFAULT_STRING_BYTES, "create value", "size", {
-          min: 1,
-          max: MAX_STRING_BYTES,
-        });
-        if (init !== undefined) checkText(init, size, "create value");
-        buffer = sharedText(size);
-      } else {
-        if (init !== undefined) initial = this.#checked(init, "create value");
-        buffer = new SharedArrayBuffer(this.#element.array.BYTES_PER_ELEMENT);
-      }
-      const lock = options.lock === undefined ? true : options.lock;
-      this.#state = {
-        buffer,
-        type: text ? "string" : this.#element.name,
+    if (init !== undefined) {
+      if (text) checkText(init, size, "create value");
+      else initial = checkElement(element, init, "create value", "value");
+    }
+    const lock = options.lock === undefined ? true : options.lock;
+    super(
+      "Value",
+      import.meta.url,
+      () => ({
+        buffer: text ? sharedText(size) : new SharedArrayBuffer(element.array.BYTES_PER_ELEMENT),
+        type: text ? "string" : element.name,
         lock: lockOption(lock, isLock, () => new RLock(), "create value"),
-      };
-    }
-    const isText = this.#state.type === "string";
-    this.#view = viewOf(this.#element, this.#state.buffer, isText ? 0 : 1);
-    this.#text = isText ? new SharedText(this.#state.buffer) : null;
-    if (initial !== undefined) this.#store(initial);
-    if (this.#text === null) return;
-    if (revived === undefined) {
-      this.#state.id = `${runtime.pid}.value.${++textValues}`;
-      if (init !== undefined) this.#text.write(init, "create value");
-    } else if (revived.id !== undefined && !revivingForAdoption()) {
-      // A string value has a writer's turn that a dead writer can hold: the supervisor frees it
-      // while some live actor holds the value.
-      this.#held = true;
-      runtime.hold(this, revived.id, false);
-    }
+      }),
+      revival,
+      // A dead writer can hold a string value's writer's turn, which the supervisor frees.
+      text,
+    );
+    this.#element = element;
+    this.#view = viewOf(element, this.state.buffer, text ? 0 : 1);
+    this.#text = text ? new SharedText(this.state.buffer) : null;
+    // Only a new value has an initial value: a reviver passes none.
+    if (this.#text === null) {
+      if (initial !== undefined) this.#store(initial);
+    } else if (init !== undefined) this.#text.write(init, "create value");
   }
 
   /** The current value. */
@@ -380,7 +360,7 @@ export class Value<T extends ValueType = ValueType> {
    * @throws {TypeError} If the value was created with `lock: false`.
    */
   getLock(): Lock | RLock {
-    return lockOf(this.#state.lock, "value");
+    return lockOf(this.state.lock, "value");
   }
 
   /**
@@ -437,16 +417,6 @@ export class Value<T extends ValueType = ValueType> {
     ) as ValueOf<T>;
   }
 
-  /** Describes the value for another actor: its memory, type and lock. */
-  [describeHandle](): HandleDescription {
-    const id = this.#state.id;
-    if (id !== undefined && !this.#held && !revivingForAdoption()) {
-      this.#held = true;
-      runtime.hold(this, id, true);
-    }
-    return { module: import.meta.url, kind: "Value", data: this.#state as unknown };
-  }
-
   /** Frees a string value's writer's turn held by a dead actor. */
   [repairHandle](isDead: (pid: number) => boolean): void {
     this.#text?.repair(isDead);
@@ -464,7 +434,7 @@ export class Value<T extends ValueType = ValueType> {
   #atomicView(action: string): Int32Array {
     if (!this.#element.integer || this.#text !== null) {
       throw new TypeError(
-        `Cannot ${action} a ${this.#state.type} value atomically: use an integer type, or ` +
+        `Cannot ${action} a ${this.state.type} value atomically: use an integer type, or ` +
           "getLock()",
       );
     }
@@ -476,9 +446,9 @@ function isLock(value: unknown): value is Lock | RLock {
   return value instanceof Lock || value instanceof RLock;
 }
 
-let revivedValue: ValueState | undefined;
-
-registerHandleKind(import.meta, "Value", (data) => {
-  revivedValue = data as ValueState;
-  return new Value(revivedValue.type as ValueType);
-});
+registerSharedKind(
+  import.meta,
+  "Value",
+  (revival) =>
+    new Value((revival.state as ValueState).type as ValueType, undefined, undefined, revival),
+);

@@ -197,3 +197,14 @@ Deno.test("sendBytes sends the bytes of any view or buffer; recvBytesInto fills 
   writer.close();
   reader.close();
 });
+
+Deno.test("a connection comes only from Pipe(), even given what looks like an end's state", () => {
+  const [end] = Pipe();
+  const AnyConnection = end.constructor as new (...args: unknown[]) => unknown;
+  assert.throws(() => new AnyConnection(), TypeError);
+  assert.throws(
+    () => new AnyConnection({ state: { rings: [], holders: null, side: 0 } }),
+    TypeError,
+  );
+  end.close();
+});

@@ -4,26 +4,34 @@
  * `imap` and `imapUnordered` deliver: chunking, order, progress, the window, and failures.
  */
 import assert from "node:assert/strict";
-import { type MapInit, MapJob, type MapMode } from "../../actors/pool/_map_job.ts";
+import { MapJob, type MapMode, type MapRequest } from "../../actors/pool/_map_job.ts";
 import type { Unit } from "../../actors/pool/_task_queue.ts";
 import { unpackValues } from "../../actors/pool/_protocol.ts";
 
+const double = (x: number) => x * 2;
+
 /** A job over `items`, counting the engine wakes it asks for and recording its progress. */
-function mapJob(items: Iterable<unknown>, overrides: Partial<MapInit> & { mode: MapMode }) {
+function mapJob(
+  items: Iterable<unknown>,
+  overrides: Partial<Omit<MapRequest, "chunksize">> & { mode: MapMode; chunksize?: number },
+) {
   const log = { wakes: 0, progress: [] as [number, number | undefined][] };
   const results: unknown[][] = [];
   const errors: Error[] = [];
-  const job = new MapJob<unknown>({
-    fn: 0,
+  const host = {
+    functionId: () => 0,
+    recipientFor: () => assert.fail("no handles, so no worker to pick"),
+    wake: () => log.wakes++,
+  };
+  const job = MapJob.create<unknown>(host, {
+    fn: double,
     label: "double",
     kind: "map",
     items,
-    total: Array.isArray(items) ? items.length : undefined,
     chunksize: 1,
+    processes: 2,
     window: overrides.mode === "all" ? Infinity : 2,
     onProgress: (done, total) => log.progress.push([done, total]),
-    wake: () => log.wakes++,
-    recipientFor: () => assert.fail("no handles, so no worker to pick"),
     ...overrides,
   }, {
     callback: (values) => results.push(values),
@@ -96,7 +104,7 @@ Deno.test("map (all): values come back in input order whatever order the chunks 
   assert.deepEqual(log.progress, [[1, 10], [4, 10], [7, 10], [10, 10]]);
 });
 
-Deno.test("map (all): over an iterator, the total is known once the input ran out", async () => {
+Deno.test("map (all): an iterator is read at once, so the total is known from the start", async () => {
   function* items() {
     yield* [1, 2, 3, 4, 5];
   }
@@ -107,7 +115,7 @@ Deno.test("map (all): over an iterator, the total is known once the input ran ou
   assert.equal(last, "done");
   for (const unit of units) complete(job, unit);
   assert.deepEqual(await job.promise, [2, 4, 6, 8, 10]);
-  assert.deepEqual(log.progress, [[2, undefined], [4, 5], [5, 5]]);
+  assert.deepEqual(log.progress, [[2, 5], [4, 5], [5, 5]]);
 });
 
 Deno.test("map (all): an empty input resolves to [] with no unit", async () => {
@@ -245,15 +253,15 @@ Deno.test("starmap: an item that is not an argument list fails the job, naming i
   assert.equal(errors.length, 1);
 });
 
-Deno.test("map job: an input that throws fails the job with its error", async () => {
+Deno.test("map job: an input that throws fails the map at once, and a stream with its error", async () => {
   const broken = new Error("input broke");
   function* items() {
     yield 1;
     throw broken;
   }
-  const { job } = mapJob(items(), { mode: "all", chunksize: 1 });
-  const unit = job.next() as Unit;
-  assert.equal(job.next(), "done");
-  complete(job, unit);
-  await assert.rejects(job.promise, (error) => error === broken);
+  assert.throws(() => mapJob(items(), { mode: "all", chunksize: 1 }), (error) => error === broken);
+  const { job } = mapJob(items(), { mode: "ordered", chunksize: 1, window: Infinity });
+  const { units } = takeUnits(job);
+  for (const unit of units) complete(job, unit);
+  assert.equal((await readAll(job.iterate())).at(-1), broken);
 });

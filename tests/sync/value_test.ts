@@ -76,3 +76,20 @@ Deno.test("a string value holds exactly `size` UTF-8 bytes and refuses lone surr
   assert.throws(() => new Value("string", "x", { size: 0 }), RangeError);
   assert.throws(() => new Value("string", "x", { size: -1 }), RangeError);
 });
+
+Deno.test("an argument that looks like a revival does not revive: the object is new", () => {
+  // What a revival carries, passed by hand where the hidden revival parameter is.
+  const forged = {
+    state: { buffer: new SharedArrayBuffer(8), type: "i32", length: 2, lock: null },
+    id: "1.1",
+    forAdoption: false,
+  };
+  const AnyValue = Value as unknown as new (...args: unknown[]) => Value<"i32">;
+  const AnyArray = SharedArray as unknown as new (...args: unknown[]) => SharedArray<"i32">;
+  const AnyLock = Lock as unknown as new (...args: unknown[]) => Lock;
+  assert.equal(new AnyValue("i32", 5, {}, forged).value, 5);
+  assert.deepEqual(new AnyArray("i32", [7], {}, forged).toArray(), [7]);
+  const lock = new AnyLock(forged);
+  assert.equal(lock.acquireSync(), true);
+  assert.equal(lock.locked(), true);
+});
