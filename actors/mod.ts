@@ -37,3 +37,4 @@ export * from "./reply.ts";
 export * from "./self.ts";
 export * from "./spawn.ts";
 export * from "./task.ts";
+export * from "./wait_options.ts";

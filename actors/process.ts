@@ -13,14 +13,8 @@ import type { ChildRecord } from "./_kernel/children.ts";
 import { type LaunchPayload, runtime } from "./_kernel/runtime.ts";
 import { privateInstanceMembers } from "./_kernel/private_members.ts";
 import { refFor } from "./_kernel/targets.ts";
-import {
-  checkInteger,
-  checkTimeout,
-  describeValue,
-  startTimer,
-  stopTimer,
-  type Timer,
-} from "./_shm/time.ts";
+import { checkInteger, checkWaitOptions, describeValue, settledWithin } from "./_shm/time.ts";
+import type { WaitOptions } from "./wait_options.ts";
 import type { ActorRef, AskOptions, SendOptions } from "./actor_ref.ts";
 import { CloneError, ProcessStateError } from "./errors.ts";
 import type { MailboxOptions } from "./mailbox_options.ts";
@@ -335,27 +329,26 @@ export class Process<A extends unknown[] = unknown[]> {
   }
 
   /**
-   * Waits until the process ends, or until `timeoutMs` passes. Like Python's `join`, a timeout
+   * Waits until the process ends, or until the timeout passes. Like Python's `join`, a timeout
    * is not an error: check {@linkcode Process.prototype.exitcode} afterwards.
    *
-   * @param timeoutMs The longest wait in milliseconds; forever when omitted or `Infinity`.
+   * @param options A `timeout` in milliseconds (forever when omitted, `null` or `Infinity`) and
+   * a `signal` that cancels the wait (the process runs on); or the timeout alone, as Python
+   * passes it (`join(1500)`).
    * @throws {ProcessStateError} If the process was never started, is closed, or is the
    * current process.
-   * @throws {TypeError} If `timeoutMs` is not a number.
-   * @throws {RangeError} If `timeoutMs` is negative or NaN.
+   * @throws {TypeError} If the timeout is not a number, or the signal not an `AbortSignal`.
+   * @throws {RangeError} If the timeout is negative or NaN.
+   * @throws {unknown} The signal's reason, when it aborts first.
    */
-  async join(timeoutMs?: number): Promise<void> {
+  async join(options?: number | null | Pick<WaitOptions, "timeout" | "signal">): Promise<void> {
     const action = `join process "${this.#name}"`;
     const child = this.#startedChild(action);
-    const timeout = checkTimeout(timeoutMs, action, "timeoutMs");
-    if (timeout === undefined) return runtime.waitFor(child.exited.promise);
-    let timer: Timer | undefined;
-    const elapsed = new Promise<void>((resolve) => timer = startTimer(timeout, resolve));
-    try {
-      await runtime.waitFor(Promise.race([child.exited.promise, elapsed]));
-    } finally {
-      stopTimer(timer);
+    const { timeout, signal } = checkWaitOptions(options, action);
+    if (timeout === undefined && signal === undefined) {
+      return runtime.waitFor(child.exited.promise);
     }
+    await runtime.waitFor(settledWithin(child.exited.promise, timeout, signal));
   }
 
   /**

@@ -30,6 +30,11 @@ export interface WaitOptions {
    */
   blocking?: boolean;
   /**
+   * The same as `blocking`, under the name Python's queues use (`put(item, block=False)`).
+   * Queues read either; when both are given, `block` counts.
+   */
+  block?: boolean;
+  /**
    * Milliseconds to wait before giving up; forever when omitted, `null` or `Infinity`. Any
    * length works: a wait longer than `setTimeout`'s 24.8 days is re-armed. Negative or NaN is a
    * `RangeError`, before anything changes.

@@ -17,6 +17,8 @@ interface Turn {
   finish: (served: boolean) => unknown;
   deadline: number;
   timer: Timer | undefined;
+  /** Stops listening to the operation's abort signal, if it has one. */
+  unlisten: (() => void) | undefined;
   settled: boolean;
   promise: PromiseWithResolvers<unknown>;
   whenSettled: PromiseWithResolvers<void> | undefined;
@@ -76,18 +78,22 @@ export class Turns {
    * @param attempt Tries it; true once it is over.
    * @param timeout Milliseconds it may wait in all (validated), or undefined for no limit.
    * @param finish Its result from whether `attempt` ended it; may throw to reject.
+   * @param signal Cancels it while it waits: it then rejects with the signal's reason, and its
+   * attempt is not tried again (the operation did not happen).
    * @returns The result of `finish`.
    */
   enqueue<R>(
     attempt: () => boolean,
     timeout: number | undefined,
     finish: (served: boolean) => R,
+    signal?: AbortSignal,
   ): Promise<R> {
     const turn: Turn = {
       attempt,
       finish,
       deadline: timeout === undefined ? Infinity : performance.now() + timeout,
       timer: undefined,
+      unlisten: undefined,
       settled: false,
       promise: Promise.withResolvers<unknown>(),
       whenSettled: undefined,
@@ -95,6 +101,11 @@ export class Turns {
     this.#line.push(turn);
     if (this.#live++ === 0) this.#hooks.onBusy?.();
     if (timeout !== undefined) turn.timer = startTimer(timeout, () => this.#expire(turn));
+    if (signal !== undefined) {
+      const onAbort = () => this.#cancel(turn, signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      turn.unlisten = () => signal.removeEventListener("abort", onAbort);
+    }
     if (!this.serve()) void this.#pump();
     return turn.promise.promise as Promise<R>;
   }
@@ -143,6 +154,7 @@ export class Turns {
   #settle(turn: Turn, outcome: () => unknown): void {
     turn.settled = true;
     stopTimer(turn.timer);
+    turn.unlisten?.();
     try {
       turn.promise.resolve(outcome());
     } catch (error) {
@@ -180,6 +192,16 @@ export class Turns {
     if (!over && !late) return false;
     this.#settle(turn, () => turn.finish(over));
     return true;
+  }
+
+  /** The signal of `turn` aborted: it rejects with `reason`, and the next head tries. */
+  #cancel(turn: Turn, reason: unknown): void {
+    if (turn.settled) return;
+    this.#settle(turn, () => Promise.reject(reason));
+    if (this.serve() && this.#pumping) {
+      runtime.haltIfReaped();
+      wake(this.#words);
+    }
   }
 
   /** The timer of `turn` fired: it ends, and the next head tries. */

@@ -2,7 +2,8 @@ import { CHANNEL_SPIN, waitUntil, waitUntilSync, wake } from "../actors/_shm/fut
 import { describeHandle, type HandleDescription, repairHandle } from "../actors/_kernel/handles.ts";
 import { runtime } from "../actors/_kernel/runtime.ts";
 import { registerSharedKind, type Revival, SharedHandle } from "../actors/_kernel/shared_handle.ts";
-import { checkInteger, checkTimeout, describeValue } from "../actors/_shm/time.ts";
+import { checkInteger, checkWaitOptions, describeValue } from "../actors/_shm/time.ts";
+import type { WaitOptions } from "../actors/wait_options.ts";
 import { BYTES, encode } from "../actors/_shm/codec.ts";
 import { type ConnectionState, HOLDER_SLOTS, NewPipeEnd } from "./_pipe_state.ts";
 import { NOTHING, Ring } from "../actors/_shm/ring.ts";
@@ -277,23 +278,25 @@ export class Connection<T = unknown> extends SharedHandle<State> {
   }
 
   /**
-   * Whether a message is waiting, or arrives within `timeoutMs`, as Python's `poll(timeout)`.
+   * Whether a message is waiting, or arrives within the timeout, as Python's `poll(timeout)`.
    *
-   * @param timeoutMs How long to wait; 0 (the default) only looks; `null` or `Infinity` waits
-   * until there is something to receive (Python's `poll(None)`).
-   * @returns True if `recv` would not wait (a message, or EOF to report).
+   * @param options How long to wait, in milliseconds: 0 (the default) only looks; `null` or
+   * `Infinity` waits until there is something to receive (Python's `poll(None)`). Or an options
+   * object with a `timeout` (forever when omitted) and a `signal` that cancels the wait.
+   * @returns True if `recv` would not wait (a message, or EOF to report). It rejects with the
+   * signal's reason when it aborts first.
    * @throws {ChannelClosedError} If this end is closed.
-   * @throws {TypeError} If `timeoutMs` is not a number, or on the send-only end.
-   * @throws {RangeError} If `timeoutMs` is negative or NaN.
+   * @throws {TypeError} If the timeout is not a number, or on the send-only end.
+   * @throws {RangeError} If the timeout is negative or NaN.
    */
-  poll(timeoutMs: number | null = 0): Promise<boolean> {
+  poll(options: number | null | Pick<WaitOptions, "timeout" | "signal"> = 0): Promise<boolean> {
     try {
-      const timeout = checkTimeout(timeoutMs, "poll pipe", "timeoutMs");
+      const { timeout, signal } = checkWaitOptions(options, "poll pipe");
       const ring = this.#receiving("poll");
       return waitUntil(
         ring.state.words,
         () => ring.count > 0 || this.#otherEndGone() || this.#closed,
-        { timeout },
+        { timeout, signal },
         "poll pipe",
       );
     } catch (error) {

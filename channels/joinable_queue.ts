@@ -1,6 +1,7 @@
 import { waitUntil } from "../actors/_shm/futex.ts";
 import { registerSharedKind, type Revival } from "../actors/_kernel/shared_handle.ts";
-import { checkTimeout } from "../actors/_shm/time.ts";
+import { checkWaitOptions } from "../actors/_shm/time.ts";
+import type { WaitOptions } from "../actors/wait_options.ts";
 import { Ring } from "../actors/_shm/ring.ts";
 import { TaskDoneError } from "./errors.ts";
 import { Queue, type QueueOptions } from "./queue.ts";
@@ -63,22 +64,23 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   /**
    * Waits until every item put has been marked done (or discarded by an immediate shutdown).
    *
-   * @param timeoutMs The longest wait in milliseconds; forever when omitted, `null` or
-   * `Infinity`.
-   * @returns True when all tasks are done, false if the timeout passed first.
-   * @throws {TypeError} If `timeoutMs` is not a number.
-   * @throws {RangeError} If `timeoutMs` is negative or NaN.
+   * @param options A `timeout` in milliseconds (forever when omitted, `null` or `Infinity`) and
+   * a `signal` that cancels the wait; or the timeout alone (`join(1500)`).
+   * @returns True when all tasks are done, false if the timeout passed first. It rejects with
+   * the signal's reason when it aborts first.
+   * @throws {TypeError} If the timeout is not a number, or the signal not an `AbortSignal`.
+   * @throws {RangeError} If the timeout is negative or NaN.
    */
-  join(timeoutMs?: number | null): Promise<boolean> {
+  join(options?: number | null | Pick<WaitOptions, "timeout" | "signal">): Promise<boolean> {
     try {
-      const timeout = checkTimeout(timeoutMs, "join queue", "timeoutMs");
+      const { timeout, signal } = checkWaitOptions(options, "join queue");
       const ring = this.#ring;
       // After an immediate shutdown, a put that was in progress may have added an item: discard
       // it too rather than wait for a get that will never come.
       return waitUntil(
         this.state.words,
         () => ring.discard() && ring.unfinished === 0,
-        { timeout },
+        { timeout, signal },
         "join queue",
       );
     } catch (error) {

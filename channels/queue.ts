@@ -2,29 +2,15 @@ import { type AcquireOptions, CHANNEL_SPIN, waitUntilSync } from "../actors/_shm
 import { repairHandle } from "../actors/_kernel/handles.ts";
 import { runtime } from "../actors/_kernel/runtime.ts";
 import { registerSharedKind, type Revival, SharedHandle } from "../actors/_kernel/shared_handle.ts";
-import { checkInteger, checkTimeout, describeValue } from "../actors/_shm/time.ts";
+import { checkInteger, checkSignal, checkTimeout, describeValue } from "../actors/_shm/time.ts";
+import type { WaitOptions } from "../actors/wait_options.ts";
 import { encode, type Encoded } from "../actors/_shm/codec.ts";
 import { newRing, NOTHING, Ring, ringSize, type RingState } from "../actors/_shm/ring.ts";
 import type { BufferOptions } from "./buffer_options.ts";
 import { Turns } from "./_wait.ts";
 import { ChannelClosedError, Empty, Full, ShutDown } from "./errors.ts";
 
-/** Whether to wait, and for how long, as Python's `put(item, block, timeout)`. */
-export interface WaitOptions {
-  /**
-   * When false, try once: throw `Full` (put) or `Empty` (get) at once instead of waiting.
-   *
-   * @default {true}
-   */
-  block?: boolean;
-  /** The same as `block`, under the name the locks' `acquire` uses. */
-  blocking?: boolean;
-  /**
-   * Milliseconds to wait before throwing `Full` or `Empty`; forever when omitted, `null` or
-   * `Infinity`.
-   */
-  timeout?: number | null;
-}
+export type { WaitOptions };
 
 /** Options of {@linkcode Queue.prototype.shutdown}. */
 export interface ShutdownOptions {
@@ -60,7 +46,10 @@ function waitOptions(options: WaitOptions | undefined, action: string): AcquireO
       `Cannot ${action}: ${name} must be a boolean, got ${describeValue(blocking)}`,
     );
   }
-  return { blocking, timeout: checkTimeout(options.timeout, action) };
+  const timeout = checkTimeout(options.timeout, action);
+  const signal = checkSignal(options.signal, action);
+  signal?.throwIfAborted();
+  return { blocking, timeout, signal };
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -456,7 +445,7 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
       finish();
       return RESOLVED;
     }
-    return puts.enqueue(attempt, wait.timeout ?? undefined, finish);
+    return puts.enqueue(attempt, wait.timeout ?? undefined, finish, wait.signal);
   }
 
   /** Waits for the turn of a get that found this actor's earlier gets pending, or no item. */
@@ -470,7 +459,7 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
       if (gets.serve()) attempt();
       return Promise.resolve(finish());
     }
-    return gets.enqueue(attempt, wait.timeout ?? undefined, finish);
+    return gets.enqueue(attempt, wait.timeout ?? undefined, finish, wait.signal);
   }
 
   #abandonPuts(): void {

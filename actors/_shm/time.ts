@@ -69,6 +69,55 @@ export function waitOptionsOf(
   return typeof options === "number" || options === null ? { timeout: options } : options;
 }
 
+/**
+ * Checks the options of a wait that takes a timeout and a signal: an options object, or the
+ * timeout alone (Python's positional form), or undefined.
+ *
+ * @throws {TypeError} For options that are neither, a timeout that is not a number, or a signal
+ * that is not an `AbortSignal`.
+ * @throws {RangeError} For a negative or NaN timeout.
+ */
+export function checkWaitOptions(
+  options: number | null | Pick<WaitOptions, "timeout" | "signal"> | undefined,
+  action: string,
+): { timeout: number | undefined; signal: AbortSignal | undefined } {
+  const checked = waitOptionsOf(options) ?? {};
+  if (typeof checked !== "object" || checked === null || Array.isArray(checked)) {
+    throw new TypeError(
+      `Cannot ${action}: options must be a timeout in milliseconds or an object such as ` +
+        `{ timeout: 100, signal }, got ${describeValue(checked)}`,
+    );
+  }
+  return {
+    timeout: checkTimeout(checked.timeout, action),
+    signal: checkSignal(checked.signal, action),
+  };
+}
+
+/**
+ * Resolves to true once `settled` settles, to false once `timeout` milliseconds pass first
+ * (never, when undefined), and rejects with the signal's reason when it aborts first (at once,
+ * if it has). `settled` must not reject.
+ */
+export function settledWithin(
+  settled: Promise<unknown>,
+  timeout: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  if (timeout === undefined && signal === undefined) return settled.then(() => true);
+  const { promise, resolve, reject } = Promise.withResolvers<boolean>();
+  let timer: Timer | undefined;
+  const onAbort = () => reject(signal!.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  if (timeout !== undefined) timer = startTimer(timeout, () => resolve(false));
+  void settled.then(() => resolve(true));
+  return promise.finally(() => {
+    stopTimer(timer);
+    signal?.removeEventListener("abort", onAbort);
+  });
+}
+
 /** Bounds of {@linkcode checkInteger}. */
 export interface IntegerBounds {
   /** @default {0} */

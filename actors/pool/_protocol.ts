@@ -9,7 +9,6 @@
  *
  * @module
  */
-import type { MessagePort } from "node:worker_threads";
 import type { TargetRef } from "../_kernel/protocol.ts";
 import type { SerializedError } from "../_kernel/wire_errors.ts";
 

@@ -1,5 +1,6 @@
 import { runtime } from "../_kernel/runtime.ts";
-import { checkTimeout, startTimer, stopTimer, type Timer } from "../_shm/time.ts";
+import { checkWaitOptions, settledWithin } from "../_shm/time.ts";
+import type { WaitOptions } from "../wait_options.ts";
 import { TimeoutError } from "../errors.ts";
 import { PoolStateError } from "./errors.ts";
 
@@ -44,12 +45,14 @@ export class AsyncResult<T> {
   /**
    * Waits for the result, as Python's `get(timeout)`.
    *
-   * @param timeoutMs The longest wait in milliseconds; forever when omitted or `Infinity`.
-   * Running out of time does not cancel the task: `get()` may be called again.
+   * @param options A `timeout` in milliseconds (forever when omitted, `null` or `Infinity`) and
+   * a `signal` that cancels the wait; or the timeout alone, as Python passes it (`get(1000)`).
+   * Running out of time, or being cancelled, does not cancel the task: `get()` may be called
+   * again.
    * @returns The task's result.
-   * @throws {TimeoutError} If the result is not ready within `timeoutMs`.
-   * @throws {RangeError} If `timeoutMs` is negative or NaN.
-   * @throws {TypeError} If `timeoutMs` is not a number.
+   * @throws {TimeoutError} If the result is not ready within the timeout.
+   * @throws {RangeError} If the timeout is negative or NaN.
+   * @throws {TypeError} If the timeout is not a number, or the signal not an `AbortSignal`.
    * @throws {Error} The task's own error (with the worker's `name`, `message` and `stack`), or
    * `WorkerDiedError`, `TaskTimeoutError`, `PoolTerminatedError`, or an abort signal's reason.
    *
@@ -63,12 +66,14 @@ export class AsyncResult<T> {
    * assert.equal(await pool.applyAsync(double, [21]).get(1000), 42);
    * ```
    */
-  async get(timeoutMs?: number): Promise<T> {
-    const limit = checkTimeout(timeoutMs, "get the task's result", "timeoutMs");
-    if (this.#ready || limit === undefined) return await this.#settled(this.#promise);
-    if (!(await this.wait(limit))) {
+  async get(options?: number | null | Pick<WaitOptions, "timeout" | "signal">): Promise<T> {
+    const { timeout, signal } = checkWaitOptions(options, "get the task's result");
+    if (this.#ready || (timeout === undefined && signal === undefined)) {
+      return await this.#settled(this.#promise);
+    }
+    if (!(await this.wait({ timeout, signal }))) {
       throw new TimeoutError(
-        `Cannot get the task's result: it was not ready within ${timeoutMs} ms; call get() ` +
+        `Cannot get the task's result: it was not ready within ${timeout} ms; call get() ` +
           "again, or raise the timeout",
       );
     }
@@ -79,10 +84,12 @@ export class AsyncResult<T> {
    * Waits until the result is ready (success or failure), or until `timeoutMs` passes; never
    * throws the task's error, as Python's `wait(timeout)`.
    *
-   * @param timeoutMs The longest wait in milliseconds; forever when omitted or `Infinity`.
+   * @param options A `timeout` in milliseconds (forever when omitted, `null` or `Infinity`) and
+   * a `signal` that cancels the wait; or the timeout alone, as Python passes it (`wait(1000)`).
    * @returns Whether the result is ready.
-   * @throws {RangeError} If `timeoutMs` is negative or NaN.
-   * @throws {TypeError} If `timeoutMs` is not a number.
+   * @throws {RangeError} If the timeout is negative or NaN.
+   * @throws {TypeError} If the timeout is not a number, or the signal not an `AbortSignal`.
+   * @throws {unknown} The signal's reason, when it aborts first.
    *
    * @example
    * ```ts
@@ -96,19 +103,11 @@ export class AsyncResult<T> {
    * assert.equal(result.ready(), true);
    * ```
    */
-  async wait(timeoutMs?: number): Promise<boolean> {
-    const limit = checkTimeout(timeoutMs, "wait for the task's result", "timeoutMs");
+  async wait(options?: number | null | Pick<WaitOptions, "timeout" | "signal">): Promise<boolean> {
+    const { timeout, signal } = checkWaitOptions(options, "wait for the task's result");
     const settled = this.#promise.then(() => true, () => true);
-    if (this.#ready || limit === undefined) return await this.#settled(settled);
-    let timer: Timer | undefined;
-    const elapsed = new Promise<boolean>((resolve) =>
-      timer = startTimer(limit, () => resolve(false))
-    );
-    try {
-      return await runtime.waitFor(Promise.race([settled, elapsed]));
-    } finally {
-      stopTimer(timer);
-    }
+    if (this.#ready) return true;
+    return await runtime.waitFor(settledWithin(settled, timeout, signal));
   }
 
   /** Awaits `promise`, keeping the program alive meanwhile unless the result is already in. */

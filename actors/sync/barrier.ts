@@ -5,7 +5,14 @@ import { exitcodeOf } from "../_kernel/protocol.ts";
 import { runtime } from "../_kernel/runtime.ts";
 import { registerSharedKind, type Revival, SharedHandle } from "../_kernel/shared_handle.ts";
 import { loadRef, refFor } from "../_kernel/targets.ts";
-import { checkInteger, checkTimeout, describeValue } from "../_shm/time.ts";
+import {
+  checkInteger,
+  checkSignal,
+  checkTimeout,
+  describeValue,
+  waitOptionsOf,
+} from "../_shm/time.ts";
+import type { WaitOptions } from "../wait_options.ts";
 import { BrokenBarrierError } from "./errors.ts";
 
 /*
@@ -172,27 +179,40 @@ export class Barrier extends SharedHandle<BarrierState> {
   /**
    * Waits until every party has arrived.
    *
-   * @param timeoutMs Overrides the barrier's default timeout (when omitted or `null`);
-   * `Infinity` for none. A timeout breaks the barrier.
+   * @param options A `timeout` that overrides the barrier's default (when omitted or `null`;
+   * `Infinity` for none), and a `signal` that cancels the wait; or the timeout alone, as Python
+   * passes it (`wait(1500)`). A timeout breaks the barrier, and so does a cancelled wait once
+   * the party has arrived (the others would wait for it forever).
    * @returns This party's index, distinct among the parties of one pass. It rejects with
-   * `BrokenBarrierError` if the barrier is or becomes broken, or the wait times out; with a
-   * `TypeError` or `RangeError`, changing nothing, for a bad timeout.
+   * `BrokenBarrierError` if the barrier is or becomes broken, or the wait times out; with the
+   * signal's reason when cancelled; with a `TypeError` or `RangeError`, changing nothing, for
+   * bad options.
    */
-  async wait(timeoutMs?: number | null): Promise<number> {
+  async wait(options?: number | null | Pick<WaitOptions, "timeout" | "signal">): Promise<number> {
     runtime.haltIfReaped();
-    const timeout = timeoutMs === undefined || timeoutMs === null
+    const checked = waitOptionsOf(options) ?? {};
+    checkOptions(checked, "wait at barrier");
+    const timeout = checked.timeout === undefined || checked.timeout === null
       ? this.state.timeout ?? undefined
-      : checkTimeout(timeoutMs, "wait at barrier");
+      : checkTimeout(checked.timeout, "wait at barrier");
+    const signal = checkSignal(checked.signal, "wait at barrier");
+    signal?.throwIfAborted();
     const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
-    const place = await this.#arrive(deadline, timeout);
+    const place = await this.#arrive(deadline, timeout, signal);
     if (place.last) return await this.#pass(place.index);
     const words = this.state.words;
-    const ended = await waitUntil(
-      words,
-      () => (Atomics.load(words, STATE) & DRAINING) !== 0,
-      { timeout: remainingOf(deadline) },
-      "wait at barrier",
-    );
+    let ended: boolean;
+    try {
+      ended = await waitUntil(
+        words,
+        () => (Atomics.load(words, STATE) & DRAINING) !== 0,
+        { timeout: remainingOf(deadline), signal },
+        "wait at barrier",
+      );
+    } catch (reason) {
+      // Cancelled: unless the barrier passed or broke meanwhile, this party breaks it.
+      return this.#leave(place.index, this.#end("break") ? reason : undefined);
+    }
     const timedOut = !ended && this.#end("break");
     return this.#leave(place.index, timedOut ? this.#timeoutError(timeout) : undefined);
   }
@@ -240,6 +260,7 @@ export class Barrier extends SharedHandle<BarrierState> {
   async #arrive(
     deadline: number,
     timeout: number | undefined,
+    signal: AbortSignal | undefined,
   ): Promise<{ index: number; last: boolean }> {
     const words = this.state.words;
     const full = (1 << this.state.parties) - 1;
@@ -253,7 +274,7 @@ export class Barrier extends SharedHandle<BarrierState> {
         const changed = await waitUntil(
           words,
           () => Atomics.load(words, STATE) !== state,
-          { timeout: remainingOf(deadline) },
+          { timeout: remainingOf(deadline), signal },
           "wait at barrier",
         );
         if (!changed) {

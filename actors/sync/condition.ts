@@ -3,7 +3,8 @@ import { heldByCurrentActor } from "./_permit.ts";
 import { repairHandle } from "../_kernel/handles.ts";
 import { runtime } from "../_kernel/runtime.ts";
 import { registerSharedKind, type Revival, SharedHandle } from "../_kernel/shared_handle.ts";
-import { checkInteger, checkTimeout, describeValue } from "../_shm/time.ts";
+import { checkInteger, checkWaitOptions, describeValue } from "../_shm/time.ts";
+import type { WaitOptions } from "../wait_options.ts";
 import { Lock } from "./lock.ts";
 import { RLock } from "./rlock.ts";
 import { ReleaseError } from "./errors.ts";
@@ -108,27 +109,35 @@ export class Condition extends SharedHandle<ConditionState> {
   }
 
   /**
-   * Releases the lock, waits for a notify (or `timeoutMs`), then re-acquires the lock.
+   * Releases the lock, waits for a notify (or the timeout), then re-acquires the lock.
    *
-   * @param timeoutMs The longest wait in milliseconds; forever when omitted, `null` or
-   * `Infinity`.
+   * @param options A `timeout` in milliseconds (forever when omitted, `null` or `Infinity`) and
+   * a `signal` that cancels the wait; or the timeout alone, as Python passes it (`wait(1500)`).
    * @returns False if the wait timed out, true if it was notified. It rejects, changing nothing,
    * with a `ReleaseError` if the caller does not hold the lock, a `TypeError` or `RangeError`
-   * for a bad timeout, and a `RangeError` if 256 waits are already pending.
+   * for a bad timeout, and a `RangeError` if 256 waits are already pending. Cancelled by its
+   * signal, it withdraws as a timed-out wait does, re-acquires the lock, then rejects with the
+   * signal's reason, unless a notification chose it first: then it resolves true.
    */
-  async wait(timeoutMs?: number | null): Promise<boolean> {
+  async wait(options?: number | null | Pick<WaitOptions, "timeout" | "signal">): Promise<boolean> {
     runtime.haltIfReaped();
-    const timeout = checkTimeout(timeoutMs, "wait on condition");
+    const { timeout, signal } = checkWaitOptions(options, "wait on condition");
     this.#assertHeld("wait on");
     const { words, lock } = this.state;
     const slot = this.#takeSlot();
     const depth = this.#releaseFully(lock);
-    const woken = await waitUntil(
-      words,
-      () => (Atomics.load(words, slot) & NOTIFIED) !== 0,
-      { timeout },
-      "wait on condition",
-    );
+    let woken = false;
+    let cancelled: { reason: unknown } | null = null;
+    try {
+      woken = await waitUntil(
+        words,
+        () => (Atomics.load(words, slot) & NOTIFIED) !== 0,
+        { timeout, signal },
+        "wait on condition",
+      );
+    } catch (reason) {
+      cancelled = { reason };
+    }
     // A timed-out wait withdraws at once, unless a notify chose it meanwhile: then it keeps the
     // notification. A notified wait keeps its slot until it holds the lock again, so that if
     // it dies first, the supervisor passes the notification on.
@@ -140,6 +149,8 @@ export class Condition extends SharedHandle<ConditionState> {
     } finally {
       if (notified) Atomics.compareExchange(words, slot, me | NOTIFIED, 0);
     }
+    // A notification that chose it before the abort wins: passing it on now could lose it.
+    if (cancelled !== null && !notified) throw cancelled.reason;
     return notified;
   }
 
@@ -149,12 +160,15 @@ export class Condition extends SharedHandle<ConditionState> {
    *
    * @typeParam R What `predicate` returns.
    * @param predicate Checked with the lock held.
-   * @param timeoutMs The longest total wait in milliseconds; forever when omitted, `null` or
-   * `Infinity`.
+   * @param options The longest total wait and a signal, as for
+   * {@linkcode Condition.prototype.wait}, or the timeout alone.
    * @returns The last value of `predicate()`. It rejects as `wait()` does, and with a
    * `TypeError` if `predicate` is not a function.
    */
-  async waitFor<R>(predicate: () => R, timeoutMs?: number | null): Promise<R> {
+  async waitFor<R>(
+    predicate: () => R,
+    options?: number | null | Pick<WaitOptions, "timeout" | "signal">,
+  ): Promise<R> {
     if (typeof predicate !== "function") {
       throw new TypeError(
         `Cannot wait for a condition: predicate must be a function, got ${
@@ -162,13 +176,13 @@ export class Condition extends SharedHandle<ConditionState> {
         }`,
       );
     }
-    const timeout = checkTimeout(timeoutMs, "wait on condition");
+    const { timeout, signal } = checkWaitOptions(options, "wait on condition");
     const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
     let result = predicate();
     while (!result) {
       const remaining = deadline - performance.now();
       if (remaining <= 0) break;
-      await this.wait(remaining);
+      await this.wait({ timeout: remaining, signal });
       result = predicate();
     }
     return result;

@@ -1,14 +1,9 @@
-import {
-  type AcquireOptions,
-  FIRST_STATE_WORD,
-  sharedWords,
-  waitUntil,
-  waitUntilSync,
-  wake,
-} from "../_shm/futex.ts";
+import { FIRST_STATE_WORD, sharedWords, waitUntil, waitUntilSync, wake } from "../_shm/futex.ts";
 import { repairHandle } from "../_kernel/handles.ts";
 import { runtime } from "../_kernel/runtime.ts";
 import { registerSharedKind, type Revival, SharedHandle } from "../_kernel/shared_handle.ts";
+import { waitOptionsOf } from "../_shm/time.ts";
+import type { WaitOptions } from "../wait_options.ts";
 
 const FLAG = FIRST_STATE_WORD;
 
@@ -62,45 +57,37 @@ export class Event extends SharedHandle<Int32Array> {
   }
 
   /**
-   * Waits until the flag is set, or until `timeoutMs` passes.
+   * Waits until the flag is set, or until the timeout passes, as Python's `wait(timeout)`.
    *
-   * @param timeoutMs The longest wait in milliseconds; forever when omitted, `null` or
-   * `Infinity`.
+   * @param options A `timeout` in milliseconds (forever when omitted, `null` or `Infinity`),
+   * `blocking: false` to look once, and a `signal` that cancels the wait; or the timeout alone,
+   * as Python passes it (`wait(1500)`).
    * @returns The flag: true if it was set, false on timeout. It rejects with a `TypeError` or
-   * `RangeError` for a timeout that is not a number, negative or NaN.
+   * `RangeError` for a timeout that is not a number, negative or NaN, and with the signal's
+   * reason when it aborts.
    */
-  wait(timeoutMs?: number | null): Promise<boolean> {
-    return waitUntil(
-      this.state,
-      () => this.isSet(),
-      this.#options(timeoutMs),
-      "wait for event",
-    );
+  wait(options?: number | null | WaitOptions): Promise<boolean> {
+    return waitUntil(this.state, () => this.isSet(), this.#options(options), "wait for event");
   }
 
   /**
    * The blocking form of {@linkcode Event.prototype.wait}, for workers.
    *
-   * @param timeoutMs The longest wait in milliseconds; forever when omitted, `null` or
-   * `Infinity`.
+   * @param options As for {@linkcode Event.prototype.wait}; a signal is checked only before the
+   * wait starts.
    * @returns The flag.
    * @throws {BlockingError} On the main thread, when it would have to wait.
    * @throws {TypeError | RangeError} For a timeout that is not a number, negative or NaN.
    */
-  waitSync(timeoutMs?: number | null): boolean {
-    return waitUntilSync(
-      this.state,
-      () => this.isSet(),
-      this.#options(timeoutMs),
-      "wait for event",
-    );
+  waitSync(options?: number | null | WaitOptions): boolean {
+    return waitUntilSync(this.state, () => this.isSet(), this.#options(options), "wait for event");
   }
 
   /** Nothing to repair: an event is not held. */
   [repairHandle](): void {}
 
-  #options(timeout?: number | null): AcquireOptions {
-    return { timeout };
+  #options(options: number | null | WaitOptions | undefined): WaitOptions {
+    return waitOptionsOf(options) ?? {};
   }
 }
 
