@@ -580,7 +580,7 @@ Deno.test("bad input to every method: sync ones throw, promise ones reject, befo
   for (const [name, timeout] of [["-1", -1], ["NaN", NaN], ["-Infinity", -Infinity]] as const) {
     await rejects(`put timeout ${name}`, () => q.put(2, { timeout }), RangeError, /timeout must/);
     await rejects(`get timeout ${name}`, () => q.get({ timeout }), RangeError, /timeout must/);
-    await rejects(`join(${name})`, () => q.join(timeout), RangeError, /timeoutMs must/);
+    await rejects(`join(${name})`, () => q.join(timeout), RangeError, /timeout must/);
   }
   assert.equal(q.qsize(), 1, "a refused get took nothing, a refused put added nothing");
   await rejects(
@@ -612,7 +612,7 @@ Deno.test("bad input to every method: sync ones throw, promise ones reject, befo
     "join('abc')",
     () => q.join("abc" as never),
     TypeError,
-    /timeoutMs must be a number/,
+    /options must be a timeout in milliseconds or an object/,
   );
   await rejects("put(function)", () => q.put((() => 1) as never), Error, /function/);
   assert.throws(() => q.putSync(2, { timeout: -1 }), RangeError);
@@ -628,9 +628,9 @@ Deno.test("bad input to every method: sync ones throw, promise ones reject, befo
   assert.equal(await q.get({ timeout: null }), 5);
 
   const [a, b] = Pipe<number>();
-  await rejects("poll(-1)", () => b.poll(-1), RangeError, /timeoutMs must/);
-  await rejects("poll(NaN)", () => b.poll(NaN), RangeError, /timeoutMs must/);
-  await rejects("poll('x')", () => b.poll("x" as never), TypeError, /timeoutMs must/);
+  await rejects("poll(-1)", () => b.poll(-1), RangeError, /timeout must/);
+  await rejects("poll(NaN)", () => b.poll(NaN), RangeError, /timeout must/);
+  await rejects("poll('x')", () => b.poll("x" as never), TypeError, /options must be a timeout/);
   a.send(1);
   assert.equal(await b.poll(Infinity), true);
   assert.equal(await b.poll(null), true);

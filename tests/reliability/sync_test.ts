@@ -486,7 +486,9 @@ const badTimeouts: [unknown, new (...args: never[]) => Error][] = [
   [-Infinity, RangeError],
   ["5", TypeError],
   [5n, TypeError],
-  [{}, TypeError],
+  // An object is the options form of a wait: one with a bad timeout is refused the same way.
+  [{ timeout: "5" }, TypeError],
+  [true, TypeError],
 ];
 
 Deno.test("bad options and timeouts: every acquire and wait rejects (never throws) and changes nothing", async () => {
