@@ -1,8 +1,8 @@
 /**
  * Length-prefixed frames over a byte stream: a 4-byte big-endian length, then that many bytes.
- * The decoder refuses a length above its limit before buffering anything, so a peer cannot make
- * the other side allocate more than the limit. What a frame holds is `_manager_codec.ts`'s
- * business.
+ * The cutter refuses a length above its limit before it buffers anything, so a peer cannot make
+ * the other side allocate more than the limit. What a frame holds is the manager's messages'
+ * business (`manager/_wire/messages.ts`).
  *
  * @module
  */
@@ -49,13 +49,21 @@ export function frameTooLarge(length: number, maxBytes: number, action: string):
   );
 }
 
-/** Cuts a byte stream into frames. */
-export class FrameDecoder {
-  /** The largest payload accepted: small during the handshake, raised once authenticated. */
+/**
+ * Cuts a byte stream into frames, for a TCP connection and for the manager's session ring
+ * alike. It is handed the stream in pieces as they arrive, and copies each payload once, out
+ * of the piece it lies in or, for a frame that spans pieces, into the payload's array as its
+ * pieces come; a header split between pieces is put back together too.
+ */
+export class FrameCutter {
+  /** The largest payload accepted: small during a TCP handshake, raised once authenticated. */
   maxBytes: number;
-  #buffer = new Uint8Array(0);
-  #start = 0;
-  #end = 0;
+  /** How many bytes the last {@linkcode FrameCutter.prototype.cut} took. */
+  taken = 0;
+  #header = 0;
+  #headerBytes = 0;
+  #partial: Uint8Array | null = null;
+  #filled = 0;
 
   /** @param maxBytes The largest payload accepted. */
   constructor(maxBytes: number) {
@@ -63,40 +71,70 @@ export class FrameDecoder {
   }
 
   /**
-   * Appends `chunk` and returns the payloads it completes, in order.
+   * Cuts the next frame out of `bytes[from..to]` (`from < to`): returns its payload, or null
+   * once it took all of those bytes without completing one (it keeps them for the next piece);
+   * {@linkcode FrameCutter.prototype.taken} says how many it took.
    *
-   * @throws {FrameError} If a frame announces more than the limit.
+   * @throws {FrameError} If the frame announces more than the limit.
    */
-  push(chunk: Uint8Array): Uint8Array[] {
-    this.#append(chunk);
-    const payloads: Uint8Array[] = [];
-    while (this.#end - this.#start >= HEADER) {
-      const length = new DataView(this.#buffer.buffer, this.#start).getUint32(0);
+  cut(bytes: Uint8Array, from: number, to: number): Uint8Array | null {
+    let at = from;
+    if (this.#partial === null) {
+      let length: number;
+      if (this.#headerBytes === 0 && to - at >= HEADER) {
+        length = ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) |
+          bytes[at + 3]) >>> 0;
+        at += HEADER;
+      } else {
+        while (this.#headerBytes < HEADER && at < to) {
+          this.#header = (this.#header << 8) | bytes[at++];
+          this.#headerBytes++;
+        }
+        if (this.#headerBytes < HEADER) {
+          this.taken = at - from;
+          return null;
+        }
+        length = this.#header >>> 0;
+        this.#header = this.#headerBytes = 0;
+      }
       if (length > this.maxBytes) {
         throw new FrameError(
           `Cannot read a manager frame of ${length} bytes: the limit is ${this.maxBytes}`,
         );
       }
-      if (this.#end - this.#start < HEADER + length) break;
-      const from = this.#start + HEADER;
-      payloads.push(this.#buffer.slice(from, from + length));
-      this.#start = from + length;
+      if (to - at >= length) {
+        this.taken = at + length - from;
+        // Not `slice`: on shared memory (the ring) it copies slower than `set` does.
+        const payload = new Uint8Array(length);
+        payload.set(bytes.subarray(at, at + length));
+        return payload;
+      }
+      this.#partial = new Uint8Array(length);
+      this.#filled = 0;
     }
-    if (this.#start === this.#end) this.#start = this.#end = 0;
-    return payloads;
+    const partial = this.#partial;
+    const count = Math.min(to - at, partial.length - this.#filled);
+    partial.set(bytes.subarray(at, at + count), this.#filled);
+    this.#filled += count;
+    this.taken = at + count - from;
+    if (this.#filled < partial.length) return null;
+    this.#partial = null;
+    return partial;
   }
 
-  #append(chunk: Uint8Array): void {
-    const needed = this.#end - this.#start + chunk.length;
-    if (this.#end + chunk.length > this.#buffer.length) {
-      const grown = new Uint8Array(Math.max(needed * 2, 4096));
-      grown.set(this.#buffer.subarray(this.#start, this.#end));
-      this.#buffer = grown;
-      this.#end -= this.#start;
-      this.#start = 0;
+  /**
+   * Takes `chunk` and returns the payloads it completes, in order. `chunk` may be reused
+   * afterwards: nothing refers to it.
+   *
+   * @throws {FrameError} If a frame announces more than the limit.
+   */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const payloads: Uint8Array[] = [];
+    for (let at = 0; at < chunk.length; at += this.taken) {
+      const payload = this.cut(chunk, at, chunk.length);
+      if (payload !== null) payloads.push(payload);
     }
-    this.#buffer.set(chunk, this.#end);
-    this.#end += chunk.length;
+    return payloads;
   }
 }
 
@@ -108,8 +146,8 @@ export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void
 
 /** Reads frames from a connection, one at a time. */
 export class FrameReader {
-  /** The decoder; raise its `maxBytes` once the peer is authenticated. */
-  readonly decoder: FrameDecoder;
+  /** The cutter; raise its `maxBytes` once the peer is authenticated. */
+  readonly cutter: FrameCutter;
   readonly #conn: Deno.Conn;
   readonly #chunk = new Uint8Array(64 * 1024);
   #pending: Uint8Array[] = [];
@@ -120,7 +158,7 @@ export class FrameReader {
    */
   constructor(conn: Deno.Conn, maxBytes: number) {
     this.#conn = conn;
-    this.decoder = new FrameDecoder(maxBytes);
+    this.cutter = new FrameCutter(maxBytes);
   }
 
   /** Whether frames are decoded and waiting: the caller may batch its answers. */
@@ -137,7 +175,7 @@ export class FrameReader {
     while (this.#pending.length === 0) {
       const read = await this.#conn.read(this.#chunk);
       if (read === null) return null;
-      this.#pending = this.decoder.push(this.#chunk.subarray(0, read));
+      this.#pending = this.cutter.push(this.#chunk.subarray(0, read));
     }
     return this.#pending.shift()!;
   }

@@ -69,7 +69,7 @@ async function rawAuthenticated(port: number): Promise<[Deno.TcpConn, FrameReade
     await importAuthkey(new TextEncoder().encode(AUTHKEY)),
     "",
   );
-  reader.decoder.maxBytes = 1 << 20;
+  reader.cutter.maxBytes = 1 << 20;
   return [conn, reader];
 }
 

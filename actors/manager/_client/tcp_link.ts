@@ -141,7 +141,7 @@ export class TcpLink implements ManagerLink {
       const reader = new FrameReader(conn, HANDSHAKE_MAX_BYTES);
       const key = await importAuthkey(this.#endpoint.authkey);
       await authenticateServer(conn, reader, key, this.#where);
-      reader.decoder.maxBytes = this.#endpoint.maxFrameBytes;
+      reader.cutter.maxBytes = this.#endpoint.maxFrameBytes;
       if (stopped !== null) throw new Error("the connection was given up");
       const connected: Deno.TcpConn = conn;
       this.#conn = connected;

@@ -277,7 +277,7 @@ class ServerSession implements EngineSession {
       }
       if (!authenticated) return;
       this.#server.authenticated(this);
-      reader.decoder.maxBytes = this.#server.maxFrameBytes;
+      reader.cutter.maxBytes = this.#server.maxFrameBytes;
       await this.#serve(reader);
     } catch {
       // A peer that vanishes, or sends a frame that breaks the protocol, ends only its own

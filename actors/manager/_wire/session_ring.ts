@@ -16,7 +16,7 @@
  * @module
  */
 import { MessageChannel } from "node:worker_threads";
-import { FrameError } from "../../_shm/frames.ts";
+import { FrameCutter } from "../../_shm/frames.ts";
 import type { FutexLayout } from "../../_shm/futex.ts";
 
 /** The bytes of each ring; a power of two. */
@@ -153,15 +153,12 @@ export class RingWriter {
 
 /** The consuming side of a ring: cuts the byte stream back into frames. */
 export class RingReader {
-  /** The largest payload accepted. */
-  maxBytes: number;
   readonly #words: Int32Array;
   readonly #bytes: Uint8Array;
   readonly #tailWord: number;
   readonly #headWord: number;
+  readonly #cutter: FrameCutter;
   #head: number;
-  #partial: Uint8Array | null = null;
-  #filled = 0;
 
   constructor(
     words: Int32Array,
@@ -175,7 +172,7 @@ export class RingReader {
     this.#tailWord = tailWord;
     this.#headWord = headWord;
     this.#head = Atomics.load(words, headWord);
-    this.maxBytes = maxBytes;
+    this.#cutter = new FrameCutter(maxBytes);
   }
 
   /** Whether published bytes wait to be read. */
@@ -189,57 +186,26 @@ export class RingReader {
   }
 
   /**
-   * The next whole frame's payload, or null when none is complete yet.
+   * The next whole frame's payload, or null when none is complete yet. The published bytes are
+   * cut where they lie, in two pieces when they wrap around the end of the ring.
    *
-   * @throws {FrameError} If a frame announces more than `maxBytes`.
+   * @throws {FrameError} If a frame announces more than the limit.
    */
   next(): Uint8Array | null {
-    let available = (Atomics.load(this.#words, this.#tailWord) - this.#head) | 0;
-    if (this.#partial === null) {
-      if (available < 4) return null;
-      const length = this.#uint32At(this.#head);
-      if (length > this.maxBytes) {
-        throw new FrameError(
-          `Cannot read a manager frame of ${length} bytes: the limit is ${this.maxBytes}`,
-        );
-      }
-      if (available >= 4 + length) {
-        const payload = this.#copy((this.#head + 4) | 0, length, new Uint8Array(length), 0);
-        this.#head = (this.#head + 4 + length) | 0;
-        return payload;
-      }
-      this.#partial = new Uint8Array(length);
-      this.#filled = 0;
-      this.#head = (this.#head + 4) | 0;
-      available -= 4;
+    const tail = Atomics.load(this.#words, this.#tailWord);
+    while (tail !== this.#head) {
+      const at = this.#head & MASK;
+      const end = Math.min(at + ((tail - this.#head) | 0), RING_BYTES);
+      const payload = this.#cutter.cut(this.#bytes, at, end);
+      this.#head = (this.#head + this.#cutter.taken) | 0;
+      if (payload !== null) return payload;
     }
-    const partial = this.#partial;
-    const count = Math.min(available, partial.length - this.#filled);
-    this.#copy(this.#head, count, partial, this.#filled);
-    this.#head = (this.#head + count) | 0;
-    this.#filled += count;
-    if (this.#filled < partial.length) return null;
-    this.#partial = null;
-    return partial;
+    return null;
   }
 
   /** Gives the bytes read so far back to the producer. */
   release(): void {
     Atomics.store(this.#words, this.#headWord, this.#head);
-  }
-
-  #uint32At(position: number): number {
-    const bytes = this.#bytes;
-    return ((bytes[position & MASK] << 24) | (bytes[(position + 1) & MASK] << 16) |
-      (bytes[(position + 2) & MASK] << 8) | bytes[(position + 3) & MASK]) >>> 0;
-  }
-
-  #copy(position: number, count: number, into: Uint8Array, offset: number): Uint8Array {
-    const at = position & MASK;
-    const first = Math.min(count, RING_BYTES - at);
-    into.set(this.#bytes.subarray(at, at + first), offset);
-    if (first < count) into.set(this.#bytes.subarray(0, count - first), offset + first);
-    return into;
   }
 }
 
