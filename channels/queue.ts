@@ -1,4 +1,9 @@
-import { type AcquireOptions, CHANNEL_SPIN, waitUntilSync } from "../actors/_shm/futex.ts";
+import {
+  type AcquireOptions,
+  CHANNEL_SPIN,
+  checkBlocking,
+  waitUntilSync,
+} from "../actors/_shm/futex.ts";
 import { repairHandle } from "../actors/_kernel/handles.ts";
 import { runtime } from "../actors/_kernel/runtime.ts";
 import { registerSharedKind, type Revival, SharedHandle } from "../actors/_kernel/shared_handle.ts";
@@ -39,13 +44,7 @@ function waitOptions(options: WaitOptions | undefined, action: string): AcquireO
         describeValue(options),
     );
   }
-  const blocking = options.block ?? options.blocking;
-  if (blocking !== undefined && typeof blocking !== "boolean") {
-    const name = options.block === undefined ? "blocking" : "block";
-    throw new TypeError(
-      `Cannot ${action}: ${name} must be a boolean, got ${describeValue(blocking)}`,
-    );
-  }
+  const blocking = checkBlocking(options, action);
   const timeout = checkTimeout(options.timeout, action);
   const signal = checkSignal(options.signal, action);
   signal?.throwIfAborted();

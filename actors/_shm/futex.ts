@@ -150,15 +150,27 @@ function wakeAt(words: Int32Array, sequence: number, sleepers: number): void {
  */
 function deadlineOf(options: AcquireOptions, action: string): number {
   checkOptions(options ?? null, action);
-  const { blocking } = options;
-  if (blocking !== undefined && typeof blocking !== "boolean") {
-    throw new TypeError(
-      `Cannot ${action}: blocking must be true or false, got ${describeValue(blocking)}`,
-    );
-  }
+  checkBlocking(options, action);
   const timeout = checkTimeout(options.timeout, action);
   checkSignal(options.signal, action)?.throwIfAborted();
   return timeout === undefined ? Infinity : performance.now() + timeout;
+}
+
+/**
+ * Whether a wait may wait: `block` (Python's queues' name) or `blocking` (its locks' name),
+ * `block` counting when both are given; undefined when neither is.
+ *
+ * @throws {TypeError} If the one that counts is not a boolean.
+ */
+export function checkBlocking(options: WaitOptions, action: string): boolean | undefined {
+  const name = options.block === undefined ? "blocking" : "block";
+  const blocking = options.block ?? options.blocking;
+  if (blocking !== undefined && typeof blocking !== "boolean") {
+    throw new TypeError(
+      `Cannot ${action}: ${name} must be true or false, got ${describeValue(blocking)}`,
+    );
+  }
+  return blocking;
 }
 
 /**
@@ -229,7 +241,7 @@ export async function waitUntil(
 ): Promise<boolean> {
   const deadline = deadlineOf(options, action);
   if (attempt()) return true;
-  if (options.blocking === false || outOfTime(deadline)) return false;
+  if ((options.block ?? options.blocking) === false || outOfTime(deadline)) return false;
   if (spin(attempt, policy.spinMicros)) return true;
   Atomics.add(words, SLEEPERS, 1);
   try {
@@ -364,7 +376,7 @@ export function waitUntilSync(
 ): boolean {
   const deadline = deadlineOf(options, action);
   if (attempt()) return true;
-  if (options.blocking === false || outOfTime(deadline)) return false;
+  if ((options.block ?? options.blocking) === false || outOfTime(deadline)) return false;
   if (spin(attempt, policy.spinMicros)) return true;
   if (!mayBlock) {
     throw new BlockingError(

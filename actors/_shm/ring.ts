@@ -32,30 +32,33 @@ import { checkInteger, describeValue } from "./time.ts";
 import { BYTES, decode } from "./codec.ts";
 import type { BufferOptions } from "../../channels/buffer_options.ts";
 
+// The word layout is exported for the ring's own tests (journal repair is checked by writing the
+// words a dying holder leaves); nothing else reads the words but through `Ring`.
+
 /** {@linkcode OPEN}, {@linkcode SHUT_DOWN} or {@linkcode SHUT_DOWN_IMMEDIATELY}; only grows. */
-const STATE = FIRST_STATE_WORD;
+export const STATE = FIRST_STATE_WORD;
 const OPEN = 0;
 const SHUT_DOWN = 1;
-const SHUT_DOWN_IMMEDIATELY = 2;
+export const SHUT_DOWN_IMMEDIATELY = 2;
 const MAXSIZE = FIRST_STATE_WORD + 1;
 /** `taskDone()` calls so far: the unfinished tasks are `puts - done`. */
 const DONE = FIRST_STATE_WORD + 2;
 /** The bytes in use by the ring layout, a power of two (the buffer may be longer). */
 const CAPACITY = FIRST_STATE_WORD + 3;
 /** Each side's words fill their own 64-byte cache line. */
-const PUT_SIDE = 16;
-const TAKE_SIDE = 32;
+export const PUT_SIDE = 16;
+export const TAKE_SIDE = 32;
 const WORDS = 48;
 /** Offsets within a side: its mutex, position and counter, and their journal. */
-const MUTEX = 0;
-const POSITION = 1;
-const COUNTER = 2;
-const JOURNAL_VALID = 3;
-const JOURNAL_POSITION = 4;
-const JOURNAL_COUNTER = 5;
+export const MUTEX = 0;
+export const POSITION = 1;
+export const COUNTER = 2;
+export const JOURNAL_VALID = 3;
+export const JOURNAL_POSITION = 4;
+export const JOURNAL_COUNTER = 5;
 /** The take side only: records discarded by an immediate shutdown, and its journal. */
-const DISCARDED = 6;
-const JOURNAL_DISCARDED = 7;
+export const DISCARDED = 6;
+export const JOURNAL_DISCARDED = 7;
 /** The journal's valid mark: position and counter, or also the discarded count. */
 const JOURNALED = 1;
 const JOURNALED_WITH_DISCARDED = 2;

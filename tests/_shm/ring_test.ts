@@ -8,24 +8,26 @@
  * point of death.
  */
 import assert from "node:assert/strict";
-import { newRing, NOTHING, Ring } from "../../actors/_shm/ring.ts";
+import {
+  COUNTER,
+  DISCARDED,
+  JOURNAL_COUNTER,
+  JOURNAL_DISCARDED,
+  JOURNAL_POSITION,
+  JOURNAL_VALID,
+  MUTEX,
+  newRing,
+  NOTHING,
+  POSITION,
+  PUT_SIDE,
+  Ring,
+  SHUT_DOWN_IMMEDIATELY,
+  STATE,
+  TAKE_SIDE,
+} from "../../actors/_shm/ring.ts";
 import { BYTES, encode } from "../../actors/_shm/codec.ts";
 import { configureThread } from "../../actors/_shm/thread.ts";
 import { scale, withSeed } from "../reliability/_random.ts";
-
-// The word layout of actors/_shm/ring.ts, which does not export it.
-const STATE = 2;
-const SHUT_DOWN_IMMEDIATELY = 2;
-const PUT_SIDE = 16;
-const TAKE_SIDE = 32;
-const MUTEX = 0;
-const POSITION = 1;
-const COUNTER = 2;
-const JOURNAL_VALID = 3;
-const JOURNAL_POSITION = 4;
-const JOURNAL_COUNTER = 5;
-const DISCARDED = 6;
-const JOURNAL_DISCARDED = 7;
 
 /** The pid of the holder that dies; the test thread itself is pid 1. */
 const DEAD = 4242;

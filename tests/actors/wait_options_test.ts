@@ -11,6 +11,7 @@ import {
   Event,
   JoinableQueue,
   Lock,
+  Manager,
   Pipe,
   Pool,
   Process,
@@ -149,4 +150,32 @@ Deno.test("Process.join and AsyncResult.get/wait take a signal; the work goes on
   await assert.rejects(result.get({ signal: abortAfter(20) }), isStop);
   await assert.rejects(result.wait({ signal: aborted() }), isStop);
   assert.equal(await result.get({ timeout: 5000 }), "done", "the task was not cancelled");
+});
+
+Deno.test("block and blocking are one option: block: false never waits, on any wait", async () => {
+  const lock = new Lock();
+  await lock.acquire();
+  assert.equal(await lock.acquire({ block: false }), false, "Python's queue name on a lock");
+  assert.equal(await new Event().wait({ block: false }), false);
+  await assert.rejects(
+    lock.acquire({ block: "no" as never }),
+    (error) => error instanceof TypeError && /block must be true or false/.test(error.message),
+  );
+  lock.release();
+  const queue = new Queue<number>();
+  await assert.rejects(queue.get({ blocking: false }), { name: "Empty" });
+  queue.close();
+});
+
+Deno.test("a manager's waits take block as its queues do, and refuse a signal they cannot honour", async () => {
+  await using manager = new Manager();
+  const queue = await manager.queue<number>();
+  await assert.rejects(queue.get({ block: false }), { name: "Empty" });
+  await assert.rejects(
+    queue.get({ signal: new AbortController().signal }),
+    (error) => error instanceof TypeError && /take no signal/.test(error.message),
+  );
+  const lock = await manager.lock();
+  assert.equal(await lock.acquire({ block: false }), true);
+  assert.equal(await lock.acquire({ block: false }), false);
 });

@@ -593,7 +593,7 @@ Deno.test("bad input to every method: sync ones throw, promise ones reject, befo
     "put block 'no'",
     () => q.put(2, { block: "no" as never }),
     TypeError,
-    /block must be a boolean/,
+    /block must be true or false/,
   );
   await rejects(
     "get blocking 1",

@@ -794,7 +794,7 @@ Deno.test("every Manager and proxy method refuses bad input by rejecting with a 
       "q.put(x, blocking 'no')",
       () => queue.put(1, { blocking: "no" as never }),
       TypeError,
-      /blocking must be a boolean/,
+      /blocking must be true or false/,
     ],
     ["q.put(fn)", () => queue.put(() => 1), CloneError],
     [

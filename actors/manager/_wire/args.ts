@@ -8,6 +8,8 @@
  */
 import { checkInteger, checkTimeout, describeValue } from "../../_shm/time.ts";
 import type { DictKey } from "./protocol.ts";
+import { checkBlocking } from "../../_shm/futex.ts";
+import type { WaitOptions as PublicWaitOptions } from "../../wait_options.ts";
 
 function isDictKey(key: unknown): key is DictKey {
   const type = typeof key;
@@ -137,11 +139,14 @@ export function waitOptions(value: unknown, action: string): WaitOptions {
       }`,
     );
   }
-  const { blocking, timeout } = value as { blocking?: unknown; timeout?: unknown };
-  if (blocking !== undefined && typeof blocking !== "boolean") {
+  const options = value as PublicWaitOptions;
+  if (options.signal !== undefined) {
+    // The wait happens in the manager: a signal of this actor cannot withdraw it safely yet.
     throw new TypeError(
-      `Cannot ${action}: blocking must be a boolean, got ${describeValue(blocking)}`,
+      `Cannot ${action}: a manager's waits take no signal (the wait runs in the manager, which ` +
+        "an abort here cannot withdraw); give a timeout instead",
     );
   }
-  return { blocking: blocking !== false, timeout: checkTimeout(timeout, action) };
+  const blocking = checkBlocking(options, action);
+  return { blocking: blocking !== false, timeout: checkTimeout(options.timeout, action) };
 }
