@@ -23,6 +23,13 @@ import { self } from "./self.ts";
 /** The worker program every process runs: it makes the worker the actor, then calls `run()`. */
 const WORKER_HOST = new URL("./_kernel/worker_host.ts", import.meta.url).href;
 
+/**
+ * What a standby worker imports ahead of its start: the library's entry module, which the
+ * modules of targets almost always import (directly or through a sub-module), and which runs no
+ * code on import. A start then loads only the user's own modules.
+ */
+const WARM_MODULES = [new URL("../mod.ts", import.meta.url).href];
+
 /** How the worker finds this class, which it builds every process from without importing it. */
 const PROCESS_REF: TargetRef = { module: import.meta.url, name: "Process", via: "export" };
 
@@ -300,6 +307,7 @@ export class Process<A extends unknown[] = unknown[]> {
     assertCloneable(fields, "this", action);
     const refs = {
       host: WORKER_HOST,
+      warm: WARM_MODULES,
       baseClass: PROCESS_REF,
       processClass: processClass === Process
         ? null

@@ -17,6 +17,16 @@ const inputs = (count: number) => Array.from({ length: count }, (_, i) => i);
 const mapInput = inputs(MAP_TASKS);
 const dispatchInput = inputs(DISPATCH_TASKS);
 
+/** Milliseconds to create a `Pool` of 2 and get its first map back (its teardown not counted). */
+export async function poolCreateFirstMapMs(): Promise<number> {
+  const started = performance.now();
+  const pool = new Pool({ processes: 2 });
+  await pool.map(square, [1]);
+  const elapsed = performance.now() - started;
+  await pool.terminate();
+  return elapsed;
+}
+
 /** A started pool of 2 workers, warmed up, and the workloads timed on it. */
 export async function pool2(): Promise<{
   mapTinyPerSecond(): Promise<number>;

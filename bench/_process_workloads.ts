@@ -47,6 +47,67 @@ export async function startAfterIdle(span?: Span): Promise<number> {
   return elapsed;
 }
 
+/** How many processes the "many at once" rows start, as the seeds' lesson does. */
+export const MANY = 100;
+
+/** Milliseconds to start `count` empty processes at once, then join them all. */
+export async function startJoinMany(count = MANY): Promise<number> {
+  const started = performance.now();
+  const processes = Array.from({ length: count }, () => new Process({ target: empty }));
+  for (const p of processes) p.start();
+  for (const p of processes) await p.join();
+  return performance.now() - started;
+}
+
+/** The two kinds of bare Worker Deno has: the baselines of the spawn rows. */
+export type BareKind = "web" | "node";
+
+const BARE_WORKER = new URL("./_bare_worker.ts", import.meta.url);
+
+/** Starts one bare Worker, resolves once it runs; `end()` resolves once its thread has ended. */
+function bareWorker(kind: BareKind): Promise<{ end(): Promise<void> }> {
+  if (kind === "node") {
+    const worker = new Worker(BARE_WORKER);
+    const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+    return new Promise((resolve) =>
+      worker.once("message", () =>
+        resolve({
+          end() {
+            worker.postMessage("end");
+            return exited;
+          },
+        }))
+    );
+  }
+  const worker = new globalThis.Worker(BARE_WORKER, { type: "module" });
+  return new Promise((resolve) => {
+    worker.onmessage = () =>
+      resolve({
+        end() {
+          // A web Worker reports no exit: the parent ends it, as it ends its last message.
+          worker.terminate();
+          return Promise.resolve();
+        },
+      });
+  });
+}
+
+/** Milliseconds for one bare Worker started until it runs, then ended: the raw limit. */
+export async function bareStartJoin(kind: BareKind): Promise<number> {
+  const started = performance.now();
+  const worker = await bareWorker(kind);
+  await worker.end();
+  return performance.now() - started;
+}
+
+/** Milliseconds for `count` bare Workers started at once until they all run, then ended. */
+export async function bareStartJoinMany(kind: BareKind, count = MANY): Promise<number> {
+  const started = performance.now();
+  const workers = await Promise.all(Array.from({ length: count }, () => bareWorker(kind)));
+  await Promise.all(workers.map((worker) => worker.end()));
+  return performance.now() - started;
+}
+
 /** A started echo child and a function timing `count` mailbox round trips through it. */
 export async function mailboxEcho(): Promise<{
   roundTrips(count: number): Promise<number>;

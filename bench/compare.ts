@@ -6,11 +6,19 @@
  * Run: deno task bench:compare
  * Add a workload: a `Workload` entry below, and the same name(s) in python_bench.py.
  */
-import { mailboxEcho, spawnJoin, startAfterIdle } from "./_process_workloads.ts";
+import {
+  bareStartJoin,
+  bareStartJoinMany,
+  mailboxEcho,
+  MANY,
+  spawnJoin,
+  startAfterIdle,
+  startJoinMany,
+} from "./_process_workloads.ts";
 import { contendedLockNs, eventRoundTripUs, uncontendedLockNs } from "./_sync_workloads.ts";
 import { pipeBytesPerSecond, pipeRoundTripUs, queueItemsPerSecond } from "./_channel_workloads.ts";
 import { dictSetGetPipelined, dictSetGetSequential } from "./_manager_workloads.ts";
-import { pool2 } from "./_pool_workloads.ts";
+import { pool2, poolCreateFirstMapMs } from "./_pool_workloads.ts";
 
 /** One measured quantity: a duration per operation (lower is better) or a rate (higher is). */
 interface Workload {
@@ -24,6 +32,8 @@ interface Workload {
   python: Record<string, string>;
   /** The same workload with piscina on Node (bench/piscina/piscina_bench.mjs), if any. */
   piscina?: string;
+  /** The raw Deno limit: the same workload on bare Workers, measured here in the same run. */
+  deno?: Record<string, () => Promise<number>>;
 }
 
 /** The pool workloads share one warm pool of 2 workers, started with the table. */
@@ -54,6 +64,24 @@ const workloads: Workload[] = [
       fork: "spawn_join_fork",
       forkserver: "spawn_join_forkserver",
       spawn: "spawn_join_spawn",
+    },
+    deno: {
+      "bare web Worker": () => sample(() => bareStartJoin("web"), 15, 3),
+      "bare node:worker_threads Worker": () => sample(() => bareStartJoin("node"), 15, 3),
+    },
+  },
+  {
+    title: `${MANY} processes started at once, then all joined`,
+    unit: "ms",
+    measure: () => sample(() => startJoinMany(), 3, 1),
+    python: {
+      fork: "start_join_many_fork",
+      forkserver: "start_join_many_forkserver",
+      spawn: "start_join_many_spawn",
+    },
+    deno: {
+      "bare web Workers": () => sample(() => bareStartJoinMany("web"), 3, 1),
+      "bare node:worker_threads Workers": () => sample(() => bareStartJoinMany("node"), 3, 1),
     },
   },
   {
@@ -167,6 +195,12 @@ const workloads: Workload[] = [
     piscina: "pool_map_chunk1",
   },
   {
+    title: "Pool of 2 created, until its first map returns",
+    unit: "ms",
+    measure: () => sample(poolCreateFirstMapMs, 7, 2),
+    python: { "Pool(2) + map": "pool_create_first_map" },
+  },
+  {
     title: "one apply round trip, awaited one at a time (raw postMessage: see deno task bench)",
     unit: "us",
     measure: () => sample(() => pool.applyRoundTripUs(), 5, 1),
@@ -216,6 +250,14 @@ if (import.meta.main) {
       const theirs = python[name];
       console.log(
         `  python ${label}: ${theirs.toFixed(2)} ${workload.unit}  -> ours is ${
+          ratioText(ours, theirs, workload.unit)
+        }`,
+      );
+    }
+    for (const [label, measure] of Object.entries(workload.deno ?? {})) {
+      const theirs = await measure();
+      console.log(
+        `  ${label}: ${theirs.toFixed(2)} ${workload.unit}  -> ours is ${
           ratioText(ours, theirs, workload.unit)
         }`,
       );

@@ -39,6 +39,21 @@ def spawn_join_ms(method, repeats=15, warmup=3):
     return statistics.median(samples)
 
 
+def start_join_many_ms(method, count=100, repeats=3, warmup=1):
+    context = mp.get_context(method)
+    samples = []
+    for index in range(warmup + repeats):
+        started = time.perf_counter()
+        processes = [context.Process(target=empty) for _ in range(count)]
+        for p in processes:
+            p.start()
+        for p in processes:
+            p.join()
+        if index >= warmup:
+            samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
 def start_to_running_ms(method, repeats=12, warmup=2):
     context = mp.get_context(method)
     samples = []
@@ -228,6 +243,20 @@ def pool_map_chunk1(count=10_000):
         return pool_rate(lambda: pool.map(square, items, chunksize=1), count)
 
 
+def pool_create_first_map_ms(repeats=7, warmup=2):
+    samples = []
+    for index in range(warmup + repeats):
+        started = time.perf_counter()
+        pool = mp.Pool(2)
+        pool.map(square, [1])
+        elapsed = (time.perf_counter() - started) * 1000
+        pool.terminate()
+        pool.join()
+        if index >= warmup:
+            samples.append(elapsed)
+    return statistics.median(samples)
+
+
 def pool_apply_round_trip_us(count=2000, repeats=5):
     with mp.Pool(2) as pool:
         samples = []
@@ -257,6 +286,10 @@ WORKLOADS = {
     "start_to_running_fork": lambda: start_to_running_ms("fork"),
     "start_to_running_forkserver": lambda: start_to_running_ms("forkserver"),
     "start_to_running_spawn": lambda: start_to_running_ms("spawn"),
+    "start_join_many_fork": lambda: start_join_many_ms("fork"),
+    "start_join_many_forkserver": lambda: start_join_many_ms("forkserver"),
+    "start_join_many_spawn": lambda: start_join_many_ms("spawn"),
+    "pool_create_first_map": pool_create_first_map_ms,
     "pipe_round_trip": pipe_round_trip_us,
     "manager_dict_set_get": manager_dict_set_get_ops,
 }

@@ -61,6 +61,11 @@ export interface ActorSpec {
    * importing it (see `worker_host.ts`).
    */
   host: string;
+  /**
+   * Modules free of side effects that the actor will almost surely import (the library's entry
+   * module): a standby worker imports them while it waits for a start, so the start does not.
+   */
+  warm: readonly string[];
   /** The class every actor's object is built from (`Process`), found as a target is. */
   baseClass: TargetRef;
   /** A subclass of {@linkcode ActorSpec.baseClass} to instantiate, or null for the base itself. */
@@ -142,6 +147,8 @@ export type RootAnswer =
 /** Root supervisor -> worker host. */
 export type HostCommand =
   | { type: "init"; spec: ActorSpec }
+  /** To a standby worker: import these modules ahead of its start (see `ActorSpec.warm`). */
+  | { type: "warm"; modules: readonly string[] }
   | { type: "halt" }
   /** The child runs; `ack` is the value of its `initAck`, when it was started to wait for one. */
   | { type: "childStarted"; pid: number; ack?: KernelValue }
@@ -169,7 +176,7 @@ export type ChildCommand = Extract<
 >;
 
 /** The commands the runtime of an actor handles, whether from its host or the supervisor. */
-export type RuntimeCommand = Exclude<HostCommand, { type: "init" | "halt" | "answer" }>;
+export type RuntimeCommand = Exclude<HostCommand, { type: "init" | "warm" | "halt" | "answer" }>;
 
 /** Worker host -> root supervisor. */
 export type HostReport =

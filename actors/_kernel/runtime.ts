@@ -46,6 +46,7 @@ export interface ParentLink {
 /** What the worker needs to find and call the target, as `Process.start()` describes it. */
 export interface LaunchPayload {
   host: string;
+  warm: readonly string[];
   baseClass: TargetRef;
   processClass: TargetRef | null;
   target: TargetRef | null;

@@ -93,6 +93,10 @@ control.on("message", (command: HostCommand) => {
     case "init":
       void become(command.spec);
       return;
+    case "warm":
+      // A module that fails here fails again at the start that needs it, which reports it.
+      for (const module of command.modules) import(module).catch(() => {});
+      return;
     case "halt":
       // From a macrotask: with resource limits set (see the root supervisor), Deno 2.9 can
       // swallow an exit requested from a message event while `setImmediate` callbacks are

@@ -129,7 +129,7 @@ export class RootSupervisor {
     this.#settled.add(spec.pid);
     let worker: Worker;
     try {
-      worker = this.#workers.take(spec.host, spec.maxMemoryMb);
+      worker = this.#workers.take(spec);
     } catch (error) {
       // No thread for it (no read access to the worker host, for instance): the start fails,
       // which the parent learns as it learns any start failure.

@@ -1,10 +1,12 @@
 /**
  * The Workers of actors: built with the resource limits that let V8 end one whose heap is full,
- * and one kept booted ahead of need, as Python's forkserver keeps a server ready to fork.
+ * and one kept booted ahead of need, its library loaded, as Python's forkserver keeps a server
+ * ready to fork.
  *
  * @module
  */
 import { Worker } from "node:worker_threads";
+import type { ActorSpec, HostCommand } from "../protocol.ts";
 
 /** Workers only take file and data URLs: a host served over http(s) is reached through a data URL. */
 function workerUrl(host: string): URL {
@@ -15,44 +17,64 @@ function workerUrl(host: string): URL {
 }
 
 /**
+ * How long the program must go without a start before the standby is replaced. Deno builds a
+ * Worker synchronously on the creating thread (about 25 ms here), and the new worker then loads
+ * its modules on another core: done in the middle of the program's work (right after a start,
+ * while a parent and its new child exchange their first messages), that is a stall of the
+ * main thread and a core taken from the actors. Waiting for a quiet moment moves it out of the way;
+ * a burst of starts boots its workers directly and gets its standby once the burst is over.
+ */
+export const STANDBY_IDLE_MS = 50;
+
+/**
  * Builds the workers of actors. A start skips the worker's boot by taking the standby, booted
- * for the worker program of the first spawn. Deno builds a Worker synchronously on the creating
- * thread (about 27 ms here), so the replacement is built by {@linkcode replenish}, called once
- * the child that took the standby reports it runs, never in the way of that start.
+ * for the worker program of the first spawn, which imports that spawn's warm modules (the
+ * library) while it waits. The replacement is built by {@linkcode replenish} once starts have
+ * paused for {@linkcode STANDBY_IDLE_MS}.
  */
 export class WorkerFactory {
   #standby: Worker | null = null;
-  /** The worker program of the first spawn, the one standbys boot: every spawn names its own. */
-  #standbyHost: string | null = null;
+  /** The worker program and warm modules of the first spawn, the ones standbys boot with. */
+  #standbyKind: Pick<ActorSpec, "host" | "warm"> | null = null;
+  #refill: ReturnType<typeof setTimeout> | undefined;
 
   /**
-   * A worker for the program `host`: the standby when it fits.
+   * A worker for `spec`: the standby when it fits.
    *
-   * @throws {Error} When Deno cannot create the worker (no read access to `host`, for instance).
+   * @throws {Error} When Deno cannot create the worker (no read access to its host, for instance).
    */
-  take(host: string, maxMemoryMb: number | undefined): Worker {
-    this.#standbyHost ??= host;
-    if (maxMemoryMb !== undefined || host !== this.#standbyHost) {
-      return this.#boot(host, maxMemoryMb);
+  take(spec: Pick<ActorSpec, "host" | "warm" | "maxMemoryMb">): Worker {
+    this.#standbyKind ??= { host: spec.host, warm: spec.warm };
+    // A start postpones the refill: starts come in bursts, and the refill waits for a pause.
+    if (this.#refill !== undefined) this.replenish();
+    if (spec.maxMemoryMb !== undefined || spec.host !== this.#standbyKind.host) {
+      return this.#boot(spec.host, spec.maxMemoryMb);
     }
-    const worker = this.#standby ?? this.#boot(host);
+    const worker = this.#standby ?? this.#boot(spec.host);
     this.#standby = null;
     return worker;
   }
 
   /**
-   * Builds the next standby at the next turn of the event loop. A standby that cannot be built
-   * is not an error of any start: the next start boots its own worker and reports that.
+   * Builds the next standby once starts have paused for {@linkcode STANDBY_IDLE_MS}. A standby
+   * that cannot be built is not an error of any start: the next start boots its own worker and
+   * reports that.
    */
   replenish(): void {
-    const timer = setTimeout(() => {
+    clearTimeout(this.#refill);
+    this.#refill = setTimeout(() => {
+      this.#refill = undefined;
+      if (this.#standby !== null || this.#standbyKind === null) return;
       try {
-        this.#standby ??= this.#boot(this.#standbyHost!);
+        const standby = this.#boot(this.#standbyKind.host);
+        const warm: HostCommand = { type: "warm", modules: this.#standbyKind.warm };
+        standby.postMessage(warm);
+        this.#standby = standby;
       } catch {
         this.#standby = null;
       }
-    }, 0);
-    Deno.unrefTimer(timer as unknown as number);
+    }, STANDBY_IDLE_MS);
+    Deno.unrefTimer(this.#refill as unknown as number);
   }
 
   /**
