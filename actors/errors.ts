@@ -258,3 +258,32 @@ export class NameTakenError extends Error {
     this.name = "NameTakenError";
   }
 }
+
+/**
+ * A process could not be started because the program is out of a resource every worker needs:
+ * open file descriptors (each Worker takes about six, more while it loads). Python raises
+ * `OSError: [Errno 24] Too many open files` from `start()` in the same case. Deno 2.9 aborts the
+ * whole program when it builds a Worker without free descriptors, so the start is refused
+ * before that; close files or sockets, or raise the limit (`ulimit -n`), and start again.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SpawnError } from "./errors.ts";
+ *
+ * const error = new SpawnError('Cannot start process "Process-1": 3 file descriptors are free');
+ * assert.equal(error.name, "SpawnError");
+ * ```
+ */
+export class SpawnError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message Which process, and what it lacked.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "SpawnError";
+  }
+}

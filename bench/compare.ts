@@ -195,7 +195,7 @@ const workloads: Workload[] = [
     piscina: "pool_map_chunk1",
   },
   {
-    title: "Pool of 2 created, until its first map returns",
+    title: "Pool of 2 created after idle time, until its first map returns",
     unit: "ms",
     measure: () => sample(poolCreateFirstMapMs, 7, 2),
     python: { "Pool(2) + map": "pool_create_first_map" },

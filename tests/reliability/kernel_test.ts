@@ -235,6 +235,37 @@ Deno.test("a worker that cannot even be created (no read access) fails that star
   assert.equal(stderr.match(/failed to start/g)?.length, 3, stderr);
 });
 
+Deno.test("a start with no file descriptor left fails with SpawnError, and neither it nor a standby refill ends the program", async () => {
+  const program = new URL("./kernel_descriptors_program.ts", import.meta.url).pathname;
+  const output = await new Deno.Command("bash", {
+    // Deno 2.9 panics when it builds a Worker without free descriptors: a low limit makes that
+    // quick to reach.
+    args: [
+      "-c",
+      'ulimit -n 256 && exec "$0" "$@"',
+      Deno.execPath(),
+      "run",
+      "--no-check",
+      "--allow-read",
+      program,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const stdout = new TextDecoder().decode(output.stdout);
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 0, stderr);
+  assert.doesNotMatch(stderr, /panicked/, stderr);
+  const [refused, again] = stdout.trim().split("\n").map((line) => JSON.parse(line));
+  assert.deepEqual({ refused: refused.refused, exitcode: refused.exitcode }, {
+    refused: true,
+    exitcode: 1,
+  }, stdout);
+  assert.match(refused.message, /file descriptors/);
+  assert.deepEqual(again, { again: 0 });
+});
+
 Deno.test("an ask into a full blocking mailbox honours its timeout and signal, and fails with ActorExitedError once the actor is gone", async () => {
   const actor = await spawn(stuck, [400], { mailbox: { capacity: 1 } });
   await actor.send("fills the only slot");

@@ -7,6 +7,35 @@
  */
 import { Worker } from "node:worker_threads";
 import type { ActorSpec, HostCommand } from "../protocol.ts";
+import { SpawnError } from "../../errors.ts";
+
+/**
+ * Descriptors a worker may need while it boots: six once it runs, more while it loads its
+ * modules. Deno 2.9 panics, ending the program, when it builds a Worker without them.
+ */
+const DESCRIPTORS_PER_BOOT = 32;
+
+/**
+ * Whether the program can still open {@linkcode DESCRIPTORS_PER_BOOT} file descriptors, found by
+ * opening that many (about 0.2 ms; `/proc/self` would need `--allow-all`); true where it cannot
+ * be known (no read access to `/dev/null` granted, which is never prompted for, or no
+ * `/dev/null`).
+ */
+function descriptorsToBoot(): boolean {
+  if (Deno.build.os === "windows") return true;
+  if (Deno.permissions.querySync({ name: "read", path: "/dev/null" }).state !== "granted") {
+    return true;
+  }
+  const probes: Deno.FsFile[] = [];
+  try {
+    while (probes.length < DESCRIPTORS_PER_BOOT) probes.push(Deno.openSync("/dev/null"));
+    return true;
+  } catch (error) {
+    return (error as { code?: unknown }).code !== "EMFILE";
+  } finally {
+    for (const probe of probes) probe.close();
+  }
+}
 
 /** Workers only take file and data URLs: a host served over http(s) is reached through a data URL. */
 function workerUrl(host: string): URL {
@@ -17,63 +46,77 @@ function workerUrl(host: string): URL {
 }
 
 /**
- * How long the program must go without a start before the standby is replaced. Deno builds a
- * Worker synchronously on the creating thread (about 25 ms here), and the new worker then loads
- * its modules on another core: done in the middle of the program's work (right after a start,
- * while a parent and its new child exchange their first messages), that is a stall of the
- * main thread and a core taken from the actors. Waiting for a quiet moment moves it out of the way;
- * a burst of starts boots its workers directly and gets its standby once the burst is over.
+ * How long the program must go without a start before a standby is built. Deno builds a Worker
+ * synchronously on the creating thread (about 25 ms here), and the new worker then loads its
+ * modules on another core: done in the middle of the program's work (right after a start, while
+ * a parent and its new child exchange their first messages), that is a stall of the main thread
+ * and a core taken from the actors. Waiting for a quiet moment moves it out of the way; a burst
+ * of starts boots its workers directly and gets its standbys once the burst is over.
  */
 export const STANDBY_IDLE_MS = 50;
 
 /**
- * Builds the workers of actors. A start skips the worker's boot by taking the standby, booted
- * for the worker program of the first spawn, which imports that spawn's warm modules (the
- * library) while it waits. The replacement is built by {@linkcode replenish} once starts have
- * paused for {@linkcode STANDBY_IDLE_MS}.
+ * How many standbys are kept: enough for the seeds' `Pool(2)`, or a parent and its helper, to
+ * start without a boot. Each costs about 19 MiB of memory while it waits (a bare Worker 13).
+ */
+export const STANDBY_COUNT = 2;
+
+/**
+ * Builds the workers of actors. A start skips the worker's boot by taking a standby, booted for
+ * the worker program of the first spawn, which imports that spawn's warm modules (the library)
+ * while it waits. Replacements are built by {@linkcode replenish}, one at a time, each once
+ * starts have paused for {@linkcode STANDBY_IDLE_MS}.
  */
 export class WorkerFactory {
-  #standby: Worker | null = null;
+  /** Booted workers waiting for a start, oldest (most likely fully loaded) first. */
+  readonly #standbys: Worker[] = [];
   /** The worker program and warm modules of the first spawn, the ones standbys boot with. */
   #standbyKind: Pick<ActorSpec, "host" | "warm"> | null = null;
   #refill: ReturnType<typeof setTimeout> | undefined;
 
   /**
-   * A worker for `spec`: the standby when it fits.
+   * A worker for `spec`: a standby when one fits.
    *
    * @throws {Error} When Deno cannot create the worker (no read access to its host, for instance).
    */
   take(spec: Pick<ActorSpec, "host" | "warm" | "maxMemoryMb">): Worker {
     this.#standbyKind ??= { host: spec.host, warm: spec.warm };
-    // A start postpones the refill: starts come in bursts, and the refill waits for a pause.
+    const fits = spec.maxMemoryMb === undefined && spec.host === this.#standbyKind.host;
+    const worker = (fits ? this.#standbys.shift() : undefined) ??
+      this.#boot(spec.host, spec.maxMemoryMb);
+    // A start postpones the refill, counting from the end of its boot: starts come in bursts,
+    // and the refill waits for a pause.
     if (this.#refill !== undefined) this.replenish();
-    if (spec.maxMemoryMb !== undefined || spec.host !== this.#standbyKind.host) {
-      return this.#boot(spec.host, spec.maxMemoryMb);
-    }
-    const worker = this.#standby ?? this.#boot(spec.host);
-    this.#standby = null;
     return worker;
   }
 
   /**
-   * Builds the next standby once starts have paused for {@linkcode STANDBY_IDLE_MS}. A standby
-   * that cannot be built is not an error of any start: the next start boots its own worker and
-   * reports that.
+   * Builds the missing standbys once starts have paused for {@linkcode STANDBY_IDLE_MS}, one
+   * per turn of the event loop, so what came in meanwhile is handled between two builds (and a
+   * start there postpones the rest). A standby that cannot be built is not an error of any
+   * start: the next start boots its own worker and reports that.
    */
   replenish(): void {
+    this.#arm(STANDBY_IDLE_MS);
+  }
+
+  #arm(delayMs: number): void {
     clearTimeout(this.#refill);
+    this.#refill = undefined;
+    if (this.#standbyKind === null || this.#standbys.length >= STANDBY_COUNT) return;
+    const kind = this.#standbyKind;
     this.#refill = setTimeout(() => {
       this.#refill = undefined;
-      if (this.#standby !== null || this.#standbyKind === null) return;
       try {
-        const standby = this.#boot(this.#standbyKind.host);
-        const warm: HostCommand = { type: "warm", modules: this.#standbyKind.warm };
+        const standby = this.#boot(kind.host);
+        const warm: HostCommand = { type: "warm", modules: kind.warm };
         standby.postMessage(warm);
-        this.#standby = standby;
+        this.#standbys.push(standby);
       } catch {
-        this.#standby = null;
+        return;
       }
-    }, STANDBY_IDLE_MS);
+      this.#arm(0);
+    }, delayMs);
     Deno.unrefTimer(this.#refill as unknown as number);
   }
 
@@ -86,11 +129,19 @@ export class WorkerFactory {
    * nothing (the pool runs its tasks from `setImmediate` for this reason).
    */
   #boot(host: string, maxMemoryMb?: number): Worker {
+    if (!descriptorsToBoot()) {
+      throw new SpawnError(
+        `Cannot start a process: fewer than ${DESCRIPTORS_PER_BOOT} file descriptors are free, ` +
+          "and building a worker without them would end the program; close files or sockets, " +
+          "or raise the limit (ulimit -n)",
+      );
+    }
     const resourceLimits = maxMemoryMb === undefined ? {} : { maxOldGenerationSizeMb: maxMemoryMb };
     const worker = new Worker(workerUrl(host), { resourceLimits });
     worker.unref();
     const discard = () => {
-      if (this.#standby === worker) this.#standby = null;
+      const index = this.#standbys.indexOf(worker);
+      if (index !== -1) this.#standbys.splice(index, 1);
     };
     worker.once("exit", discard);
     worker.once("error", discard);
