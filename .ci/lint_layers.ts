@@ -140,10 +140,14 @@ async function importGraph(files: string[]): Promise<Map<string, Set<string>>> {
         }
       }
     }
-    // Worker entry points are not imports, but they are dependencies all the same.
+    // Worker entry points are not imports, but they are dependencies all the same. Modules
+    // named in a `WARM_MODULES` list are not: a standby worker imports them ahead of a start,
+    // as a hint, and the naming module uses nothing of them.
     for (const file of files) {
       const source = await Deno.readTextFile(new URL(file, root));
       for (const match of source.matchAll(/new URL\(\s*"(\.[^"]+)",\s*import\.meta\.url\s*\)/g)) {
+        const statement = source.slice(source.lastIndexOf(";", match.index) + 1, match.index);
+        if (/\bconst WARM_MODULES\b/.test(statement)) continue;
         const to = new URL(match[1], new URL(file, root)).href;
         const path = relative(to);
         if (path !== undefined && graph.has(path)) graph.get(file)!.add(path);
