@@ -22,7 +22,7 @@ const dispatchInput = inputs(DISPATCH_TASKS);
  * while (so the standby workers are ready); its teardown is not counted.
  */
 export async function poolCreateFirstMapMs(): Promise<number> {
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  await new Promise((resolve) => setTimeout(resolve, 300));
   const started = performance.now();
   const pool = new Pool({ processes: 2 });
   await pool.map(square, [1]);

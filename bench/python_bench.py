@@ -246,7 +246,7 @@ def pool_map_chunk1(count=10_000):
 def pool_create_first_map_ms(repeats=7, warmup=2):
     samples = []
     for index in range(warmup + repeats):
-        time.sleep(0.15)
+        time.sleep(0.3)
         started = time.perf_counter()
         pool = mp.Pool(2)
         pool.map(square, [1])

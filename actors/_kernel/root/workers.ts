@@ -5,6 +5,7 @@
  *
  * @module
  */
+import process from "node:process";
 import { Worker } from "node:worker_threads";
 import type { ActorSpec, HostCommand } from "../protocol.ts";
 import { SpawnError } from "../../errors.ts";
@@ -46,14 +47,19 @@ function workerUrl(host: string): URL {
 }
 
 /**
- * How long the program must go without a start before a standby is built. Deno builds a Worker
+ * How long a quiet moment lasts before a standby is built: no start, and the whole program (every
+ * thread) using at most {@linkcode QUIET_CPU_SHARE} of one core. Deno builds a Worker
  * synchronously on the creating thread (about 25 ms here), and the new worker then loads its
- * modules on another core: done in the middle of the program's work (right after a start, while
- * a parent and its new child exchange their first messages), that is a stall of the main thread
- * and a core taken from the actors. Waiting for a quiet moment moves it out of the way; a burst
- * of starts boots its workers directly and gets its standbys once the burst is over.
+ * modules on another core for about as long: done while the program works (right after a start,
+ * while a parent and its new child exchange their first messages, or while actors stream through
+ * a queue), that is a stall of the main thread and a core taken from the actors. Waiting for a
+ * quiet moment moves it out of the way; a burst of starts boots its workers directly, and a
+ * program busy for good simply gets no standby.
  */
-export const STANDBY_IDLE_MS = 50;
+export const STANDBY_QUIET_MS = 30;
+
+/** The share of one core the program may use during a quiet moment (see STANDBY_QUIET_MS). */
+export const QUIET_CPU_SHARE = 0.25;
 
 /**
  * How many standbys are kept: enough for the seeds' `Pool(2)`, or a parent and its helper, to
@@ -64,8 +70,7 @@ export const STANDBY_COUNT = 2;
 /**
  * Builds the workers of actors. A start skips the worker's boot by taking a standby, booted for
  * the worker program of the first spawn, which imports that spawn's warm modules (the library)
- * while it waits. Replacements are built by {@linkcode replenish}, one at a time, each once
- * starts have paused for {@linkcode STANDBY_IDLE_MS}.
+ * while it waits. Replacements are built by {@linkcode replenish}, one per quiet moment.
  */
 export class WorkerFactory {
   /** Booted workers waiting for a start, oldest (most likely fully loaded) first. */
@@ -91,22 +96,21 @@ export class WorkerFactory {
   }
 
   /**
-   * Builds the missing standbys once starts have paused for {@linkcode STANDBY_IDLE_MS}, one
-   * per turn of the event loop, so what came in meanwhile is handled between two builds (and a
-   * start there postpones the rest). A standby that cannot be built is not an error of any
-   * start: the next start boots its own worker and reports that.
+   * Builds the missing standbys, one per quiet moment (see {@linkcode STANDBY_QUIET_MS}): a
+   * start or a busy program postpones the next. A standby that cannot be built is not an error
+   * of any start: the next start boots its own worker and reports that.
    */
   replenish(): void {
-    this.#arm(STANDBY_IDLE_MS);
-  }
-
-  #arm(delayMs: number): void {
     clearTimeout(this.#refill);
     this.#refill = undefined;
     if (this.#standbyKind === null || this.#standbys.length >= STANDBY_COUNT) return;
     const kind = this.#standbyKind;
+    const since = { cpu: process.cpuUsage(), wall: performance.now() };
     this.#refill = setTimeout(() => {
       this.#refill = undefined;
+      const used = process.cpuUsage(since.cpu);
+      const cpuMs = (used.user + used.system) / 1000;
+      if (cpuMs > QUIET_CPU_SHARE * (performance.now() - since.wall)) return this.replenish();
       try {
         const standby = this.#boot(kind.host);
         const warm: HostCommand = { type: "warm", modules: kind.warm };
@@ -115,8 +119,8 @@ export class WorkerFactory {
       } catch {
         return;
       }
-      this.#arm(0);
-    }, delayMs);
+      this.replenish();
+    }, STANDBY_QUIET_MS);
     Deno.unrefTimer(this.#refill as unknown as number);
   }
 
