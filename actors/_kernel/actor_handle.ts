@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { Transferable } from "node:worker_threads";
 import { describeHandle, type HandleDescription, registerHandleKind } from "./handles.ts";
 import { mail } from "./mail.ts";
 import { type ActorAddress, exitcodeOf, MAILBOX_DEPTH } from "./protocol.ts";
@@ -20,7 +21,10 @@ const KIND = "actorRef";
  */
 export const askSystem: unique symbol = Symbol("askSystem");
 
-/** `ref[sendSystem](name, body)`: sends a library's own request `name`, as {@linkcode askSystem} asks. */
+/**
+ * `ref[sendSystem](name, body, transfer)`: sends a library's own request `name`, as
+ * {@linkcode askSystem} asks; `transfer` hands over the ports in `body` (a pool worker's link).
+ */
 export const sendSystem: unique symbol = Symbol("sendSystem");
 
 /** The one implementation of {@linkcode ActorRef}. */
@@ -73,8 +77,8 @@ export class ActorHandle<In = unknown, Out = unknown> implements ActorRef<In, Ou
     return mail.ask(this.#address, this.#status, this.#mailbox, body, options, name);
   }
 
-  [sendSystem](name: string, body: unknown): Promise<void> {
-    return mail.send(this.#address, this.#mailbox, body, { system: name }, undefined);
+  [sendSystem](name: string, body: unknown, transfer?: Transferable[]): Promise<void> {
+    return mail.send(this.#address, this.#mailbox, body, { system: name }, undefined, transfer);
   }
 
   toString(): string {

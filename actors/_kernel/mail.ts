@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { MessagePort } from "node:worker_threads";
+import type { MessagePort, Transferable } from "node:worker_threads";
 import { assertCloneable } from "../_shm/clone.ts";
 import { sharedWords, wake } from "../_shm/futex.ts";
 import { haltIfReaped, threadPid, waitKeepingAlive } from "../_shm/thread.ts";
@@ -47,6 +47,12 @@ export interface MailMarks {
   system?: string;
 }
 
+/** An envelope on its way, with the objects (ports) it hands over rather than copies. */
+interface Posting {
+  envelope: MailEnvelope;
+  transfer: Transferable[];
+}
+
 /** Asks the root for a link with the actor `pid`; resolves to this actor's end of it. */
 export type PeerConnector = (pid: number) => Promise<MessagePort>;
 
@@ -79,7 +85,7 @@ export class Mail {
   readonly #children = new Map<number, MessagePort>();
   readonly #peers = new Map<number, PeerRecord>();
   /** Mail to actors whose link the root is still creating, in order. */
-  readonly #connecting = new Map<number, MailEnvelope[]>();
+  readonly #connecting = new Map<number, Posting[]>();
   readonly #asks = new PendingAsks();
   /** Delivers this actor's mail to itself, in order, handles revived. */
   #toSelf: ((envelope: MailEnvelope) => void) | undefined;
@@ -113,7 +119,8 @@ export class Mail {
 
   /**
    * Sends `body` to the actor at `address`, as `ref.send` and `ref.cast` do. Never throws: every
-   * failure rejects the promise, and a refused message takes no mailbox slot.
+   * failure rejects the promise, and a refused message takes no mailbox slot. `transfer` lists
+   * objects in `body` handed over rather than copied (a library's own `MessagePort`).
    *
    * @returns Resolves once the message is posted, or dropped (a full `"drop"` mailbox, an actor
    * that has exited).
@@ -124,14 +131,17 @@ export class Mail {
     body: unknown,
     marks: MailMarks,
     options: SendOptions | undefined,
+    transfer: Transferable[] = [],
   ): Promise<void> {
     const action = `send to actor ${address.pid}`;
     let sent: Promise<unknown>;
     try {
       const timeout = checkSendOptions(options, action);
       haltIfReaped();
-      assertCloneable(body, "message", action);
-      sent = sendWhenRoom(address, mailbox, () => this.post(address, body, marks), { timeout });
+      assertCloneable(body, "message", action, { transfer });
+      sent = sendWhenRoom(address, mailbox, () => this.post(address, body, marks, transfer), {
+        timeout,
+      });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -254,7 +264,12 @@ export class Mail {
    * The caller has checked that the body can be cloned and reserved the mailbox slot (see
    * `outbox.ts`), which it frees again if this throws.
    */
-  post(address: ActorAddress, body: unknown, marks: MailMarks & { ask?: number } = {}): void {
+  post(
+    address: ActorAddress,
+    body: unknown,
+    marks: MailMarks & { ask?: number } = {},
+    transfer: Transferable[] = [],
+  ): void {
     const envelope: MailEnvelope = { type: "mail", from: threadPid, body, ...marks };
     if (containsHandles(body)) {
       envelope.body = encodeHandles(body, address.pid);
@@ -262,14 +277,14 @@ export class Mail {
     }
     if (address.pid === threadPid) {
       this.#toSelf ??= this.#receiver(undefined, () => {});
-      return this.#toSelf(structuredClone(envelope));
+      return this.#toSelf(structuredClone(envelope, { transfer }));
     }
     const port = this.#portTo(address.pid);
-    if (port !== undefined) return port.postMessage(envelope);
+    if (port !== undefined) return port.postMessage(envelope, transfer);
     if (exitcodeOf(new Int32Array(address.status)) !== null) {
       return this.#undeliverable(address.pid, [envelope]);
     }
-    this.#connect(address.pid, envelope);
+    this.#connect(address.pid, { envelope, transfer });
   }
 
   /** Adds a link with a peer, made by the root; mail from it arrives on `port`. */
@@ -315,20 +330,20 @@ export class Mail {
     return this.#children.get(pid) ?? this.#peers.get(pid)?.ports[0];
   }
 
-  #connect(pid: number, envelope: MailEnvelope): void {
+  #connect(pid: number, posting: Posting): void {
     const waiting = this.#connecting.get(pid);
-    if (waiting !== undefined) return void waiting.push(envelope);
-    const queue = [envelope];
+    if (waiting !== undefined) return void waiting.push(posting);
+    const queue = [posting];
     this.#connecting.set(pid, queue);
     this.#connectPeer(pid).then(
       (port) => {
         this.acceptPeer(pid, port);
         this.#connecting.delete(pid);
-        for (const queued of queue) port.postMessage(queued);
+        for (const { envelope, transfer } of queue) port.postMessage(envelope, transfer);
       },
       () => {
         this.#connecting.delete(pid);
-        this.#undeliverable(pid, queue);
+        this.#undeliverable(pid, queue.map(({ envelope }) => envelope));
       },
     );
   }

@@ -40,6 +40,8 @@ export interface CloneCheckOptions {
    * @default {false}
    */
   bytes?: boolean;
+  /** Objects handed over rather than copied (a `MessagePort` in a transfer list): accepted. */
+  transfer?: readonly object[];
 }
 
 /** Prototypes of values structured clone copies whole, with nothing inside to check. */
@@ -90,7 +92,7 @@ interface Walk {
  * @param value The value about to cross.
  * @param label What the value is, the start of the path ("args", "item", "message").
  * @param action What is being done, for the message ("put on queue").
- * @param options Whether the value crosses as bytes.
+ * @param options Whether the value crosses as bytes, and what it hands over.
  * @throws {CloneError} Naming the path and why.
  *
  * @ignore Internal: not part of the public API.
@@ -105,7 +107,9 @@ export function assertCloneable(
     return;
   }
   if (value === null) return;
-  const walk = { seen: new Set<object>(), bytes: options?.bytes === true, inError: false };
+  // What is transferred crosses whatever it is: the walk counts it as already seen.
+  const seen = new Set<object>(options?.transfer);
+  const walk = { seen, bytes: options?.bytes === true, inError: false };
   const problem = check(value, walk);
   if (problem === undefined) return;
   const path = label + problem.path.reverse().join("");

@@ -22,7 +22,8 @@ import {
   PROGRESS_WORDS,
 } from "./_protocol.ts";
 import { poolWorkerLoop } from "./_worker.ts";
-import type { MailEnvelope, TargetRef } from "../_kernel/protocol.ts";
+import type { TargetRef } from "../_kernel/protocol.ts";
+import { type ActorHandle, sendSystem } from "../_kernel/actor_handle.ts";
 import { runtime } from "../_kernel/runtime.ts";
 import type { Timer } from "../_shm/time.ts";
 import type { Unit } from "./_task_queue.ts";
@@ -88,9 +89,8 @@ export class WorkerSlot {
     process.start().then(() => start.onReady(this), () => {});
     const child = runtime.liveChildren().find((record) => record.handle === process)!;
     const { port1, port2 } = new MessageChannel();
-    // Posted on the child's mail link directly: the port must be in the transfer list.
-    const mail: MailEnvelope = { type: "mail", from: runtime.pid, body: port2, system: POOL_PORT };
-    child.port.postMessage(mail, [port2]);
+    // The worker's mailbox has room (nothing else is sent to it), so the link is posted now.
+    void (process.ref as ActorHandle)[sendSystem](POOL_PORT, port2, [port2]);
     this.process = process;
     this.#port = port1;
     this.#progress = new Int32Array(progress);
