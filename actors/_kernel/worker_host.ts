@@ -1,10 +1,12 @@
 /**
  * The entry module of every actor's worker. It waits for the `init` command, becomes the actor
  * (imports the target's module, builds the process object), runs it, ends its children the way
- * Python's exit handler does, and reports the exit code. It never exits on its own: the
- * supervisor answers the report with `halt`, so the report is never lost. (The supervisor never
- * calls `Worker.terminate()`: in Deno it does not stop synchronous code, and a thread stopped
- * that way spins at full CPU once it ends.) `Deno.exit(code)` in the actor is the natural port of
+ * Python's exit handler does, and reports the exit code. It never exits on its own once it runs:
+ * the supervisor ends its worker once the report is in, so the report is never lost. (The
+ * supervisor never stops a running actor with `Worker.terminate()`, which in Deno does not stop
+ * synchronous code: it sends `halt`, which the host obeys at its next turn; only a host that has
+ * reported its end is terminated, which spares the main thread the wait of a worker exiting by
+ * itself.) `Deno.exit(code)` in the actor is the natural port of
  * Python's `sys.exit(code)`, so it ends the actor the way `exit(code)` does, keeping the code.
  *
  * @module
