@@ -1,7 +1,7 @@
 /**
  * The Workers of actors: built with the resource limits that let V8 end one whose heap is full,
- * and one kept booted ahead of need, its library loaded, as Python's forkserver keeps a server
- * ready to fork.
+ * never without the file descriptors a boot needs, and two kept booted ahead of need with the
+ * library loaded, as Python's forkserver keeps a server ready to fork.
  *
  * @module
  */
@@ -56,16 +56,16 @@ function workerUrl(host: string): URL {
  * quiet moment moves it out of the way; a burst of starts boots its workers directly, and a
  * program busy for good simply gets no standby.
  */
-export const STANDBY_QUIET_MS = 30;
+const STANDBY_QUIET_MS = 30;
 
 /** The share of one core the program may use during a quiet moment (see STANDBY_QUIET_MS). */
-export const QUIET_CPU_SHARE = 0.25;
+const QUIET_CPU_SHARE = 0.25;
 
 /**
  * How many standbys are kept: enough for the seeds' `Pool(2)`, or a parent and its helper, to
  * start without a boot. Each costs about 19 MiB of memory while it waits (a bare Worker 13).
  */
-export const STANDBY_COUNT = 2;
+const STANDBY_COUNT = 2;
 
 /**
  * Builds the workers of actors. A start skips the worker's boot by taking a standby, booted for
@@ -82,6 +82,7 @@ export class WorkerFactory {
   /**
    * A worker for `spec`: a standby when one fits.
    *
+   * @throws {SpawnError} When the program has too few file descriptors left to build one.
    * @throws {Error} When Deno cannot create the worker (no read access to its host, for instance).
    */
   take(spec: Pick<ActorSpec, "host" | "warm" | "maxMemoryMb">): Worker {
