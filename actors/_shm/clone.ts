@@ -254,7 +254,7 @@ function checkHandle(handle: object, walk: Walk): Problem | undefined {
   const name = typeNameOf(Object.getPrototypeOf(handle));
   if (walk.bytes) {
     return problem(
-      `is a ${name}, a handle on shared state, which a queue or pipe cannot carry (it carries ` +
+      `is a ${name}, a handle on shared state, which a queue, pipe or manager cannot carry (they carry ` +
         "data, as bytes)",
       "Pass the handle to the process as an argument, or in a message (ActorRef.send)",
     );
@@ -292,7 +292,7 @@ function refuseInstance(value: object, prototype: object): Problem {
 
 function sharedMemory(what: string): Problem {
   return problem(
-    `is ${what}, which a queue or pipe cannot share (it copies data, as bytes)`,
+    `is ${what}, which a queue, pipe or manager cannot share (they copy data, as bytes)`,
     "Pass shared memory to the process as an argument, or use Value or SharedArray; to send " +
       "what it holds now, send a copy (slice())",
   );

@@ -1,11 +1,19 @@
 /**
- * The serializer of channel payloads. Small plain values (numbers, strings, booleans, null,
- * undefined, and arrays and plain objects of those, up to {@linkcode MAX_CONTAINERS} containers)
- * take a compact encoding written into a reused scratch buffer and decoded straight from the
- * channel's shared memory, so a put or get of a small item allocates no buffer at all. Anything
- * else (bigint, typed arrays, Date, Map, Set, cycles, shared references, strings that are not
- * well-formed UTF-16, ...) goes through V8's structured-clone serializer, so every payload keeps
- * full structured-clone fidelity. Raw bytes (`sendBytes`) are copied as they are.
+ * The one value codec: every value that crosses as bytes (channel items and pipe messages,
+ * manager arguments and results, a pool's runs of numbers) is a record `[tag][payload]` written
+ * by {@linkcode encode} and read by {@linkcode decode}, in one byte order (little-endian, the
+ * order of every machine Deno runs on, so typed arrays copy as they are).
+ *
+ * Small plain values (numbers, strings, booleans, null, undefined, and arrays and plain objects
+ * of those, up to {@linkcode MAX_CONTAINERS} containers) take a compact encoding written into a
+ * reused scratch buffer and decoded straight from the channel's shared memory, so a put or get
+ * of a small item allocates no buffer at all; an array of at least {@linkcode NUMBERS_MIN}
+ * numbers is written as their float64s end to end, the numeric-array form a pool's map chunks
+ * take. Anything else (bigint, typed arrays, Date, Map, Set, cycles, shared references, strings
+ * that are not well-formed UTF-16, ...) goes through V8's structured-clone serializer, so every
+ * payload keeps full structured-clone fidelity. The choice is made per value (a queue item, each
+ * argument of a manager call), never per part of one: a part serialized apart would lose the
+ * references it shares with the rest. Raw bytes (`sendBytes`) are copied as they are.
  *
  * V8's own serializer is used, not `node:v8`'s `serialize`/`deserialize`: those write a typed
  * array as its own bytes (losing its offset in its buffer, and the buffer two views share), and
@@ -75,6 +83,18 @@ const FLOAT64 = 5;
 const STRING = 6;
 const ARRAY = 7;
 const OBJECT = 8;
+/** `[u32 count][padding to 8 bytes from the payload's start][float64 x count]`. */
+const NUMBERS = 9;
+
+/** The shortest array written as {@linkcode NUMBERS}: shorter ones cost more to check. */
+export const NUMBERS_MIN = 16;
+/**
+ * The longest array of numbers in a compact value: a longer one takes the serializer (a
+ * contiguous copy as well), as checking it for named properties would cost more.
+ */
+const COMPACT_NUMBERS_MAX = 1 << 16;
+/** The longest array {@linkcode encodeNumbers} takes. */
+const NUMBERS_MAX = 1 << 24;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -92,27 +112,44 @@ export interface Encoded {
 let scratch = new Uint8Array(1024);
 let scratchView = new DataView(scratch.buffer);
 let position = 0;
+/** Where the payload being encoded or decoded starts: {@linkcode NUMBERS} aligns from it. */
+let base = 0;
+/** The end of the payload being decoded: no count may announce more than what is left. */
+let end = 0;
 /** The containers of the value being encoded: a repeat means a shared reference or a cycle. */
 const containers: object[] = [];
 const result: Encoded = { tag: COMPACT, bytes: scratch, length: 0 };
+/**
+ * Whether an encode is under way: a getter it reads may encode a value of its own (a put from
+ * inside a getter), which must leave the scratch buffer to the first.
+ */
+let encoding = false;
 
 /**
  * Encodes `value` into the scratch buffer.
  *
  * @param value The payload.
  * @param action What is being done, for the error message ("put on queue").
+ * @param label What the value is, for the error message ("item", "argument 2").
  * @returns The encoded record, valid until the next call.
  * @throws {CloneError} If the value cannot cross to another actor.
  */
-export function encode(value: unknown, action: string): Encoded {
-  position = 0;
-  containers.length = 0;
+export function encode(value: unknown, action: string, label = "item"): Encoded {
+  if (encoding) {
+    return encodeCloned(value, action, label, { tag: CLONED, bytes: scratch, length: 0 });
+  }
+  encoding = true;
   let compact: boolean;
   try {
+    position = 0;
+    base = 0;
+    containers.length = 0;
     compact = writeCompact(value);
   } catch {
     // A getter that threw: the checked path below reads it again and names it.
     compact = false;
+  } finally {
+    encoding = false;
   }
   if (compact) {
     result.tag = COMPACT;
@@ -121,11 +158,15 @@ export function encode(value: unknown, action: string): Encoded {
     return result;
   }
   if (typeof value === "object" && value !== null && writeWhole(value)) return result;
-  assertCloneable(value, "item", action, { bytes: true });
-  result.tag = CLONED;
-  result.bytes = serializeCloned(value, action);
-  result.length = result.bytes.length;
-  return result;
+  return encodeCloned(value, action, label, result);
+}
+
+function encodeCloned(value: unknown, action: string, label: string, into: Encoded): Encoded {
+  assertCloneable(value, label, action, { bytes: true });
+  into.tag = CLONED;
+  into.bytes = serializeCloned(value, action, label);
+  into.length = into.bytes.length;
+  return into;
 }
 
 /**
@@ -149,7 +190,7 @@ function writeWhole(value: object): boolean {
   return true;
 }
 
-function serializeCloned(value: unknown, action: string): Uint8Array {
+function serializeCloned(value: unknown, action: string, label: string): Uint8Array {
   const serializer = new Serializer();
   serializer.writeHeader();
   try {
@@ -157,7 +198,7 @@ function serializeCloned(value: unknown, action: string): Uint8Array {
   } catch (error) {
     // What the check above cannot see: a Proxy, a detached buffer, a value nested too deeply.
     throw new CloneError(
-      `Cannot ${action}: the item cannot be serialized (${(error as Error).message})`,
+      `Cannot ${action}: the ${label} cannot be serialized (${(error as Error).message})`,
       { cause: error },
     );
   }
@@ -173,6 +214,8 @@ function serializeCloned(value: unknown, action: string): Uint8Array {
  * @param offset Where the payload starts.
  * @param length The payload's length in bytes.
  * @returns The value; a fresh Uint8Array for raw bytes.
+ * @throws {TypeError} If the payload is not a record of this codec (bytes from a peer that
+ * breaks the protocol; a channel's own records always decode).
  */
 export function decode(
   tag: number,
@@ -182,9 +225,13 @@ export function decode(
   length: number,
 ): unknown {
   switch (tag) {
-    case COMPACT:
-      position = offset;
-      return readCompact(bytes, view);
+    case COMPACT: {
+      position = base = offset;
+      end = offset + length;
+      const value = readCompact(bytes, view);
+      if (position !== end) throw malformed(`it has ${end - position} bytes too many or few`);
+      return value;
+    }
     case CLONED: {
       const deserializer = new Deserializer(bytes.subarray(offset, offset + length));
       deserializer.readHeader();
@@ -195,11 +242,53 @@ export function decode(
       return bytes.slice(offset, offset + length);
     default: {
       const kind = VIEW_KINDS[tag - VIEW];
-      if (kind === undefined) throw new TypeError(`Cannot decode a channel record with tag ${tag}`);
+      if (kind === undefined) throw malformed(`its tag ${tag} is unknown`);
       const buffer = bytes.slice(offset, offset + length).buffer;
       return kind === ArrayBuffer ? buffer : new (kind as ViewKind)(buffer);
     }
   }
+}
+
+/**
+ * The numbers of a record that {@linkcode encode} wrote for an array of at least
+ * {@linkcode NUMBERS_MIN} numbers, as a view of `record` (no copy), or null for another record.
+ * `record` is `[tag][7 unused bytes][payload]` at an 8-aligned offset, as
+ * {@linkcode encodeNumbers} writes it.
+ */
+export function numbersIn(record: Uint8Array): Float64Array | null {
+  if (record[0] !== COMPACT || record[RECORD_HEADER] !== NUMBERS) return null;
+  const count = new DataView(record.buffer, record.byteOffset).getUint32(RECORD_HEADER + 1, true);
+  return new Float64Array(record.buffer, record.byteOffset + RECORD_HEADER + 8, count);
+}
+
+/** The bytes before a record's payload in {@linkcode encodeNumbers}: float64s stay aligned. */
+const RECORD_HEADER = 8;
+
+/**
+ * `values` as a record in shared memory of its own, if they are at least
+ * {@linkcode NUMBERS_MIN} numbers (a pool's map chunk of tiny tasks, their results), else null.
+ * A MessagePort walks every element of an array it carries, and never walks a
+ * SharedArrayBuffer: read it back with {@linkcode numbersIn}.
+ */
+export function encodeNumbers(values: ArrayLike<unknown>): SharedArrayBuffer | null {
+  const { length } = values;
+  if (length < NUMBERS_MIN || length > NUMBERS_MAX) return null;
+  const record = new SharedArrayBuffer(RECORD_HEADER + 8 + length * 8);
+  const numbers = new Float64Array(record, RECORD_HEADER + 8);
+  for (let index = 0; index < length; index++) {
+    const value = values[index];
+    if (typeof value !== "number") return null;
+    numbers[index] = value;
+  }
+  const header = new DataView(record);
+  header.setUint8(0, COMPACT);
+  header.setUint8(RECORD_HEADER, NUMBERS);
+  header.setUint32(RECORD_HEADER + 1, length, true);
+  return record;
+}
+
+function malformed(why: string): TypeError {
+  return new TypeError(`Cannot decode a value: ${why}`);
 }
 
 function reserve(size: number): void {
@@ -298,25 +387,75 @@ function writeArray(items: unknown[]): boolean {
   // Holes and named properties survive structured clone; the compact encoding has neither. Index
   // keys come first and in order, so `length` keys ending with the last index are all indices
   // (a hole and a named property would give the right count but end with the name).
-  if (items.length > MAX_COMPACT_ARRAY) return false;
+  const { length } = items;
+  const numbers = length >= NUMBERS_MIN && length <= COMPACT_NUMBERS_MAX && allNumbers(items);
+  if (!numbers && length > MAX_COMPACT_ARRAY) return false;
   const keys = Object.keys(items);
-  if (keys.length !== items.length || (keys.length > 0 && keys.at(-1) !== `${keys.length - 1}`)) {
-    return false;
-  }
+  if (keys.length !== length || (length > 0 && keys.at(-1) !== `${length - 1}`)) return false;
+  if (numbers) return writeNumbers(items as number[]);
   scratch[position] = ARRAY;
-  scratchView.setUint32(position + 1, items.length, true);
+  scratchView.setUint32(position + 1, length, true);
   position += 5;
   for (const item of items) if (!writeCompact(item)) return false;
   return true;
 }
 
+function allNumbers(items: unknown[]): boolean {
+  for (let index = 0; index < items.length; index++) {
+    if (typeof items[index] !== "number") return false;
+  }
+  return true;
+}
+
+/** Pads from `position` to the next multiple of 8 bytes from the payload's start. */
+function numbersPadding(): number {
+  return (8 - ((position - base) & 7)) & 7;
+}
+
+function writeNumbers(items: number[]): boolean {
+  reserve(5 + 7 + items.length * 8);
+  scratch[position] = NUMBERS;
+  scratchView.setUint32(position + 1, items.length, true);
+  position += 5;
+  position += numbersPadding();
+  for (const item of items) {
+    scratchView.setFloat64(position, item, true);
+    position += 8;
+  }
+  return true;
+}
+
+function readNumbers(view: DataView): number[] {
+  const count = readCount(view, 8);
+  position += numbersPadding();
+  if (position + count * 8 > end) throw malformed("its numbers end past the payload");
+  const items = new Array<number>(count);
+  for (let index = 0; index < count; index++) {
+    items[index] = view.getFloat64(position, true);
+    position += 8;
+  }
+  return items;
+}
+
+/** A count of things to follow, each at least `unit` bytes long: more than fit is refused. */
+function readCount(view: DataView, unit: number): number {
+  if (position + 4 > end) throw malformed("it ends inside a count");
+  const count = view.getUint32(position, true);
+  position += 4;
+  if (count * unit > end - position) throw malformed(`it announces ${count} values`);
+  return count;
+}
+
 function readCompact(bytes: Uint8Array, view: DataView): unknown {
+  if (position >= end) throw malformed("it ends early");
   const type = bytes[position++];
   switch (type) {
     case INT32:
+      if (position + 4 > end) throw malformed("it ends inside a number");
       position += 4;
       return view.getInt32(position - 4, true);
     case FLOAT64:
+      if (position + 8 > end) throw malformed("it ends inside a number");
       position += 8;
       return view.getFloat64(position - 8, true);
     case STRING:
@@ -330,29 +469,31 @@ function readCompact(bytes: Uint8Array, view: DataView): unknown {
     case UNDEFINED:
       return undefined;
     case ARRAY: {
-      const items = new Array(view.getUint32(position, true));
-      position += 4;
+      const items = new Array(readCount(view, 1));
       for (let index = 0; index < items.length; index++) items[index] = readCompact(bytes, view);
       return items;
     }
     case OBJECT: {
-      const count = view.getUint32(position, true);
-      position += 4;
+      const count = readCount(view, 5);
       const object: Record<string, unknown> = {};
       for (let index = 0; index < count; index++) {
         const key = readString(bytes, view);
+        // Only a peer that breaks the protocol writes one: it would set the prototype.
+        if (key === "__proto__") throw malformed("it has a __proto__ key");
         object[key] = readCompact(bytes, view);
       }
       return object;
     }
+    case NUMBERS:
+      return readNumbers(view);
     default:
-      throw new TypeError(`Cannot decode a compact value with type ${type}`);
+      throw malformed(`its value type ${type} is unknown`);
   }
 }
 
 function readString(bytes: Uint8Array, view: DataView): string {
-  const length = view.getUint32(position, true);
-  const start = position + 4;
+  const length = readCount(view, 1);
+  const start = position;
   position = start + length;
   if (length <= SHORT_STRING) {
     let text = "";

@@ -1,5 +1,6 @@
 /**
- * Length-prefixed frames over a byte stream: a 4-byte big-endian length, then that many bytes.
+ * Length-prefixed frames over a byte stream: a 4-byte little-endian length (the one byte order
+ * of every wire format here, `_shm/codec.ts` included), then that many bytes.
  * The cutter refuses a length above its limit before it buffers anything, so a peer cannot make
  * the other side allocate more than the limit. What a frame holds is the manager's messages'
  * business (`manager/_wire/messages.ts`).
@@ -36,7 +37,7 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
 /** Prefixes `payload` with its length. */
 export function frame(payload: Uint8Array): Uint8Array {
   const framed = new Uint8Array(HEADER + payload.length);
-  new DataView(framed.buffer).setUint32(0, payload.length);
+  new DataView(framed.buffer).setUint32(0, payload.length, true);
   framed.set(payload, HEADER);
   return framed;
 }
@@ -82,12 +83,12 @@ export class FrameCutter {
     if (this.#partial === null) {
       let length: number;
       if (this.#headerBytes === 0 && to - at >= HEADER) {
-        length = ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) |
-          bytes[at + 3]) >>> 0;
+        length = (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) |
+          (bytes[at + 3] << 24)) >>> 0;
         at += HEADER;
       } else {
         while (this.#headerBytes < HEADER && at < to) {
-          this.#header = (this.#header << 8) | bytes[at++];
+          this.#header |= bytes[at++] << (8 * this.#headerBytes);
           this.#headerBytes++;
         }
         if (this.#headerBytes < HEADER) {

@@ -10,6 +10,7 @@
  * @module
  */
 import type { TargetRef } from "../_kernel/protocol.ts";
+import { encodeNumbers, numbersIn } from "../_shm/codec.ts";
 import type { SerializedError } from "../_kernel/wire_errors.ts";
 
 /** What a unit of work calls: `fn(...payload)`, `payload.map(fn)` or `payload.map((a) => fn(...a))`. */
@@ -18,34 +19,21 @@ export type UnitKind = "apply" | "map" | "starmap";
 /**
  * A list of values on the wire. Deno's MessagePort walks every element of a message it
  * receives, so long runs of numbers (map chunks of tiny tasks, their results) travel as a
- * Float64Array's bytes in a SharedArrayBuffer, which it does not walk and nobody copies.
+ * record of the value codec's numeric-array form in a SharedArrayBuffer, which it does not walk
+ * and nobody copies.
  */
-export type WireValues = unknown[] | { f64: SharedArrayBuffer };
-
-/** Runs shorter than this stay plain arrays: packing them costs more than it saves. */
-const PACK_MIN = 16;
+export type WireValues = unknown[] | { numbers: SharedArrayBuffer };
 
 /** Packs `values` if they are a long run of numbers; returns them as they are otherwise. */
 export function packValues(values: ArrayLike<unknown>): WireValues {
-  const { length } = values;
-  if (length >= PACK_MIN) {
-    const numbers = new Float64Array(
-      new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT),
-    );
-    let index = 0;
-    for (; index < length; index++) {
-      const value = values[index];
-      if (typeof value !== "number") break;
-      numbers[index] = value;
-    }
-    if (index === length) return { f64: numbers.buffer as SharedArrayBuffer };
-  }
+  const numbers = encodeNumbers(values);
+  if (numbers !== null) return { numbers };
   return Array.isArray(values) ? values : Array.from(values);
 }
 
 /** The values {@linkcode packValues} packed: a view on the shared bytes, not a copy. */
 export function unpackValues(wire: WireValues): ArrayLike<unknown> {
-  return Array.isArray(wire) ? wire : new Float64Array(wire.f64);
+  return Array.isArray(wire) ? wire : numbersIn(new Uint8Array(wire.numbers))!;
 }
 
 /**

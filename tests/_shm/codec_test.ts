@@ -15,7 +15,14 @@ import {
   registerHandleKind,
   reviveHandles,
 } from "../../actors/_kernel/handles.ts";
-import { CLONED, COMPACT, decode, encode } from "../../actors/_shm/codec.ts";
+import {
+  CLONED,
+  COMPACT,
+  decode,
+  encode,
+  encodeNumbers,
+  numbersIn,
+} from "../../actors/_shm/codec.ts";
 import { CloneError, Lock, Queue } from "../../mod.ts";
 import { type Random, scale, withSeed } from "../reliability/_random.ts";
 import { cloneDifference, randomValue, TRICKY_STRINGS } from "../reliability/_values.ts";
@@ -122,7 +129,10 @@ Deno.test("a channel refuses what it cannot carry as bytes, with a CloneError na
       assert.match(error.message, pattern);
       return true;
     });
-  refuse({ memory }, /item\.memory is a SharedArrayBuffer, which a queue or pipe cannot share/);
+  refuse(
+    { memory },
+    /item\.memory is a SharedArrayBuffer, which a queue, pipe or manager cannot share/,
+  );
   refuse([new Int32Array(memory)], /item\[0\] is a view of a SharedArrayBuffer/);
   refuse({ q: new Queue() }, /item\.q is a Queue, a handle on shared state/);
   refuse(new Map([["k", new Lock()]]), /item\.get\("k"\) is a Lock/);
@@ -301,4 +311,104 @@ Deno.test("a value without handles is not copied by the walk; the parts without 
   // A null-prototype object copied for a handle stays one until structured clone.
   const bare = Object.assign(Object.create(null), { token });
   assert.equal(Object.getPrototypeOf(encodeHandles(bare)), null);
+});
+
+Deno.test("arrays of numbers take the numeric-array form and keep what structuredClone keeps", () => {
+  const special = [-0, NaN, Infinity, -Infinity, 2 ** 53, -(2 ** 31), 0.1, Number.MIN_VALUE];
+  for (const length of [15, 16, 17, 255, 256, 257, 4096, 65536, 65537]) {
+    const numbers = Array.from(
+      { length },
+      (_, index) => special[index % special.length] + 0 * index,
+    );
+    numbers[length - 1] = -0;
+    for (const value of [numbers, { numbers }, [1, numbers, "tail"]]) {
+      const { tag, value: received } = roundTrip(value, 8 * (1 + (length % 3)));
+      assert.equal(cloneDifference(structuredClone(value), received), undefined, `${length}`);
+      assert.equal(tag, length <= 65536 ? COMPACT : CLONED, `length ${length}`);
+    }
+  }
+  // A hole or a named property is kept, as structured clone keeps it.
+  const holey = Array.from({ length: 20 }, (_, index) => index);
+  delete holey[7];
+  const named = Object.assign(Array.from({ length: 20 }, (_, index) => index), { label: "x" });
+  for (const value of [holey, named]) {
+    assert.equal(cloneDifference(structuredClone(value), roundTrip(value).value), undefined);
+  }
+});
+
+Deno.test("encodeNumbers packs long runs of numbers that numbersIn reads without a copy", () => {
+  assert.equal(encodeNumbers([1, 2, 3]), null, "a short run stays as it is");
+  assert.equal(encodeNumbers([...Array(20).keys(), "x"]), null);
+  const values = Array.from({ length: 1000 }, (_, index) => index / 3);
+  values[5] = -0;
+  const record = encodeNumbers(values)!;
+  const numbers = numbersIn(new Uint8Array(record))!;
+  assert.deepEqual(Array.from(numbers), values);
+  assert.ok(Object.is(numbers[5], -0));
+  assert.equal(numbers.buffer, record, "a view of the shared record");
+  // The same record is an ordinary codec record too.
+  const decoded = decode(
+    COMPACT,
+    new Uint8Array(record),
+    new DataView(record),
+    8,
+    record.byteLength - 8,
+  );
+  assert.deepEqual(decoded, values);
+  assert.equal(numbersIn(new Uint8Array(encode({ a: 1 }, "test").bytes)), null);
+});
+
+Deno.test("a getter that encodes while its value is encoded leaves both values whole", () => {
+  let inner: unknown;
+  const value = {
+    first: "a",
+    get second() {
+      const { tag, bytes: encoded, length } = encode({ nested: [1, 2, 3] }, "put on queue");
+      bytes.set(encoded.subarray(0, length), 1 << 20);
+      inner = decode(tag, bytes, view, 1 << 20, length);
+      return "b";
+    },
+    third: [4, 5],
+  };
+  const received = roundTrip(value).value;
+  assert.deepEqual(received, { first: "a", second: "b", third: [4, 5] });
+  assert.deepEqual(inner, { nested: [1, 2, 3] });
+});
+
+Deno.test("bytes that are not a record of the codec are refused with a TypeError, never misread", async () => {
+  await withSeed(1207, (random) => {
+    const samples = [{ id: 1, name: "widget", tags: ["a", "b"] }, Array(40).fill(1.5), "text"];
+    let refused = 0;
+    const count = Math.round(3000 * scale());
+    for (let index = 0; index < count; index++) {
+      const { bytes: encoded, length } = encode(samples[index % samples.length], "test");
+      const payload = encoded.slice(0, length);
+      const cut = random.chance(0.5);
+      if (cut) {
+        // Truncated, or with a byte too many.
+        const at = random.int(0, length);
+        bytes.set(payload.subarray(0, at), 8);
+        bytes[8 + at] = 0;
+        try {
+          decode(COMPACT, bytes, view, 8, at === length ? length + 1 : at);
+          assert.fail(`a payload cut at ${at} of ${length} decoded`);
+        } catch (error) {
+          assert.ok(error instanceof TypeError, String(error));
+          refused++;
+        }
+      } else {
+        // Random bytes written over it: a value or a TypeError, nothing else.
+        for (let flips = random.int(1, 4); flips > 0; flips--) {
+          payload[random.int(0, length - 1)] = random.int(0, 255);
+        }
+        bytes.set(payload, 8);
+        try {
+          decode(COMPACT, bytes, view, 8, length);
+        } catch (error) {
+          assert.ok(error instanceof TypeError, String(error));
+        }
+      }
+    }
+    assert.ok(refused > 0);
+  });
 });

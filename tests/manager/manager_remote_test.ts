@@ -182,7 +182,7 @@ Deno.test("malformed, oversized and truncated frames close only their own connec
 
     const [huge] = await rawAuthenticated(server.port);
     const header = new Uint8Array(4);
-    new DataView(header.buffer).setUint32(0, 0xfffffff0);
+    new DataView(header.buffer).setUint32(0, 0xfffffff0, true);
     await writeAll(huge, header);
     await closedByPeer(huge);
 

@@ -306,7 +306,7 @@ Deno.test("connect() to a peer that stalls in the middle of the handshake fails 
         ...new Uint8Array(32),
       ]);
       const frame = new Uint8Array(4 + challenge.length);
-      new DataView(frame.buffer).setUint32(0, challenge.length);
+      new DataView(frame.buffer).setUint32(0, challenge.length, true);
       frame.set(challenge, 4);
       await conn.write(frame);
     }
