@@ -54,6 +54,7 @@ const LAYERS: Layer[] = [
       "actors/supervisor/",
       "actors/pool/",
       "actors/manager/",
+      "actors/observer/",
     ],
   },
   { name: "entry", level: 5, paths: ["mod.ts"] },

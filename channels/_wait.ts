@@ -72,6 +72,11 @@ export class Turns {
     return this.#live === 0;
   }
 
+  /** The operations pending in this actor. */
+  get pending(): number {
+    return this.#live;
+  }
+
   /**
    * Queues an operation behind the pending ones.
    *

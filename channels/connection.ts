@@ -319,6 +319,24 @@ export class Connection<T = unknown> extends SharedHandle<State> {
     this.#release(runtime.pid);
   }
 
+  /**
+   * The pipe, both ends: for each side, the actors holding a copy of it, and the messages it
+   * sent that wait to be received.
+   */
+  protected override inspectState(): Record<string, unknown> {
+    const { rings, holders } = this.state;
+    const sides = [0, 1].map((side) => {
+      const ring = side < rings.length ? new Ring(rings[side]) : null;
+      const pids: number[] = [];
+      for (let slot = side * HOLDER_SLOTS; slot < (side + 1) * HOLDER_SLOTS; slot++) {
+        const holder = Atomics.load(holders, slot);
+        if (holder > 0) pids.push(holder);
+      }
+      return { holders: pids, unread: ring?.count ?? 0, bytes: ring?.usedBytes ?? 0 };
+    });
+    return { duplex: rings.length === 2, sides };
+  }
+
   /** Releases the copies held by dead actors and finishes their operations in the rings. */
   [repairHandle](isDead: (pid: number) => boolean): void {
     for (const ring of [this.#send, this.#receive]) ring?.repair(isDead);

@@ -2,6 +2,7 @@ import {
   type AcquireOptions,
   CHANNEL_SPIN,
   checkBlocking,
+  SLEEPERS,
   waitUntilSync,
 } from "../actors/_shm/futex.ts";
 import { repairHandle } from "../actors/_kernel/handles.ts";
@@ -427,6 +428,27 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
   /** Completes or discards the operation of an actor that died inside the queue. */
   [repairHandle](isDead: (pid: number) => boolean): void {
     this.#ring.repair(isDead);
+  }
+
+  /**
+   * Items, bytes and waiters. Actors asleep on the queue are getters while it is empty and
+   * putters while it is full; this actor's own pending calls are counted as they are.
+   */
+  protected override inspectState(): Record<string, unknown> {
+    const ring = this.#ring;
+    const items = ring.count;
+    const sleeping = Atomics.load(this.state.words, SLEEPERS);
+    const full = ring.maxsize > 0 && items >= ring.maxsize;
+    return {
+      items,
+      maxsize: ring.maxsize,
+      bytes: ring.usedBytes,
+      bufferBytes: ring.capacity,
+      unfinished: ring.unfinished,
+      shutDown: ring.shutDown,
+      waitingGetters: this.#local.gets.pending + (items === 0 ? sleeping : 0),
+      waitingPutters: this.#local.puts.pending + (full ? sleeping : 0),
+    };
   }
 
   /** Waits for the turn of a put that found this actor's earlier puts pending, or no room. */

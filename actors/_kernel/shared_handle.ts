@@ -20,6 +20,13 @@ import {
   repairHandle,
 } from "./handles.ts";
 import { runtime } from "./runtime.ts";
+import {
+  inspect,
+  type Inspectable,
+  inspectIdentity,
+  type Inspection,
+  registerInspectable,
+} from "../_shm/inspect.ts";
 
 /**
  * The key of the primitive's id in a description's data, next to its state. A description
@@ -55,6 +62,13 @@ class Revival {
 
 export type { Revival };
 
+/**
+ * Repairs that freed what a dead holder held, per primitive id: counted where the repairs run
+ * (the root supervisor, on the main thread, where an observer reads them). Only a primitive that
+ * crossed between actors (so has an id) is repaired.
+ */
+const ownerDeaths = new Map<string, number>();
+
 /** Numbers the primitives this actor creates; with its pid, an id unique in the program. */
 let created = 0;
 
@@ -65,7 +79,7 @@ let created = 0;
  *
  * @ignore Internal: not part of the public API.
  */
-export abstract class SharedHandle<State> implements Portable, Repairable {
+export abstract class SharedHandle<State> implements Portable, Repairable, Inspectable {
   /** The shared state, identical in every actor that holds the handle. */
   protected readonly state: State;
   readonly #kind: string;
@@ -102,6 +116,7 @@ export abstract class SharedHandle<State> implements Portable, Repairable {
   ) {
     this.#kind = kind;
     this.#module = module;
+    registerInspectable(this);
     // Only a Revival revives: any other extra argument (given in JavaScript) is ignored.
     if (!(revival instanceof Revival)) {
       this.state = fresh();
@@ -143,6 +158,36 @@ export abstract class SharedHandle<State> implements Portable, Repairable {
 
   /** Releases what dead actors held; called by the root supervisor after exits. */
   abstract [repairHandle](isDead: (pid: number) => boolean): void;
+
+  /**
+   * The primitive this object stands for: its id, the same in every copy (a SharedArrayBuffer
+   * that crossed threads is another object on each side); a primitive that never crossed has
+   * this one object.
+   */
+  [inspectIdentity](): unknown {
+    return this.#id ?? this;
+  }
+
+  /** What an observer shows of the primitive: its class, its id, and {@linkcode inspectState}. */
+  [inspect](): Inspection {
+    const label = this.#id === undefined ? this.#kind : `${this.#kind} ${this.#id}`;
+    return { kind: this.#kind, label, state: this.inspectState() };
+  }
+
+  /** Notes a repair that freed what a dead actor held, for an observer. */
+  protected countOwnerDied(): void {
+    if (this.#id !== undefined) ownerDeaths.set(this.#id, (ownerDeaths.get(this.#id) ?? 0) + 1);
+  }
+
+  /** The repairs in this thread that freed what a dead actor held. */
+  protected get ownerDiedEvents(): number {
+    return this.#id === undefined ? 0 : ownerDeaths.get(this.#id) ?? 0;
+  }
+
+  /** The primitive's state now, as plain data, for an observer; nothing by default. */
+  protected inspectState(): Record<string, unknown> {
+    return {};
+  }
 }
 
 /**

@@ -183,6 +183,12 @@ export class Ring {
       Atomics.load(this.#words, TAKE_SIDE + COUNTER)) | 0;
   }
 
+  /** The bytes the records in the ring take now, paddings included. */
+  get usedBytes(): number {
+    return (Atomics.load(this.#words, PUT_SIDE + POSITION) -
+      Atomics.load(this.#words, TAKE_SIDE + POSITION)) | 0;
+  }
+
   /** The bytes the ring holds now, before it grows. */
   get capacity(): number {
     return Atomics.load(this.#words, CAPACITY);

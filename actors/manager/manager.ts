@@ -1,7 +1,14 @@
 import { ManagerClient } from "./_client/client.ts";
 import type { LocalEndpoint, ManagerAddress, ManagerEndpoint } from "./_client/link.ts";
 import { checkMaxsize, checkPermits, dictEntries, listItems } from "./_wire/args.ts";
-import { LISTEN_REQUEST, type ObjectKind } from "./_wire/protocol.ts";
+import { LISTEN_REQUEST, type ManagerStats, type ObjectKind } from "./_wire/protocol.ts";
+import {
+  inspect,
+  type Inspectable,
+  inspectIdentity,
+  type Inspection,
+  registerInspectable,
+} from "../_shm/inspect.ts";
 import { type ActorHandle, askSystem } from "../_kernel/actor_handle.ts";
 import { launchManager } from "./_server/launch.ts";
 import { isProxyLike } from "./_client/values.ts";
@@ -138,6 +145,11 @@ export class Manager {
   #connecting: ManagerClient | null = null;
   #listening: Promise<void> | null = null;
   #shutdown: Promise<void> | null = null;
+  /** What an observer lists; it lives as long as the manager object. */
+  readonly #inspector: Inspectable = {
+    [inspectIdentity]: () => this,
+    [inspect]: () => this.#inspect(),
+  };
 
   /**
    * Creates a manager; nothing runs until {@linkcode Manager.prototype.start}, `connect()`, or,
@@ -189,6 +201,7 @@ export class Manager {
       "maxPendingConnections",
       { min: 1 },
     );
+    registerInspectable(this.#inspector);
   }
 
   /**
@@ -394,6 +407,28 @@ export class Manager {
   /** Shuts the manager down: `await using manager = new Manager()`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.shutdown();
+  }
+
+  /**
+   * Its role and address and, once it runs, what it holds (asked of the manager's actor):
+   * objects by kind, registered names, connected clients.
+   */
+  async #inspect(): Promise<Inspection> {
+    const label = `Manager ${this.#where()}`;
+    const base = { role: this.#role, address: this.#where() };
+    if (this.#shutdown !== null) {
+      return { kind: "manager", label, state: { ...base, status: "shut down" } };
+    }
+    if (this.#ready === null) {
+      return { kind: "manager", label, state: { ...base, status: "not started" } };
+    }
+    try {
+      const client = await this.#ready;
+      const stats = await client.request({ type: "stats" }, "inspect manager") as ManagerStats;
+      return { kind: "manager", label, state: { ...base, status: "running", ...stats } };
+    } catch (error) {
+      return { kind: "manager", label, state: { ...base, status: `unreachable: ${error}` } };
+    }
   }
 
   #where(): string {

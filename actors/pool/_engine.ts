@@ -18,6 +18,13 @@
  */
 import { isMainThread } from "node:worker_threads";
 import { batchRequest, FunctionTable, valueOf } from "./_batch.ts";
+import {
+  inspect,
+  type Inspectable,
+  inspectIdentity,
+  type Inspection,
+  registerInspectable,
+} from "../_shm/inspect.ts";
 import { type PoolReply, unpackValues } from "./_protocol.ts";
 import type { TargetRef } from "../_kernel/protocol.ts";
 import { runtime } from "../_kernel/runtime.ts";
@@ -59,7 +66,7 @@ export interface EngineOptions {
 type State = "running" | "closed" | "terminated" | "broken";
 
 /** Starts, feeds and replaces a pool's workers. */
-export class PoolEngine implements JobHost {
+export class PoolEngine implements JobHost, Inspectable {
   readonly #options: EngineOptions;
   readonly #initializer: TargetRef | null;
   readonly #queue: TaskQueue;
@@ -72,6 +79,10 @@ export class PoolEngine implements JobHost {
   #nextRecipient = 0;
   /** Milliseconds a unit takes in a worker, averaged; undefined until the first results. */
   #unitMs: number | undefined;
+  /** For an observer: workers started, units settled by a worker's reply, workers lost. */
+  #spawned = 0;
+  #settled = 0;
+  #deaths = 0;
   readonly #onUnload = () => void this.terminate();
 
   /**
@@ -89,6 +100,33 @@ export class PoolEngine implements JobHost {
     // finalizer does, instead of replacing the workers the exit handler ends.
     if (isMainThread) globalThis.addEventListener("beforeunload", this.#onUnload);
     for (let index = 0; index < options.processes; index++) this.#spawn();
+    registerInspectable(this);
+  }
+
+  [inspectIdentity](): object {
+    return this;
+  }
+
+  [inspect](): Inspection {
+    return { kind: "pool", label: `Pool(${this.#options.processes})`, state: this.stats() };
+  }
+
+  /**
+   * What an observer shows: the state, live workers, units (an apply or a map chunk) waiting,
+   * running and settled by a worker, workers that died and those started to replace one.
+   */
+  stats(): Record<string, unknown> {
+    let running = 0;
+    for (const slot of this.#slots) running += slot.inflight;
+    return {
+      state: this.#state,
+      workers: this.workers.length,
+      queued: this.#queue.size,
+      running,
+      done: this.#settled,
+      deaths: this.#deaths,
+      replacements: Math.max(0, this.#spawned - this.#options.processes),
+    };
   }
 
   /** The live worker processes. */
@@ -202,6 +240,7 @@ export class PoolEngine implements JobHost {
   }
 
   #spawn(): void {
+    this.#spawned++;
     this.#slots.add(
       new WorkerSlot({
         initializer: this.#initializer,
@@ -312,6 +351,7 @@ export class PoolEngine implements JobHost {
       else unit.owner.resolveUnit(unit, valueOf(unit, values[position]));
     }
     slot.compact();
+    this.#settled += values.length;
     const unitMs = reply.busyMs / values.length;
     this.#unitMs = this.#unitMs === undefined ? unitMs : (this.#unitMs + unitMs) / 2;
     if (slot.exited && slot.allResultsIn()) this.#bury(slot);
@@ -341,6 +381,7 @@ export class PoolEngine implements JobHost {
     const { process } = slot;
     if (!slot.ready && process.exitcode === 1 && this.#isLive()) this.#break(process);
     this.#slots.delete(slot);
+    if (process.exitcode !== 0) this.#deaths++;
     if (this.#isLive()) {
       const unstarted = slot.failStarted();
       this.#queue.requeue(unstarted.filter((unit) => unit.recipient === undefined));

@@ -1,4 +1,11 @@
 import { RestartIntensity } from "./_restart_intensity.ts";
+import {
+  inspect,
+  type Inspectable,
+  inspectIdentity,
+  type Inspection,
+  registerInspectable,
+} from "../_shm/inspect.ts";
 import { checkTimeout, describeValue } from "../_shm/time.ts";
 import { ProcessStateError } from "../errors.ts";
 import { SupervisorGaveUpError } from "./errors.ts";
@@ -273,6 +280,11 @@ export class Supervisor {
   /** Every start, exit, restart and stop runs in turn, in the order it arrived. */
   #queue: Promise<void> = Promise.resolve();
   readonly #done = Promise.withResolvers<void>();
+  /** What an observer lists; it lives as long as the supervisor. */
+  readonly #inspector: Inspectable = {
+    [inspectIdentity]: () => this,
+    [inspect]: () => this.#inspect(),
+  };
 
   /**
    * Creates a supervisor; nothing runs until {@linkcode Supervisor.prototype.start}.
@@ -342,6 +354,30 @@ export class Supervisor {
     }
     // join() hands this promise out; a supervisor nobody joins must not crash its actor.
     this.#done.promise.catch(() => {});
+    registerInspectable(this.#inspector);
+  }
+
+  /** Its state, strategy, children with their restarts, and the restart intensity window. */
+  #inspect(): Inspection {
+    const children = this.#entries.map((entry) => ({
+      id: entry.id,
+      pid: entry.process?.pid ?? null,
+      restart: entry.restart,
+      restarts: entry.restarts,
+    }));
+    return {
+      kind: "supervisor",
+      label: this.#name,
+      state: {
+        state: this.#state,
+        strategy: this.#strategy,
+        children,
+        restarts: children.reduce((sum, child) => sum + child.restarts, 0),
+        recentRestarts: this.#intensity.count,
+        maxRestarts: this.#maxRestarts,
+        periodMs: this.#periodMs,
+      },
+    };
   }
 
   /** The supervisor's name. */

@@ -24,6 +24,7 @@ import {
   type AcquireOptions,
   FIRST_STATE_WORD,
   sharedWords,
+  SLEEPERS,
   waitUntil,
   waitUntilSync,
   wake,
@@ -199,7 +200,25 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
         current = seen;
       }
     }
-    if (repaired) wake(words);
+    if (repaired) {
+      this.countOwnerDied();
+      wake(words);
+    }
+  }
+
+  /** Holders, free permits, sleeping waiters and the permits freed from dead holders. */
+  protected override inspectState(): Record<string, unknown> {
+    const holders: number[] = [];
+    for (let index = FIRST_PERMIT; index < this.state.length; index++) {
+      const current = Atomics.load(this.state, index);
+      if (current > 0) holders.push(current & HOLDER);
+    }
+    return {
+      holders,
+      free: this.freePermits(),
+      waiters: Atomics.load(this.state, SLEEPERS),
+      ownerDiedEvents: this.ownerDiedEvents,
+    };
   }
 
   /** The number of free permits, as Python's `get_value()`. */

@@ -1,4 +1,11 @@
-import { FIRST_STATE_WORD, sharedWords, waitUntil, waitUntilSync, wake } from "../_shm/futex.ts";
+import {
+  FIRST_STATE_WORD,
+  sharedWords,
+  SLEEPERS,
+  waitUntil,
+  waitUntilSync,
+  wake,
+} from "../_shm/futex.ts";
 import { repairHandle } from "../_kernel/handles.ts";
 import { runtime } from "../_kernel/runtime.ts";
 import { registerSharedKind, type Revival, SharedHandle } from "../_kernel/shared_handle.ts";
@@ -32,6 +39,14 @@ export class Event extends SharedHandle<Int32Array> {
   constructor(revival?: Revival);
   constructor(revival?: Revival) {
     super("Event", import.meta.url, () => sharedWords(FIRST_STATE_WORD + 1), revival);
+  }
+
+  /** Whether it is set, and the actors asleep waiting for it. */
+  protected override inspectState(): Record<string, unknown> {
+    return {
+      set: Atomics.load(this.state, FLAG) === 1,
+      waiters: Atomics.load(this.state, SLEEPERS),
+    };
   }
 
   /**

@@ -2,6 +2,7 @@ import {
   type AcquireOptions,
   FIRST_STATE_WORD,
   sharedWords,
+  SLEEPERS,
   waitUntil,
   waitUntilSync,
   wake,
@@ -150,11 +151,23 @@ export class RLock extends SharedHandle<Int32Array> {
     while (owner > 0 && isDead(owner & HOLDER)) {
       const seen = Atomics.compareExchange(words, OWNER, owner, DIED);
       if (seen === owner) {
+        this.countOwnerDied();
         wake(words);
         return;
       }
       owner = seen;
     }
+  }
+
+  /** The holder and its depth, sleeping waiters and the repairs of a dead holder. */
+  protected override inspectState(): Record<string, unknown> {
+    const owner = Atomics.load(this.state, OWNER);
+    return {
+      holders: owner > 0 ? [owner & HOLDER] : [],
+      depth: owner > 0 ? Atomics.load(this.state, COUNT) : 0,
+      waiters: Atomics.load(this.state, SLEEPERS),
+      ownerDiedEvents: this.ownerDiedEvents,
+    };
   }
 
   /**

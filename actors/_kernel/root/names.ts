@@ -50,6 +50,13 @@ export class NameTable {
     return this.#names.get(name)?.pid;
   }
 
+  /** The names `pid` holds. */
+  namesOf(pid: number): string[] {
+    const names: string[] = [];
+    for (const [name, entry] of this.#names) if (entry.pid === pid) names.push(name);
+    return names;
+  }
+
   /** Frees the names of an actor that exited. */
   forget(pid: number): void {
     for (const [name, entry] of this.#names) if (entry.pid === pid) this.#names.delete(name);

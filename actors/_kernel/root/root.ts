@@ -40,10 +40,15 @@ import { RootHoldings } from "./holdings.ts";
 import { NameTable } from "./names.ts";
 import { Relation, Watches } from "./watches.ts";
 import { WorkerFactory } from "./workers.ts";
+import { type ActorInspection, inspectActor, inspectExited } from "./inspection.ts";
+
+/** How many ended actors an observer is shown. */
+const RECENT_EXITED = 64;
 
 interface ActorRecord {
   readonly pid: number;
   readonly parentPid: number;
+  readonly daemon: boolean;
   readonly address: ActorAddress;
   readonly worker: Worker;
   readonly status: Int32Array;
@@ -91,6 +96,12 @@ export class RootSupervisor {
   readonly #watches = new Watches();
   readonly #workers = new WorkerFactory();
   readonly #settled = new SettledPids();
+  /** The last actors to end, oldest first, for an observer (read only when one asks). */
+  readonly #exited: {
+    address: ActorAddress;
+    facts: { parentPid: number; daemon: boolean };
+    reason: ExitReport;
+  }[] = [];
   /**
    * True for a pid that has been reaped. A pid handed out and not yet spawned here is not dead:
    * a parent that passed a pipe end to a child it is starting counted the child as a holder.
@@ -112,6 +123,30 @@ export class RootSupervisor {
   /** The number of shared primitives that live workers hold (the main program's not counted). */
   get heldByWorkers(): number {
     return this.#holdings.size;
+  }
+
+  /** The actor tree for an observer: the main program, every live actor, the last to end. */
+  inspectActors(): ActorInspection[] {
+    const facts = (pid: number, parentPid: number, daemon: boolean, stopping: boolean) => ({
+      parentPid,
+      daemon,
+      stopping,
+      names: this.#names.namesOf(pid),
+      links: this.#watches.linksOf(pid),
+      monitoredBy: this.#watches.monitorsOf(pid),
+      trapsExits: this.#watches.traps(pid),
+    });
+    const main = inspectActor(this.#main.address(), facts(MAIN_PID, 0, false, false));
+    const live = [...this.#actors.values()].map((record) =>
+      inspectActor(
+        record.address,
+        facts(record.pid, record.parentPid, record.daemon, record.signal !== null),
+      )
+    );
+    const ended = this.#exited.map(({ address, facts, reason }) =>
+      inspectExited(address, facts, reason)
+    );
+    return [main, ...live, ...ended];
   }
 
   /** Repairs a primitive an actor has just revived (see `RootHoldings.repairOnce`). */
@@ -139,6 +174,7 @@ export class RootSupervisor {
     const record: ActorRecord = {
       pid: spec.pid,
       parentPid: spec.parentPid,
+      daemon: spec.daemon,
       address: { pid: spec.pid, name: spec.name, status: spec.status, mailbox: spec.mailbox },
       linkCause: null,
       worker,
@@ -322,6 +358,13 @@ export class RootSupervisor {
     );
     this.#holdings.repairAll();
     this.#holdings.drop(record.pid);
+    const { address, parentPid, daemon } = record;
+    this.#exited.push({
+      address,
+      facts: { parentPid, daemon },
+      reason: { pid: record.pid, exitcode, error },
+    });
+    if (this.#exited.length > RECENT_EXITED) this.#exited.shift();
     this.#forget(record, { pid: record.pid, exitcode, error }, report);
   }
 

@@ -26,6 +26,11 @@ export class Relation {
     this.#pairs.get(other)?.delete(one);
   }
 
+  /** The pids related to `pid`. */
+  of(pid: number): number[] {
+    return [...this.#pairs.get(pid) ?? []];
+  }
+
   /** Removes `pid` from the relation; returns the pids it was related to. */
   takeAll(pid: number): Set<number> {
     const others = this.#pairs.get(pid) ?? new Set<number>();
@@ -69,6 +74,16 @@ export class Watches {
 
   traps(pid: number): boolean {
     return this.#trapping.has(pid);
+  }
+
+  /** The actors linked to `pid`. */
+  linksOf(pid: number): number[] {
+    return this.#links.of(pid);
+  }
+
+  /** The actors that monitor `pid` (one entry per monitor). */
+  monitorsOf(pid: number): number[] {
+    return (this.#monitors.get(pid) ?? []).map((monitor) => monitor.owner);
   }
 
   /**

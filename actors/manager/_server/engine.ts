@@ -20,6 +20,7 @@ import {
 import {
   type ManagerReply,
   type ManagerRequest,
+  type ManagerStats,
   type ObjectKind,
   PROXY_MARKER,
   type ProxyRef,
@@ -89,6 +90,8 @@ function createObject(kind: ObjectKind, init: unknown): Managed {
 export class ManagerEngine {
   readonly #objects = new Map<number, Managed>();
   readonly #names = new Map<string, ProxyRef>();
+  /** The sessions that made a request and have not disconnected, for the stats. */
+  readonly #sessions = new Set<Session>();
   #nextObject = 1;
 
   /**
@@ -97,6 +100,7 @@ export class ManagerEngine {
    */
   handle(session: EngineSession, request: Exclude<ManagerRequest, { type: "shutdown" }>): void {
     const { id } = request;
+    this.#sessions.add(session);
     const reply: Reply = {
       resolve: (value) => session.send({ type: "result", id, value }),
       reject: (error) => session.send({ type: "error", id, error: serializeError(error) }),
@@ -119,6 +123,8 @@ export class ManagerEngine {
           return reply.resolve(this.#lookup(request.name));
         case "sync":
           return reply.resolve(undefined);
+        case "stats":
+          return reply.resolve(this.#stats());
         default: {
           const unknown: never = request;
           throw new TypeError(`Unknown manager request ${JSON.stringify(unknown)}`);
@@ -137,6 +143,7 @@ export class ManagerEngine {
 
   /** Gives back what `session` held (locks, permits) and drops its waiters. */
   disconnect(session: Session): void {
+    this.#sessions.delete(session);
     for (const managed of this.#objects.values()) {
       if ("waitable" in managed) managed.waitable.disconnect(session);
     }
@@ -147,6 +154,12 @@ export class ManagerEngine {
     for (const managed of this.#objects.values()) {
       if ("waitable" in managed) managed.waitable.close();
     }
+  }
+
+  #stats(): ManagerStats {
+    const objects: Record<string, number> = {};
+    for (const { kind } of this.#objects.values()) objects[kind] = (objects[kind] ?? 0) + 1;
+    return { objects, names: this.#names.size, clients: this.#sessions.size };
   }
 
   #create(kind: ObjectKind, init: unknown): unknown {

@@ -76,6 +76,8 @@ export type ManagerRequest =
   | { type: "register"; id: number; name: string; object: number }
   | { type: "lookup"; id: number; name: string }
   | { type: "sync"; id: number }
+  /** Answered with {@linkcode ManagerStats}, for an observer. */
+  | { type: "stats"; id: number }
   | { type: "shutdown"; id: number };
 
 /** Replies, manager -> proxy. */
@@ -91,8 +93,16 @@ const REQUEST_TYPES: ReadonlySet<string> = new Set([
   "register",
   "lookup",
   "sync",
+  "stats",
   "shutdown",
 ]);
+
+/** What a manager holds now: its objects by kind, registered names and connected clients. */
+export interface ManagerStats {
+  objects: Record<string, number>;
+  names: number;
+  clients: number;
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
