@@ -131,6 +131,8 @@ export type RootRequest =
   | { type: "unregister"; name: string }
   /** Answered with the `ActorAddress` of the actor holding `name`, or null. */
   | { type: "whereis"; name: string }
+  /** Answered with the actor tree as an observer shows it (`ActorInspection[]`). */
+  | { type: "inspect" }
   /** Answered with an `ExitReport` once `pid` has exited (at once if it has). */
   | { type: "monitor"; pid: number }
   /** Drops the monitor made by request `monitorId`, which then never answers. */

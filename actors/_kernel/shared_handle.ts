@@ -20,13 +20,7 @@ import {
   repairHandle,
 } from "./handles.ts";
 import { runtime } from "./runtime.ts";
-import {
-  inspect,
-  type Inspectable,
-  inspectIdentity,
-  type Inspection,
-  registerInspectable,
-} from "../_shm/inspect.ts";
+import { inspect, type Inspection } from "../_shm/inspect.ts";
 
 /**
  * The key of the primitive's id in a description's data, next to its state. A description
@@ -79,7 +73,7 @@ let created = 0;
  *
  * @ignore Internal: not part of the public API.
  */
-export abstract class SharedHandle<State> implements Portable, Repairable, Inspectable {
+export abstract class SharedHandle<State> implements Portable, Repairable {
   /** The shared state, identical in every actor that holds the handle. */
   protected readonly state: State;
   readonly #kind: string;
@@ -116,7 +110,6 @@ export abstract class SharedHandle<State> implements Portable, Repairable, Inspe
   ) {
     this.#kind = kind;
     this.#module = module;
-    registerInspectable(this);
     // Only a Revival revives: any other extra argument (given in JavaScript) is ignored.
     if (!(revival instanceof Revival)) {
       this.state = fresh();
@@ -160,15 +153,10 @@ export abstract class SharedHandle<State> implements Portable, Repairable, Inspe
   abstract [repairHandle](isDead: (pid: number) => boolean): void;
 
   /**
-   * The primitive this object stands for: its id, the same in every copy (a SharedArrayBuffer
-   * that crossed threads is another object on each side); a primitive that never crossed has
-   * this one object.
+   * What an observer shows of the primitive: its class, its id, and
+   * {@linkcode SharedHandle.prototype.inspectState}. The root supervisor lists the primitives
+   * shared between actors (those it repairs), so one that never crossed costs nothing.
    */
-  [inspectIdentity](): unknown {
-    return this.#id ?? this;
-  }
-
-  /** What an observer shows of the primitive: its class, its id, and {@linkcode inspectState}. */
   [inspect](): Inspection {
     const label = this.#id === undefined ? this.#kind : `${this.#kind} ${this.#id}`;
     return { kind: this.#kind, label, state: this.inspectState() };

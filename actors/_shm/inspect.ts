@@ -1,13 +1,10 @@
 /**
- * What an observer can see of the objects alive in this thread: pools, locks, queues, pipes,
- * managers and supervisors register here when they are built, each with a function that
- * describes its state now. The registry holds them weakly, so registering keeps nothing alive,
- * and it costs nothing after construction: nothing is read until an observer asks, and no hot
- * path passes through here.
- *
- * A handle passed to another actor is also revived in the main thread by the root supervisor,
- * which repairs it after deaths: so the main thread sees every lock, semaphore, queue and pipe
- * that crossed between actors, whichever actor created it.
+ * What an observer can see of an object: `[inspect]()` describes its state now. Pools,
+ * managers and supervisors (few, long-lived) register here when they are built; the registry
+ * holds them weakly, so registering keeps nothing alive, and nothing is read until an observer
+ * asks. Shared primitives (locks, queues, pipes, ...) do not register: the root supervisor
+ * already keeps every one that crossed between actors, to repair it, and lists those, so a
+ * primitive costs nothing more to create.
  *
  * @module
  */
@@ -39,16 +36,14 @@ export interface Inspectable {
 }
 
 const registered = new Set<WeakRef<Inspectable>>();
-/** Registrations after which dead entries are swept, so the set follows the objects alive. */
-let sweepAt = 1024;
+/** Forgets an object once it is collected, so the set follows the objects alive. */
+const forget = new FinalizationRegistry<WeakRef<Inspectable>>((entry) => registered.delete(entry));
 
 /** Lets observers see `object` while it lives. */
 export function registerInspectable(object: Inspectable): void {
-  registered.add(new WeakRef(object));
-  if (registered.size >= sweepAt) {
-    for (const entry of registered) if (entry.deref() === undefined) registered.delete(entry);
-    sweepAt = Math.max(1024, 2 * registered.size);
-  }
+  const entry = new WeakRef(object);
+  registered.add(entry);
+  forget.register(object, entry);
 }
 
 /** The objects alive in this thread, each shared state once. */

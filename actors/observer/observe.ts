@@ -212,20 +212,24 @@ export class Observer implements AsyncDisposable {
  * Serves a live view of this program: `GET /` is a page with the actor tree, pools, locks,
  * queues, pipes, managers and supervisors, updated as they change; `GET /snapshot.json` is one
  * {@linkcode Snapshot}; `GET /events` streams them (server-sent events). It listens on
- * 127.0.0.1 by default and never keeps the program alive. Call it from the main program.
+ * 127.0.0.1 by default and never keeps the program alive. The tree and the primitives shared
+ * between actors are the whole program's; pools, managers and supervisors are those of the
+ * actor that observes (call it from the main program to see the main program's).
  *
  * @example Observe a program and read its snapshot
  * ```ts
  * import assert from "node:assert/strict";
- * import { Lock, observe } from "../../mod.ts";
+ * import { observe, Pool } from "../../mod.ts";
+ * import { double } from "../../examples/doc_targets.ts";
  *
- * const lock = new Lock();
- * await lock.acquire();
+ * const pool = new Pool({ processes: 2 });
+ * assert.deepEqual(await pool.map(double, [1, 2, 3]), [2, 4, 6]);
  * await using observer = await observe();
  * const snapshot = await (await fetch(new URL("snapshot.json", observer.url))).json();
  * assert.equal(snapshot.actors[0].name, "MainProcess");
- * assert.deepEqual(snapshot.locks[0].state.holders, [1]);
- * lock.release();
+ * assert.equal(snapshot.pools[0].state.workers, 2);
+ * pool.close();
+ * await pool.join();
  * ```
  *
  * @param options Where to listen, a token, how often an open page is updated.

@@ -1,14 +1,14 @@
 /**
  * A snapshot of the running program, as the observer serves it: the actor tree from the root
- * supervisor's process table, and every pool, lock, semaphore, queue, pipe, manager and
- * supervisor alive in the main thread (which includes every primitive that crossed between
- * actors: the root revives each to repair it after deaths).
+ * supervisor's process table; every lock, semaphore, queue, pipe and event shared between
+ * actors (the ones the root repairs after deaths: a primitive that never left its creator is
+ * not listed, and costs nothing); and every pool, manager and supervisor of the observing actor.
  *
  * @module
  */
 import type { ActorInspection } from "../_kernel/root/inspection.ts";
-import { rootSupervisor } from "../_kernel/root/root.ts";
-import { isMainThread } from "node:worker_threads";
+import type { SharedInspection } from "../_kernel/root/holdings.ts";
+import { runtime } from "../_kernel/runtime.ts";
 import {
   inspect,
   type Inspectable,
@@ -101,21 +101,18 @@ async function inspectOne(object: Inspectable): Promise<Inspection> {
 }
 
 /**
- * Takes a snapshot of the program. Only the main program sees the whole tree.
- *
- * @throws {TypeError} If called in a process rather than the main program.
+ * Takes a snapshot of the program: the whole actor tree and the primitives shared between
+ * actors (the root supervisor answers both), and the pools, managers and supervisors of this
+ * actor.
  */
 export async function takeSnapshot(): Promise<Snapshot> {
-  if (!isMainThread) {
-    throw new TypeError(
-      "Cannot take a snapshot in a process: only the main program sees the whole tree; " +
-        "observe from the main program",
-    );
-  }
-  const root = await rootSupervisor();
+  const { actors, shared } = await runtime.rootCall({ type: "inspect" }).answer as {
+    actors: ActorInspection[];
+    shared: SharedInspection[];
+  };
   const snapshot: Snapshot = {
     time: Date.now(),
-    actors: root.inspectActors(),
+    actors,
     pools: [],
     locks: [],
     semaphores: [],
@@ -125,6 +122,14 @@ export async function takeSnapshot(): Promise<Snapshot> {
     supervisors: [],
     others: [],
   };
+  for (const { key, kind, label, state, heldBy } of shared) {
+    snapshot[GROUPS[kind] ?? "others"].push({
+      id: idOf(key),
+      kind,
+      label,
+      state: { ...state, heldBy },
+    });
+  }
   const objects = inspectables();
   const inspections = await Promise.all(objects.map(inspectOne));
   for (const [index, inspection] of inspections.entries()) {

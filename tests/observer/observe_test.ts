@@ -55,7 +55,8 @@ Deno.test("the snapshot shows named processes, a held lock, unread mail, a busy 
   await queue.put(2);
   const [left, right] = Pipe<string>();
   left.send("unread");
-  const napper = new Process({ target: idleUntilTold, name: "napper" });
+  // Passed to a child, the queue and the pipe end are shared: the observer lists those.
+  const napper = new Process({ target: idleUntilTold, args: [queue, right], name: "napper" });
   const holder = new Process({ target: holdLock, args: [lock], name: "lock-holder" });
   await napper.start();
   await holder.start();
@@ -91,14 +92,21 @@ Deno.test("the snapshot shows named processes, a held lock, unread mail, a busy 
     assert.ok(snapshot.actors.some((actor) => actor.name.startsWith("PoolWorker")));
     assert.equal(snapshot.locks.length, 1, "the lock and the root's copy of it are one lock");
     assert.equal(snapshot.locks[0].kind, "Lock");
+    assert.deepEqual(
+      (snapshot.locks[0].state.heldBy as number[]).sort(),
+      [1, holder.pid!].sort(),
+      "its creator and the child it was passed to",
+    );
     const [pool0] = snapshot.pools;
     assert.equal(pool0.label, "Pool(2)");
     assert.equal(pool0.state.workers, 2);
     assert.equal(pool0.state.state, "running");
+    assert.equal(snapshot.queues.length, 1);
     assert.equal(snapshot.queues[0].state.items, 2);
     assert.equal(snapshot.queues[0].state.maxsize, 5);
-    const sides = snapshot.pipes[0].state.sides as { unread: number }[];
+    const sides = snapshot.pipes[0].state.sides as { unread: number; holders: number[] }[];
     assert.deepEqual(sides.map((side) => side.unread), [1, 0]);
+    assert.deepEqual(sides[1].holders.sort(), [1, napper.pid!].sort());
     const managed = snapshot.managers[0].state;
     assert.equal(managed.status, "running");
     assert.deepEqual(managed.objects, { dict: 1 });
@@ -141,6 +149,17 @@ Deno.test("an actor that dies holding a lock shows as exited, and the lock as re
   assert.deepEqual(snapshot.locks[0].state.holders, []);
   assert.ok(await lock.acquire({ timeout: 1000 }));
   assert.ok(lock.ownerDied);
+  lock.release();
+});
+
+Deno.test("a primitive that never left its creator is not listed", async () => {
+  const lock = new Lock();
+  await lock.acquire();
+  await using observer = await observe();
+  // Locks of earlier tests may still be listed until they are collected; none is held by this
+  // program, as this one is.
+  const { locks } = await snapshotOf(observer);
+  assert.ok(locks.every((listed) => !(listed.state.holders as number[]).includes(1)));
   lock.release();
 });
 

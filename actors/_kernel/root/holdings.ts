@@ -7,7 +7,14 @@
  *
  * @module
  */
-import type { HoldChange } from "../protocol.ts";
+import { type HoldChange, MAIN_PID } from "../protocol.ts";
+import { inspect, type Inspectable, type Inspection } from "../../_shm/inspect.ts";
+
+/** A shared primitive as an observer shows it: its id, what it says, the actors holding it. */
+export interface SharedInspection extends Inspection {
+  key: string;
+  heldBy: number[];
+}
 import {
   type HandleDescription,
   type Portable,
@@ -75,6 +82,24 @@ export class RootHoldings {
     for (const [id, held] of this.#held) {
       if (!repaired.has(id)) held.copy?.[repairHandle](this.#isDead);
     }
+  }
+
+  /**
+   * What an observer shows of every primitive shared between actors, once each: its own
+   * description (`[inspect]`) and the actors holding it.
+   */
+  inspect(): SharedInspection[] {
+    const found = new Map<string, SharedInspection>();
+    const add = (id: string, handle: unknown, holders: number[]) => {
+      const known = found.get(id);
+      if (known !== undefined) return known.heldBy.push(...holders);
+      if (typeof handle !== "object" || handle === null || !(inspect in handle)) return;
+      const inspection = (handle as Inspectable)[inspect]() as Inspection;
+      found.set(id, { key: id, ...inspection, heldBy: holders });
+    };
+    for (const [id, handle] of this.#mainHeld()) add(id, handle, [MAIN_PID]);
+    for (const [id, held] of this.#held) add(id, held.copy, [...held.holders]);
+    return [...found.values()];
   }
 
   /** Applies a worker's changes of holdings, in order. */

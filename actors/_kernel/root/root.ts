@@ -411,6 +411,8 @@ export class RootSupervisor {
       case "unregister":
         this.#names.unregister(request.name, from);
         return answered(null);
+      case "inspect":
+        return answered({ actors: this.inspectActors(), shared: this.#holdings.inspect() });
       case "whereis": {
         const pid = this.#names.whereis(request.name);
         return answered(pid === undefined ? null : this.#addressOf(pid) ?? null);
