@@ -92,7 +92,7 @@ export class Connection<T = unknown> extends SharedHandle<State> {
    */
   constructor(origin?: NewPipeEnd | Revival);
   constructor(origin?: NewPipeEnd | Revival) {
-    super("Connection", import.meta.url, () => {
+    super("Connection", () => {
       if (!(origin instanceof NewPipeEnd)) {
         throw new TypeError("Cannot create a connection directly: call Pipe() for a pair");
       }

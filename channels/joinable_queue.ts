@@ -29,8 +29,6 @@ import { Queue, type QueueOptions } from "./queue.ts";
  * ```
  */
 export class JoinableQueue<T = unknown> extends Queue<T> {
-  /** The module that revives joinable queues in other actors. */
-  static override readonly handleModule: string = import.meta.url;
   readonly #ring: Ring = new Ring(this.state);
 
   /**

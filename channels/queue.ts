@@ -141,8 +141,6 @@ export type QueueOptions = BufferOptions;
  * ```
  */
 export class Queue<T = unknown> extends SharedHandle<RingState> {
-  /** The module that revives queues of this class in other actors. */
-  static readonly handleModule: string = import.meta.url;
   readonly #ring: Ring;
   readonly #local: LocalSide;
 
@@ -160,12 +158,7 @@ export class Queue<T = unknown> extends SharedHandle<RingState> {
   constructor(maxsize = 0, options: QueueOptions = {}, revival?: Revival) {
     checkInteger(maxsize, "create queue", "maxsize", { max: MAX_QUEUE_SIZE });
     const size = ringSize(options, "create queue");
-    super(
-      new.target.name,
-      (new.target as typeof Queue).handleModule,
-      () => newRing(size, maxsize),
-      revival,
-    );
+    super(new.target.name, () => newRing(size, maxsize), revival);
     this.#ring = new Ring(this.state);
     this.#local = new LocalSide(this.state.words);
   }

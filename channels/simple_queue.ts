@@ -18,9 +18,6 @@ import { Queue, type QueueOptions } from "./queue.ts";
  * ```
  */
 export class SimpleQueue<T = unknown> extends Queue<T> {
-  /** The module that revives simple queues in other actors. */
-  static override readonly handleModule: string = import.meta.url;
-
   /**
    * Creates an unbounded queue.
    *

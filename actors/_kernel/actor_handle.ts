@@ -86,7 +86,7 @@ export class ActorHandle<In = unknown, Out = unknown> implements ActorRef<In, Ou
   }
 
   [describeHandle](): HandleDescription {
-    return { module: import.meta.url, kind: KIND, data: this.#address };
+    return { kind: KIND, data: this.#address };
   }
 }
 

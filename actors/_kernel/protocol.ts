@@ -11,7 +11,7 @@
  * @module
  */
 import type { MessagePort } from "node:worker_threads";
-import type { HandleDescription } from "./handles.ts";
+import type { SentDescription } from "./handles.ts";
 import type { OverflowPolicy } from "../mailbox_options.ts";
 import type { SerializedError } from "./wire_errors.ts";
 import type { StopSignal } from "../_stop_signal.ts";
@@ -203,7 +203,7 @@ export type HostReport =
  * once the last of those objects has been garbage-collected.
  */
 export type HoldChange =
-  | { type: "hold"; id: string; handle: HandleDescription }
+  | { type: "hold"; id: string; handle: SentDescription }
   | { type: "release"; id: string };
 
 /**

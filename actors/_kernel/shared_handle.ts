@@ -77,7 +77,6 @@ export abstract class SharedHandle<State> implements Portable, Repairable {
   /** The shared state, identical in every actor that holds the handle. */
   protected readonly state: State;
   readonly #kind: string;
-  readonly #module: string;
   /**
    * The primitive's id, the same in every actor: given when it is first described, so undefined
    * until then; a revived object without one (a closed pipe end) is never held.
@@ -95,7 +94,6 @@ export abstract class SharedHandle<State> implements Portable, Repairable {
    * Builds new state, or takes the described state when the object is being revived.
    *
    * @param kind The kind registered with {@linkcode registerSharedKind}.
-   * @param module The URL of the module that registers it.
    * @param fresh Builds new state; not called when reviving.
    * @param revival What the reviver passed, if any.
    * @param repairable False for a primitive in whose state no actor can leave anything held
@@ -103,13 +101,11 @@ export abstract class SharedHandle<State> implements Portable, Repairable {
    */
   protected constructor(
     kind: string,
-    module: string,
     fresh: () => State,
     revival?: Revival,
     repairable = true,
   ) {
     this.#kind = kind;
-    this.#module = module;
     // Only a Revival revives: any other extra argument (given in JavaScript) is ignored.
     if (!(revival instanceof Revival)) {
       this.state = fresh();
@@ -139,14 +135,14 @@ export abstract class SharedHandle<State> implements Portable, Repairable {
    * description of an object this actor created makes the actor a holder.
    */
   [describeHandle](_recipient?: number): HandleDescription {
-    if (!this.#holdable) return { module: this.#module, kind: this.#kind, data: this.state };
+    if (!this.#holdable) return { kind: this.#kind, data: this.state };
     this.#id ??= `${runtime.pid}.${++created}`;
     if (!this.#held) {
       this.#held = true;
       runtime.hold(this, this.#id, true);
     }
     const data: Described = { [ID]: this.#id, state: this.state };
-    return { module: this.#module, kind: this.#kind, data };
+    return { kind: this.#kind, data };
   }
 
   /** Releases what dead actors held; called by the root supervisor after exits. */

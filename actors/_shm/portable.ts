@@ -1,8 +1,9 @@
 /**
  * What makes a value a handle: the two methods a queue, lock, pipe end, actor reference or proxy
- * implements to cross between actors (described, then revived by its defining module) and to be
- * repaired after a holder's death. The codec and the clone check of this layer recognise
- * handles by them; the kernel's walk (`_kernel/handles.ts`) describes and revives them.
+ * implements to cross between actors (described as its kind and data, then revived by the
+ * module that registered the kind) and to be repaired after a holder's death. The codec and the
+ * clone check of this layer recognise handles by them; the kernel's walk (`_kernel/handles.ts`)
+ * describes and revives them.
  *
  * @module
  */
@@ -13,12 +14,13 @@ export const describeHandle: unique symbol = Symbol.for("multiprocessing.describ
 export const repairHandle: unique symbol = Symbol.for("multiprocessing.repairHandle");
 
 /**
- * How another actor rebuilds a handle: the defining module, a kind registered there, its data.
+ * What a handle says of itself for another actor: its kind, which names how it is revived (one
+ * kind, one module registering it: see `registerHandleKind` in `_kernel/handles.ts`), and its
+ * data.
  *
  * @ignore Internal: not part of the public API.
  */
 export interface HandleDescription {
-  module: string;
   kind: string;
   /** Plain data and SharedArrayBuffers only: nothing that must be transferred. */
   data: unknown;

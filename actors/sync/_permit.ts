@@ -62,8 +62,6 @@ export const heldByCurrentActor: unique symbol = Symbol("heldByCurrentActor");
 
 /** How a primitive kind behaves, read from its class. */
 export interface PermitKind {
-  /** The module that defines the class and registers its kind. */
-  readonly handleModule: string;
   /** Whether releasing above the initial value is an error. */
   readonly bounded: boolean;
   /** The noun in error messages: "lock", "semaphore". */
@@ -89,7 +87,7 @@ export abstract class PermitPrimitive extends SharedHandle<Int32Array> {
    */
   protected constructor(initial: number, capacity: number, revival?: Revival) {
     const kind = new.target as unknown as PermitKind & { name: string };
-    super(kind.name, kind.handleModule, () => {
+    super(kind.name, () => {
       const words = sharedWords(FIRST_PERMIT + capacity);
       words.fill(NONE, FIRST_PERMIT + initial);
       return words;

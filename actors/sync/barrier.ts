@@ -147,7 +147,7 @@ export class Barrier extends SharedHandle<BarrierState> {
       );
     }
     const timeout = checkTimeout(options.timeout, "create barrier", "timeout") ?? null;
-    super("Barrier", import.meta.url, () => ({
+    super("Barrier", () => ({
       words: sharedWords(FIRST_SLOT + parties),
       parties,
       action: action === undefined ? null : actionRef(action),

@@ -18,8 +18,6 @@ import { Semaphore } from "./semaphore.ts";
  * ```
  */
 export class BoundedSemaphore extends Semaphore {
-  /** The module that revives bounded semaphores in other actors. */
-  static override readonly handleModule: string = import.meta.url;
   /** Releasing above the initial value is an error. */
   static override readonly bounded: boolean = true;
   /** The noun used in error messages. */

@@ -80,7 +80,6 @@ export class Condition extends SharedHandle<ConditionState> {
     }
     super(
       "Condition",
-      import.meta.url,
       () => ({
         words: sharedWords(FIRST_SLOT + MAX_WAITERS * SLOT_WORDS),
         lock: lock ?? new RLock(),

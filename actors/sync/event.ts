@@ -38,7 +38,7 @@ export class Event extends SharedHandle<Int32Array> {
   /** @ignore Revives an event another actor described (see `registerSharedKind`). */
   constructor(revival?: Revival);
   constructor(revival?: Revival) {
-    super("Event", import.meta.url, () => sharedWords(FIRST_STATE_WORD + 1), revival);
+    super("Event", () => sharedWords(FIRST_STATE_WORD + 1), revival);
   }
 
   /** Whether it is set, and the actors asleep waiting for it. */

@@ -47,8 +47,6 @@ export type { AcquireOptions };
  * ```
  */
 export class Lock extends PermitPrimitive {
-  /** The module that revives locks in other actors. */
-  static readonly handleModule: string = import.meta.url;
   /** A lock can only be released while locked. */
   static readonly bounded = true;
   /** The noun used in error messages. */

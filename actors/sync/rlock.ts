@@ -58,7 +58,7 @@ export class RLock extends SharedHandle<Int32Array> {
   /** @ignore Revives a lock another actor described (see `registerSharedKind`). */
   constructor(revival?: Revival);
   constructor(revival?: Revival) {
-    super("RLock", import.meta.url, () => sharedWords(FIRST_STATE_WORD + 2), revival);
+    super("RLock", () => sharedWords(FIRST_STATE_WORD + 2), revival);
   }
 
   /** True when this actor's latest first acquire took the lock over from an actor that died holding it. */

@@ -36,8 +36,6 @@ export interface SemaphoreOptions {
  * ```
  */
 export class Semaphore extends PermitPrimitive {
-  /** The module that revives semaphores in other actors. */
-  static readonly handleModule: string = import.meta.url;
   /** A semaphore may be released above its initial value, up to its capacity. */
   static readonly bounded: boolean = false;
   /** The noun used in error messages. */

@@ -128,7 +128,6 @@ export class SharedArray<T extends NumericType = NumericType> extends SharedHand
     const lock = options.lock === undefined ? true : options.lock;
     super(
       "SharedArray",
-      import.meta.url,
       () => ({
         buffer: new SharedArrayBuffer(Math.max(1, length) * element.array.BYTES_PER_ELEMENT),
         type: element.name,

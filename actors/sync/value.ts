@@ -313,7 +313,6 @@ export class Value<T extends ValueType = ValueType> extends SharedHandle<ValueSt
     const lock = options.lock === undefined ? true : options.lock;
     super(
       "Value",
-      import.meta.url,
       () => ({
         buffer: text ? sharedText(size) : new SharedArrayBuffer(element.array.BYTES_PER_ELEMENT),
         type: text ? "string" : element.name,

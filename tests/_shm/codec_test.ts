@@ -203,7 +203,7 @@ class Token implements Portable {
   constructor(readonly id: number) {}
   [describeHandle](): HandleDescription {
     Token.described++;
-    return { module: import.meta.url, kind: "token", data: { id: this.id } };
+    return { kind: "token", data: { id: this.id } };
   }
 }
 let revived = 0;

@@ -16,11 +16,11 @@ export interface SharedInspection extends Inspection {
   heldBy: number[];
 }
 import {
-  type HandleDescription,
   type Portable,
   type Repairable,
   repairHandle,
   reviveForAdoption,
+  type SentDescription,
 } from "../handles.ts";
 
 /** A shared primitive some live worker holds. */
@@ -116,7 +116,7 @@ export class RootHoldings {
     this.#holdsOf.delete(pid);
   }
 
-  #hold(pid: number, id: string, description: HandleDescription): void {
+  #hold(pid: number, id: string, description: SentDescription): void {
     let held = this.#held.get(id);
     if (held === undefined) {
       held = { copy: null, holders: new Set() };

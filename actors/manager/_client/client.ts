@@ -11,10 +11,11 @@
  * the actor alive only while a call awaits its reply.
  *
  * A reply that holds a reference to a managed object becomes a proxy of the class registered
- * for its kind ({@linkcode registerProxyFactory}, called by each proxy module): the proxies sit
- * above the client and register themselves, as comlink's transfer handlers do, so the client
- * imports none of them. The kinds come from a fixed list, and only this library's modules
- * register them, so nothing a manager sends can make this actor load or run code.
+ * for its kind in the kernel's table of handle kinds, the one that revives proxies passed from
+ * other actors (`reviveRefs` in `values.ts`): the proxies sit above the client and register
+ * themselves, as comlink's transfer handlers do, so the client imports none of them. The kinds
+ * come from a fixed list, and a reply is revived from modules already imported, so nothing a
+ * manager sends can make this actor load or run code.
  *
  * @module
  */
@@ -26,7 +27,6 @@ import {
   isManagerReply,
   type ManagerReply,
   type ManagerRequest,
-  type ObjectKind,
   type ProxyRef,
 } from "../_wire/protocol.ts";
 import {
@@ -54,9 +54,6 @@ export interface ProxyBinding {
 export interface ProxyLike extends ValueProxyLike {
   [proxyTarget](): ProxyBinding;
 }
-
-/** Builds a proxy of the right class for a reference found in a reply. */
-export type ProxyFactory = (binding: ProxyBinding) => unknown;
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 type RequestBody = DistributiveOmit<ManagerRequest, "id">;
@@ -90,33 +87,13 @@ function endpointKey({ address, authkey, local }: ManagerEndpoint): string {
   return `${address.hostname}:${address.port}#${authkey.join(",")}`;
 }
 
-const proxyFactories = new Map<ObjectKind, ProxyFactory>();
-
-/**
- * Registers how replies revive references to objects of `kind`: as proxies `create` builds.
- * Each proxy module calls it at its top level.
- */
-export function registerProxyFactory(kind: ObjectKind, create: ProxyFactory): void {
-  proxyFactories.set(kind, create);
-}
-
-/**
- * Builds the proxy for `binding`, of the class registered for its kind.
- *
- * @throws {TypeError} If no proxy class is registered for the kind.
- */
-export function createProxy(binding: ProxyBinding): unknown {
-  const create = proxyFactories.get(binding.ref.kind);
-  if (create === undefined) {
-    throw new TypeError(
-      `Cannot build a proxy of kind ${JSON.stringify(binding.ref.kind)}: no proxy class is ` +
-        "registered for it (import the manager module)",
-    );
-  }
-  return create(binding);
-}
-
+/** The client of this actor for each manager, by endpoint key. */
 const clients = new Map<string, ManagerClient>();
+/**
+ * The client made for each endpoint object: a reply revived with its client's own endpoint
+ * binds its proxies to that client, even after `fresh()` gave a newer one its key.
+ */
+const owners = new WeakMap<ManagerEndpoint, ManagerClient>();
 
 /** One actor's connection to one manager. */
 export class ManagerClient implements LinkOwner {
@@ -131,6 +108,8 @@ export class ManagerClient implements LinkOwner {
 
   /** The client of this actor for `endpoint`, created on first use. */
   static of(endpoint: ManagerEndpoint): ManagerClient {
+    const owner = owners.get(endpoint);
+    if (owner !== undefined) return owner;
     const key = endpointKey(endpoint);
     let client = clients.get(key);
     if (client === undefined) {
@@ -150,6 +129,7 @@ export class ManagerClient implements LinkOwner {
   /** Use {@linkcode ManagerClient.of} or {@linkcode ManagerClient.fresh}, which keep the map. */
   constructor(endpoint: ManagerEndpoint) {
     this.endpoint = endpoint;
+    owners.set(endpoint, this);
     this.#where = endpoint.local === undefined
       ? `${endpoint.address.hostname}:${endpoint.address.port}`
       : `actor ${endpoint.local.manager.pid}`;
@@ -327,7 +307,7 @@ export class ManagerClient implements LinkOwner {
       case "result":
         if (!holdsRefs(reply.value)) return pending.resolve(reply.value);
         try {
-          pending.resolve(reviveRefs(reply.value, (ref) => createProxy({ client: this, ref })));
+          pending.resolve(reviveRefs(reply.value, this.endpoint));
         } catch (error) {
           pending.reject(error);
         }

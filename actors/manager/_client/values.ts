@@ -2,8 +2,9 @@
  * Manager values that hold proxies. An argument of a call, the initial data of an object, and a
  * reply may hold proxies of the manager at any depth of arrays, plain objects, Maps and Sets. A
  * proxy crosses as a reference, `{ [PROXY_MARKER]: { object, kind } }` (plain data), and comes
- * back as a proxy. Everything else keeps structured-clone semantics, which the serializer gives
- * as long as nobody rebuilds the value on the way:
+ * back as a proxy, revived through the kernel's table of handle kinds, as a proxy passed by
+ * another actor is: one way from data to a proxy. Everything else keeps structured-clone
+ * semantics, which the serializer gives as long as nobody rebuilds the value on the way:
  *
  * - a value that holds no proxy is handed to the serializer as it is, never copied;
  * - a value that holds one has the containers on the way to its proxies copied, once each, so
@@ -17,9 +18,27 @@
  */
 import { assertCloneable } from "../../_shm/clone.ts";
 import { OBJECT_KINDS, type ObjectKind, PROXY_MARKER, type ProxyRef } from "../_wire/protocol.ts";
-import { isPortable } from "../../_kernel/handles.ts";
+import { isPortable, reviveKind } from "../../_kernel/handles.ts";
+import type { ManagerEndpoint } from "./link.ts";
 import { pathTo, replaceCopying, replaceInPlace, someObject } from "../../_shm/value_walk.ts";
 import { CloneError } from "../../errors.ts";
+
+/**
+ * The data of a proxy as a handle (plain data, see `ManagerEndpoint`): what a proxy crossing to
+ * another actor is described as, and what a reference in a reply is revived from.
+ */
+export interface ProxyData {
+  endpoint: ManagerEndpoint;
+  ref: ProxyRef;
+}
+
+/**
+ * The handle kind of proxies of objects of `kind`, in the kernel's table, which the proxies'
+ * module fills (`proxies/mod.ts`).
+ */
+export function proxyKind(kind: ObjectKind): string {
+  return `manager.${kind}`;
+}
 
 /** The method a proxy implements so that values can refer to it. */
 export const proxyTarget: unique symbol = Symbol("multiprocessing.proxyTarget");
@@ -98,13 +117,17 @@ export function holdsRefs(value: unknown): boolean {
 }
 
 /**
- * Replaces, in place, the references a received value holds by proxies built with `create`,
- * one proxy per reference object (a reference held twice becomes one proxy held twice), and
- * returns the value (the proxy itself when the value is a reference). A Map or Set that held
- * one is refilled in its order.
+ * Replaces, in place, the references a value received from the manager at `endpoint` holds by
+ * proxies of their kinds' classes, one proxy per reference object (a reference held twice
+ * becomes one proxy held twice), and returns the value (the proxy itself when the value is a
+ * reference). A Map or Set that held one is refilled in its order.
+ *
+ * @throws {CloneError} If no proxy class is registered for a kind in this actor.
  */
-export function reviveRefs(value: unknown, create: (ref: ProxyRef) => unknown): unknown {
+export function reviveRefs(value: unknown, endpoint: ManagerEndpoint): unknown {
   return replaceInPlace(value, (item) => markerIn(item) !== undefined, (marker) => {
-    return create(markerIn(marker)!);
+    const ref = markerIn(marker)!;
+    const data: ProxyData = { endpoint, ref };
+    return reviveKind(proxyKind(ref.kind), data);
   });
 }

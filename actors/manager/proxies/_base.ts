@@ -6,14 +6,12 @@
  * @module
  */
 import {
-  createProxy,
   ManagerClient,
   type ProxyBinding,
   type ProxyLike,
   proxyTarget,
-  registerProxyFactory,
 } from "../_client/client.ts";
-import type { ManagerEndpoint } from "../_client/link.ts";
+import { type ProxyData, proxyKind } from "../_client/values.ts";
 import { OBJECT_KINDS, type ObjectKind, type ProxyRef } from "../_wire/protocol.ts";
 import {
   describeHandle,
@@ -23,11 +21,6 @@ import {
 } from "../../_kernel/handles.ts";
 
 export type { ProxyBinding };
-
-interface ProxyDescription {
-  endpoint: ManagerEndpoint;
-  ref: ProxyRef;
-}
 
 /**
  * Base of the proxies a `Manager` hands out. A proxy is a reference to an object that lives in
@@ -63,14 +56,8 @@ export abstract class BaseProxy implements Portable, ProxyLike {
 
   /** Describes the proxy for another actor: the manager's endpoint and the object's id. */
   [describeHandle](): HandleDescription {
-    if (catalogue === undefined) {
-      throw new TypeError(
-        `Cannot send ${this} to another actor: the proxy classes were not registered ` +
-          "(import the manager module)",
-      );
-    }
-    const data: ProxyDescription = { endpoint: this.#client.endpoint, ref: this.#ref };
-    return { module: catalogue, kind: this.#ref.kind, data };
+    const data: ProxyData = { endpoint: this.#client.endpoint, ref: this.#ref };
+    return { kind: proxyKind(this.#ref.kind), data };
   }
 
   /** The connection and object, for storing the proxy inside managed values. */
@@ -155,31 +142,25 @@ export abstract class BaseProxy implements Portable, ProxyLike {
   }
 }
 
+/** A proxy class, as the kernel's table of handle kinds builds it. */
+export type ProxyClass = new (binding: ProxyBinding) => BaseProxy;
+
 /**
- * Registers the proxy class of `kind`: replies that refer to an object of that kind become
- * proxies `construct` builds. Call it at the top level of the module that defines the class.
+ * Registers the class of each kind of proxy in the kernel's table of handle kinds, from the
+ * module at `meta.url`: replies that refer to an object of that kind, here or in any actor the
+ * proxy is passed to, become instances of it. That module, which other actors import to revive
+ * a proxy, must import every class: so an actor that was passed one proxy can revive a reply
+ * that refers to an object of any other kind. Call it once, at the top level of that module.
  */
-export function registerProxyKind(
-  kind: ObjectKind,
-  construct: (binding: ProxyBinding) => BaseProxy,
+export function registerProxyClasses(
+  meta: ImportMeta,
+  classes: Readonly<Record<ObjectKind, ProxyClass>>,
 ): void {
-  registerProxyFactory(kind, construct);
-}
-
-/** The URL of the module that imports every proxy class: what other actors import to revive one. */
-let catalogue: string | undefined;
-
-/**
- * Makes the module at `meta.url`, which imports every proxy module, the one other actors import
- * to revive a proxy: so an actor that receives one proxy can revive a reply that refers to an
- * object of any other kind. Call it once, at the top level of that module.
- */
-export function registerProxyCatalogue(meta: ImportMeta): void {
-  catalogue = meta.url;
   for (const kind of OBJECT_KINDS) {
-    registerHandleKind(meta, kind, (data) => {
-      const { endpoint, ref } = data as ProxyDescription;
-      return createProxy({ client: ManagerClient.of(endpoint), ref });
+    const ProxyOfKind = classes[kind];
+    registerHandleKind(meta, proxyKind(kind), (data) => {
+      const { endpoint, ref } = data as ProxyData;
+      return new ProxyOfKind({ client: ManagerClient.of(endpoint), ref });
     });
   }
 }

@@ -1,4 +1,4 @@
-import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base.ts";
+import { BaseProxy, type ProxyBinding } from "./_base.ts";
 import { checkDictKey, dictEntries } from "../_wire/args.ts";
 import type { UpdateOp } from "../update_op.ts";
 import type { DictKey } from "../_wire/protocol.ts";
@@ -252,5 +252,3 @@ export class DictProxy<K extends DictKey = string, V = unknown> extends BaseProx
     yield* await this.keys();
   }
 }
-
-registerProxyKind("dict", (binding) => new DictProxy(binding));

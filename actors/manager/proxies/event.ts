@@ -1,4 +1,4 @@
-import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base.ts";
+import { BaseProxy, type ProxyBinding } from "./_base.ts";
 import { checkTimeout } from "../../_shm/time.ts";
 
 /**
@@ -66,5 +66,3 @@ export class EventProxy extends BaseProxy {
     return this.callWith("wait", () => [checkTimeout(timeoutMs, "wait for event")]);
   }
 }
-
-registerProxyKind("event", (binding) => new EventProxy(binding));

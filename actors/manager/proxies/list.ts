@@ -1,4 +1,4 @@
-import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base.ts";
+import { BaseProxy, type ProxyBinding } from "./_base.ts";
 import { listItems } from "../_wire/args.ts";
 
 /**
@@ -179,5 +179,3 @@ export class ListProxy<T = unknown> extends BaseProxy {
     yield* await this.slice();
   }
 }
-
-registerProxyKind("list", (binding) => new ListProxy(binding));

@@ -1,4 +1,4 @@
-import { type ProxyBinding, registerProxyKind } from "./_base.ts";
+import type { ProxyBinding } from "./_base.ts";
 import { PermitProxy } from "./_permit.ts";
 
 /**
@@ -41,5 +41,3 @@ export class LockProxy extends PermitProxy {
     return this.call("locked");
   }
 }
-
-registerProxyKind("lock", (binding) => new LockProxy(binding));

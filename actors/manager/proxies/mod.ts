@@ -1,19 +1,20 @@
 /**
- * Every proxy class a {@linkcode Manager} hands out. Importing this module registers them all,
- * and makes it the module other actors import to revive a proxy they receive: so an actor that
- * was passed one proxy can revive a reply that refers to an object of any other kind.
+ * Every proxy class a {@linkcode Manager} hands out. This module registers them all in the
+ * kernel's table of handle kinds, so it is the module other actors import to revive a proxy
+ * they receive: an actor that was passed one proxy can then revive a reply that refers to an
+ * object of any other kind.
  *
  * @module
  */
-import type { DictProxy } from "./dict.ts";
-import type { EventProxy } from "./event.ts";
-import type { ListProxy } from "./list.ts";
-import type { LockProxy } from "./lock.ts";
-import type { NamespaceProxy } from "./namespace.ts";
-import type { QueueProxy } from "./queue.ts";
-import type { SemaphoreProxy } from "./semaphore.ts";
-import type { ValueProxy } from "./value.ts";
-import { registerProxyCatalogue } from "./_base.ts";
+import { DictProxy } from "./dict.ts";
+import { EventProxy } from "./event.ts";
+import { ListProxy } from "./list.ts";
+import { LockProxy } from "./lock.ts";
+import { NamespaceProxy } from "./namespace.ts";
+import { QueueProxy } from "./queue.ts";
+import { SemaphoreProxy } from "./semaphore.ts";
+import { ValueProxy } from "./value.ts";
+import { registerProxyClasses } from "./_base.ts";
 
 export * from "./dict.ts";
 export * from "./event.ts";
@@ -36,4 +37,13 @@ export type ManagedProxy =
   | EventProxy
   | ValueProxy;
 
-registerProxyCatalogue(import.meta);
+registerProxyClasses(import.meta, {
+  dict: DictProxy,
+  list: ListProxy,
+  namespace: NamespaceProxy,
+  queue: QueueProxy,
+  lock: LockProxy,
+  semaphore: SemaphoreProxy,
+  event: EventProxy,
+  value: ValueProxy,
+});

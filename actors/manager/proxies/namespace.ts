@@ -1,4 +1,4 @@
-import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base.ts";
+import { BaseProxy, type ProxyBinding } from "./_base.ts";
 import { describeValue } from "../../_shm/time.ts";
 
 /**
@@ -95,5 +95,3 @@ export class NamespaceProxy<T extends Record<string, unknown> = Record<string, u
     return this.call("toObject");
   }
 }
-
-registerProxyKind("namespace", (binding) => new NamespaceProxy(binding));

@@ -1,5 +1,5 @@
 import type { AcquireOptions } from "../../_shm/futex.ts";
-import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base.ts";
+import { BaseProxy, type ProxyBinding } from "./_base.ts";
 import { waitOptions } from "../_wire/args.ts";
 
 export type { AcquireOptions };
@@ -114,5 +114,3 @@ export class QueueProxy<T = unknown> extends BaseProxy {
     return this.call("full");
   }
 }
-
-registerProxyKind("queue", (binding) => new QueueProxy(binding));

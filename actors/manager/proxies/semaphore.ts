@@ -1,4 +1,4 @@
-import { type ProxyBinding, registerProxyKind } from "./_base.ts";
+import type { ProxyBinding } from "./_base.ts";
 import { PermitProxy } from "./_permit.ts";
 
 /**
@@ -39,5 +39,3 @@ export class SemaphoreProxy extends PermitProxy {
     return this.call("getValue");
   }
 }
-
-registerProxyKind("semaphore", (binding) => new SemaphoreProxy(binding));

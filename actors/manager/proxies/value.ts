@@ -1,4 +1,4 @@
-import { BaseProxy, type ProxyBinding, registerProxyKind } from "./_base.ts";
+import { BaseProxy, type ProxyBinding } from "./_base.ts";
 import type { UpdateOp } from "../update_op.ts";
 
 /**
@@ -82,5 +82,3 @@ export class ValueProxy<T = unknown> extends BaseProxy {
     return this.call("compareAndSet", [expected, value]);
   }
 }
-
-registerProxyKind("value", (binding) => new ValueProxy(binding));
