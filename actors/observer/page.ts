@@ -45,8 +45,14 @@ const el = (tag, attrs = {}, ...children) => {
   for (const child of children) node.append(child);
   return node;
 };
-const text = (value) => value === null || value === undefined ? "" :
-  typeof value === "object" ? JSON.stringify(value) : String(value);
+const text = (value) => {
+  if (value === null || value === undefined) return "";
+  if (Array.isArray(value)) {
+    return value.map((item) => typeof item === "object" && item !== null ? "(" + text(item) + ")" : text(item)).join(", ");
+  }
+  if (typeof value === "object") return Object.entries(value).map(([key, item]) => key + " " + text(item)).join(", ");
+  return String(value);
+};
 
 function actorLine(actor) {
   const abnormal = actor.status === "exited" && actor.exitcode !== 0;
