@@ -88,15 +88,47 @@ Deno.test("mailbox: selective receive first, then order, then a timeout", async 
   ]);
 });
 
-Deno.test("demo: the tour runs to the end", async () => {
+Deno.test("demo: every section prints its heading and its lesson, and nothing is left", async () => {
   const stdout = await runExample("demo");
-  assert.match(stdout, /exit codes: 0, 0, 0/);
-  assert.match(stdout, /ask 84 \/ 2: 42/);
-  assert.match(stdout, /ask 1 \/ 0: ActorExitedError/);
-  assert.match(stdout, /monitor: the calculator ended \(error: cannot divide 1 by zero\)/);
-  assert.match(stdout, /exitcode 1, p\.error: RangeError: cannot divide 1 by zero/);
-  assert.match(stdout, /exit\(3\) in the child: exitcode 3/);
-  assert.match(stdout, /active children: 0/);
+  const sections = stdout.split(/^== /m).slice(1);
+  assert.deepEqual(sections.map((section) => section.slice(0, section.indexOf("\n"))), [
+    "1. Processes and daemons",
+    "2. Mailboxes and ask",
+    "3. A queue: producer -> consumer",
+    "4. A pipe",
+    "5. A lock race: 4 processes add 1 to a shared Value 100000 times each",
+    "6. A pool map with a progress bar",
+    "7. A manager dict shared by 4 processes",
+    "8. A supervisor restarts a crashed child (oneForOne)",
+    "9. A pool worker dies mid-task",
+  ]);
+  const [processes, mail, queue, pipe, lock, pool, manager, supervisor, dies] = sections;
+  assert.match(processes, /exit codes 0, 0, 0\n.*exit\(3\): exitcode 3\n/);
+  assert.match(processes, /a daemon ended with its parent: terminated, exitcode -15/);
+  assert.match(mail, /actors all the way -> ACTORS ALL THE WAY/);
+  assert.match(mail, /ask\(\[84, 2\]\) -> 42/);
+  assert.match(mail, /monitor says normal; a later ask rejects with ActorExitedError/);
+  assert.match(queue, /took 100 items \(sum 5050\) and ended/);
+  assert.match(pipe, /answered PING, PONG/);
+  assert.match(pipe, /recv\(\) threw EOFError/);
+  assert.match(lock, /without the lock: \d+ of 400000/);
+  assert.match(lock, /with getLock\(\): +400000 of 400000/);
+  assert.equal(
+    pool.match(/progress \d+%/g)?.join(" "),
+    "progress 25% progress 50% progress 75% progress 100%",
+  );
+  assert.match(pool, /0, 2, 4, \.\.\., 198, in input order/);
+  assert.match(manager, /actor=2 counts=1 manager=1 maps=1 pool=1 receives=1 sends=1 the=4/);
+  const restarted = supervisor.match(
+    /crashed \(asked to crash\): restarted as pid (\d+), restart 1/,
+  );
+  assert.ok(restarted, supervisor);
+  assert.match(supervisor, new RegExp(`answers: pong from pid ${restarted[1]}\n`));
+  assert.match(dies, /0, 1, 4, WorkerDiedError, 16, 25, 36, 49/);
+  const [before, after] = dies.match(/before: pids (.*); after: (.*) \(replaced\)/)!.slice(1);
+  assert.equal(after.split(", ").length, 2);
+  assert.equal(after.split(", ").filter((pid) => !before.split(", ").includes(pid)).length, 1);
+  assert.match(stdout.trim().split("\n").at(-1)!, /every process joined, active children: 0$/);
 });
 
 Deno.test("ticket_race: without a lock all five buy three tickets; with it exactly three", async () => {

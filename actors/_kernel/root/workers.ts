@@ -6,7 +6,7 @@
  * @module
  */
 import process from "node:process";
-import { Worker } from "node:worker_threads";
+import { SHARE_ENV, Worker } from "node:worker_threads";
 import type { ActorSpec, HostCommand } from "../protocol.ts";
 import { SpawnError } from "../../errors.ts";
 
@@ -142,7 +142,9 @@ export class WorkerFactory {
       );
     }
     const resourceLimits = maxMemoryMb === undefined ? {} : { maxOldGenerationSizeMb: maxMemoryMb };
-    const worker = new Worker(workerUrl(host), { resourceLimits });
+    // SHARE_ENV: without it, the Worker copies process.env, which reads the environment and,
+    // on a terminal without --allow-env, stops the program at a permission prompt.
+    const worker = new Worker(workerUrl(host), { resourceLimits, env: SHARE_ENV });
     worker.unref();
     const discard = () => {
       const index = this.#standbys.indexOf(worker);
