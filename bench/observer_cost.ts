@@ -10,7 +10,15 @@ import { observe, type Observer } from "../mod.ts";
 import { queueItemsPerSecond } from "./_channel_workloads.ts";
 import { pool2 } from "./_pool_workloads.ts";
 
-const ROUNDS = 7;
+const ROUNDS = 9;
+/** Each sample is the median of this many runs: one map of 100,000 tiny tasks takes ~5 ms. */
+const RUNS = 5;
+
+async function medianOf(run: () => Promise<number>): Promise<number> {
+  const values: number[] = [];
+  for (let index = 0; index < RUNS; index++) values.push(await run());
+  return median(values);
+}
 
 /** A second program that reads the observer's stream until it is killed. */
 function openPage(observer: Observer): Deno.ChildProcess {
@@ -25,6 +33,10 @@ function openPage(observer: Observer): Deno.ChildProcess {
   }).spawn();
 }
 
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[values.length >> 1];
+}
+
 const pool = await pool2();
 type Mode = "none" | "observer" | "page";
 const results: Record<Mode, { map: number[]; queue: number[] }> = {
@@ -34,15 +46,19 @@ const results: Record<Mode, { map: number[]; queue: number[] }> = {
 };
 await pool.mapTinyPerSecond();
 await queueItemsPerSecond();
+const MODES: Mode[] = ["none", "observer", "page"];
 for (let round = 0; round < ROUNDS; round++) {
-  for (const mode of ["none", "observer", "page"] as Mode[]) {
+  // Each round starts with another mode, so that no mode always follows the same one.
+  for (const mode of MODES.map((_, index) => MODES[(round + index) % MODES.length])) {
     const observer = mode === "none" ? null : await observe();
     const page = mode === "page" ? openPage(observer!) : null;
     if (page !== null) {
       while (observer!.viewers === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    results[mode].map.push(await pool.mapTinyPerSecond());
-    results[mode].queue.push(await queueItemsPerSecond());
+    // Let the reading program finish starting (its compile is not the observer's cost).
+    if (observer !== null) await new Promise((resolve) => setTimeout(resolve, 1500));
+    results[mode].map.push(await medianOf(() => pool.mapTinyPerSecond()));
+    results[mode].queue.push(await medianOf(() => queueItemsPerSecond()));
     if (page !== null) {
       page.kill();
       await page.status;
@@ -52,9 +68,8 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 await pool.stop();
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
 const base = { map: median(results.none.map), queue: median(results.none.queue) };
-for (const mode of ["none", "observer", "page"] as Mode[]) {
+for (const mode of MODES) {
   const map = median(results[mode].map);
   const queue = median(results[mode].queue);
   console.log(

@@ -5,7 +5,7 @@
  * mid-task. Each section prints a heading and one or two lines; the last line says that
  * nothing was left running. One supervised crash prints its traceback on stderr, by design.
  *
- * Run: deno task demo
+ * Run: deno task demo (add `-- --observe` to follow the tour in the observer's page)
  */
 import {
   activeChildren,
@@ -18,6 +18,7 @@ import {
   exit,
   Manager,
   monitor,
+  observe,
   parentProcess,
   Pipe,
   Pool,
@@ -333,23 +334,45 @@ async function workerDies(): Promise<void> {
   say(`workers before: pids ${before.join(", ")}; after: ${after.join(", ")} (replaced)`);
 }
 
+/** With `--observe`: how long to wait for the page to be opened, and between sections. */
+const OBSERVED_START_MS = 5000;
+const OBSERVED_PAUSE_MS = 1500;
+const OBSERVED_END_MS = 10_000;
+
 async function main(): Promise<void> {
+  const observing = Deno.args.includes("--observe");
+  // Started before the first section, so that it sees every actor the tour starts.
+  await using observer = observing ? await observe({ intervalMs: 250 }) : null;
+  if (observer !== null) {
+    console.log(
+      `observer: open ${observer.url} (the tour starts in 5 s, and pauses between sections)`,
+    );
+    await delay(OBSERVED_START_MS);
+  }
   const started = performance.now();
-  // OBSERVER: with `--observe`, the optional observer (not written yet) starts here, before the
-  // first section, so that it sees every actor the tour starts.
-  await processesAndDaemons();
-  await mailboxesAndAsk();
-  await producerConsumer();
-  await pipe();
-  await lockRace();
-  await poolProgress();
-  await managerDict();
-  await supervisor();
-  await workerDies();
+  const sections = [
+    processesAndDaemons,
+    mailboxesAndAsk,
+    producerConsumer,
+    pipe,
+    lockRace,
+    poolProgress,
+    managerDict,
+    supervisor,
+    workerDies,
+  ];
+  for (const section of sections) {
+    await section();
+    if (observer !== null) await delay(OBSERVED_PAUSE_MS);
+  }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(
     `\ntour done in ${seconds} s: every process joined, active children: ${activeChildren().length}`,
   );
+  if (observer !== null) {
+    console.log(`observer: still serving for ${OBSERVED_END_MS / 1000} s, then it closes`);
+    await delay(OBSERVED_END_MS);
+  }
 }
 
 if (import.meta.main) await main();

@@ -298,3 +298,42 @@ Deno.test("one_for_all: one member's crash restarts the whole group", async () =
   assert.ok(lines.some((line) => line.endsWith("restarted reader, parser, writer")));
   assert.equal(lines.at(-1), "stopped: 0 running");
 });
+
+Deno.test("demo -- --observe: the tour serves the observer, which shows the tour's actors", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-check",
+      "--allow-read",
+      "--allow-net=127.0.0.1",
+      new URL("demo.ts", examples).pathname,
+      "--observe",
+    ],
+    stdout: "piped",
+    stderr: "null",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    let text = "";
+    while (!/open (http:\S+)/.test(text)) {
+      const { value, done } = await reader.read();
+      assert.ok(!done, `the demo ended without an observer URL:\n${text}`);
+      text += value;
+    }
+    const url = text.match(/open (http:\S+)/)![1];
+    // The first section runs once the page has had time to open; it starts processes.
+    while (!text.includes("== 2.")) {
+      const { value, done } = await reader.read();
+      assert.ok(!done, text);
+      text += value;
+    }
+    const snapshot = await (await fetch(new URL("snapshot.json", url))).json();
+    assert.equal(snapshot.actors[0].name, "MainProcess");
+    assert.ok(snapshot.actors.length > 1, "the tour's first processes are listed");
+  } finally {
+    child.kill();
+    await child.status;
+    await reader.cancel();
+  }
+});

@@ -66,17 +66,12 @@ export function inspectActor(address: ActorAddress, facts: ActorFacts): ActorIns
   const mailbox = new Int32Array(address.mailbox);
   const state = Atomics.load(status, STATUS_STATE);
   const exited = state === EXITED;
+  const { stopping, ...known } = facts;
   return {
     pid: address.pid,
     name: address.name,
-    ...facts,
-    status: exited
-      ? "exited"
-      : facts.stopping
-      ? "stopping"
-      : state === RUNNING
-      ? "running"
-      : "starting",
+    ...known,
+    status: exited ? "exited" : stopping ? "stopping" : state === RUNNING ? "running" : "starting",
     exitcode: exited ? Atomics.load(status, STATUS_EXITCODE) : null,
     exitKind: null,
     exitError: null,
