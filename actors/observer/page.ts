@@ -37,7 +37,6 @@ const SCRIPT = `
 const token = new URLSearchParams(location.search).get("token");
 const query = token ? "?token=" + encodeURIComponent(token) : "";
 const history = { mail: [], tasks: [] };
-let previous = null;
 
 const el = (tag, attrs = {}, ...children) => {
   const node = document.createElement(tag);
@@ -121,13 +120,8 @@ function plot(id, values) {
 
 function render(snapshot) {
   renderTree(snapshot.actors);
-  const pools = snapshot.pools.map((pool) => {
-    const before = previous?.pools.find((other) => other.id === pool.id);
-    const seconds = previous ? (snapshot.time - previous.time) / 1000 : 0;
-    const rate = before && seconds > 0 ? (pool.state.done - before.state.done) / seconds : 0;
-    return { ...pool, state: { ...pool.state, "tasks/s": Math.round(rate) } };
-  });
-  renderGroup("pools", pools, ["state", "workers", "queued", "running", "done", "tasks/s", "deaths", "replacements"]);
+  const pools = snapshot.pools;
+  renderGroup("pools", pools, ["state", "workers", "queued", "running", "done", "tasksPerSecond", "deaths", "replacements"]);
   renderGroup("locks", snapshot.locks, ["holders", "waiters", "ownerDiedEvents", "depth"]);
   renderGroup("semaphores", snapshot.semaphores, ["holders", "free", "waiters", "ownerDiedEvents"]);
   renderGroup("queues", snapshot.queues, ["items", "maxsize", "bytes", "unfinished", "waitingGetters", "waitingPutters", "shutDown"]);
@@ -136,13 +130,12 @@ function render(snapshot) {
   renderGroup("supervisors", snapshot.supervisors, ["state", "strategy", "children", "restarts", "recentRestarts", "maxRestarts"]);
   renderGroup("others", snapshot.others, ["set", "waiters"]);
   history.mail.push(snapshot.actors.reduce((sum, actor) => sum + actor.mailboxDepth, 0));
-  history.tasks.push(pools.reduce((sum, pool) => sum + pool.state["tasks/s"], 0));
+  history.tasks.push(pools.reduce((sum, pool) => sum + pool.state.tasksPerSecond, 0));
   for (const series of Object.values(history)) while (series.length > 60) series.shift();
   plot("plot-mail", history.mail);
   plot("plot-tasks", history.tasks);
   document.getElementById("updated").textContent = new Date(snapshot.time).toLocaleTimeString();
   document.body.dataset.ready = "true";
-  previous = snapshot;
 }
 
 const status = (value) => document.getElementById("status").textContent = value;

@@ -31,7 +31,10 @@ export interface Snapshot {
   time: number;
   /** The main program, every live actor, and the last actors to end. */
   actors: ActorInspection[];
-  /** Every Pool: workers, tasks (an apply or a map chunk) queued, running, done, deaths. */
+  /**
+   * Every Pool: workers, tasks (an apply or a map chunk) queued, running, done, tasks per
+   * second since the previous snapshot, workers that died and their replacements.
+   */
   pools: ObjectInspection[];
   /** Lock and RLock. */
   locks: ObjectInspection[];
@@ -64,6 +67,19 @@ const GROUPS: Readonly<Record<string, Group>> = {
   manager: "managers",
   supervisor: "supervisors",
 };
+
+/** Each pool's tasks done at the last snapshot, for its tasks per second since. */
+const lastDone = new Map<number, { time: number; done: number }>();
+
+/** Adds `tasksPerSecond` to a pool's state: its tasks done since the previous snapshot. */
+function withRate(pool: ObjectInspection, time: number): ObjectInspection {
+  const done = pool.state.done as number;
+  const before = lastDone.get(pool.id);
+  lastDone.set(pool.id, { time, done });
+  const seconds = before === undefined ? 0 : (time - before.time) / 1000;
+  const tasksPerSecond = seconds > 0 ? Math.round((done - before!.done) / seconds) : 0;
+  return { ...pool, state: { ...pool.state, tasksPerSecond } };
+}
 
 /** How long an object that asks another actor (a manager) may take to answer. */
 const INSPECT_TIMEOUT_MS = 1000;
@@ -136,5 +152,6 @@ export async function takeSnapshot(): Promise<Snapshot> {
     const id = idOf(objects[index][inspectIdentity]());
     snapshot[GROUPS[inspection.kind] ?? "others"].push({ id, ...inspection });
   }
+  snapshot.pools = snapshot.pools.map((pool) => withRate(pool, snapshot.time));
   return snapshot;
 }

@@ -116,6 +116,7 @@ Deno.test("the snapshot shows named processes, a held lock, unread mail, a busy 
     // Ids stay the same from one snapshot to the next.
     const again = await snapshotOf(observer);
     assert.equal(again.pools[0].id, pool0.id);
+    assert.ok((again.pools[0].state.tasksPerSecond as number) >= 0);
     assert.equal(again.locks[0].id, snapshot.locks[0].id);
   } finally {
     await supervisor.stop();
