@@ -7,7 +7,8 @@
  *
  * @module
  */
-const HEADER = 4;
+/** The bytes of a frame's length prefix. */
+export const FRAME_HEADER = 4;
 
 /** A frame that breaks the codec's rules: the connection that sent it is closed. */
 export class FrameError extends Error {
@@ -36,9 +37,9 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
 
 /** Prefixes `payload` with its length. */
 export function frame(payload: Uint8Array): Uint8Array {
-  const framed = new Uint8Array(HEADER + payload.length);
+  const framed = new Uint8Array(FRAME_HEADER + payload.length);
   new DataView(framed.buffer).setUint32(0, payload.length, true);
-  framed.set(payload, HEADER);
+  framed.set(payload, FRAME_HEADER);
   return framed;
 }
 
@@ -51,10 +52,10 @@ export function frameTooLarge(length: number, maxBytes: number, action: string):
 }
 
 /**
- * Cuts a byte stream into frames, for a TCP connection and for the manager's session ring
- * alike. It is handed the stream in pieces as they arrive, and copies each payload once, out
- * of the piece it lies in or, for a frame that spans pieces, into the payload's array as its
- * pieces come; a header split between pieces is put back together too.
+ * Cuts a byte stream into frames, for a TCP connection. It is handed the stream in pieces as
+ * they arrive, and copies each payload once, out of the piece it lies in or, for a frame that
+ * spans pieces, into the payload's array as its pieces come; a header split between pieces is
+ * put back together too.
  */
 export class FrameCutter {
   /** The largest payload accepted: small during a TCP handshake, raised once authenticated. */
@@ -82,16 +83,16 @@ export class FrameCutter {
     let at = from;
     if (this.#partial === null) {
       let length: number;
-      if (this.#headerBytes === 0 && to - at >= HEADER) {
+      if (this.#headerBytes === 0 && to - at >= FRAME_HEADER) {
         length = (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) |
           (bytes[at + 3] << 24)) >>> 0;
-        at += HEADER;
+        at += FRAME_HEADER;
       } else {
-        while (this.#headerBytes < HEADER && at < to) {
+        while (this.#headerBytes < FRAME_HEADER && at < to) {
           this.#header |= bytes[at++] << (8 * this.#headerBytes);
           this.#headerBytes++;
         }
-        if (this.#headerBytes < HEADER) {
+        if (this.#headerBytes < FRAME_HEADER) {
           this.taken = at - from;
           return null;
         }
@@ -105,10 +106,7 @@ export class FrameCutter {
       }
       if (to - at >= length) {
         this.taken = at + length - from;
-        // Not `slice`: on shared memory (the ring) it copies slower than `set` does.
-        const payload = new Uint8Array(length);
-        payload.set(bytes.subarray(at, at + length));
-        return payload;
+        return bytes.slice(at, at + length);
       }
       this.#partial = new Uint8Array(length);
       this.#filled = 0;

@@ -1,17 +1,19 @@
 /**
- * The manager's side of the shared-memory channels of its own program's actors. One loop reads
- * every channel's request ring, feeds whole frames to the engine, and writes the replies into
- * the channel's reply ring. After each pass it waits for more: it spins on the channels' tails
- * (while spinning pays off), then blocks in `Atomics.wait` on the hub's bell for up to 2 ms,
- * then sleeps on the event loop (`MANAGER_IDLE_SPIN`); clients ring the bell only while it
- * sleeps. So
- * a client that makes call after call is served without anyone being woken. While the channels
- * keep it busy it still lets the event loop run every 2 ms, for TCP sessions, mail and the
- * timers of timed waits.
+ * The manager's side of the shared-memory channels of its own program's actors. One loop takes
+ * the frames of every channel's request ring, feeds them to the engine, and puts the replies
+ * into the channel's reply ring. After each pass it waits for more: it spins on the channels'
+ * rings (while spinning pays off), then blocks in `Atomics.wait` on the hub's bell for up to
+ * 2 ms, then sleeps on the event loop (`MANAGER_IDLE_SPIN`); clients ring the bell only while
+ * it sleeps. So a client that makes call after call is served without anyone being woken.
+ * While the channels keep it busy it still lets the event loop run every 2 ms, for TCP
+ * sessions, mail and the timers of timed waits.
  *
  * A channel's session ends when its actor ends (the manager monitors it), when it closes the
  * channel, or when it sends a frame that breaks the protocol; then what it held is released
- * and its waits are dropped, as for a TCP connection that ends.
+ * and its waits are dropped, as for a TCP connection that ends. An actor that ended inside a
+ * put holds the request ring's mutex: the ring is repaired (its put finished if it was
+ * journaled, dropped if not) before its last requests are read, and a take that finds the
+ * mutex of a dead actor ends its session rather than trying again and again.
  *
  * @module
  */
@@ -19,9 +21,10 @@ import { FrameError } from "../../_shm/frames.ts";
 import { Futex, MANAGER_IDLE_SPIN } from "../../_shm/futex.ts";
 import { decodeMessage } from "../_wire/messages.ts";
 import type { EngineSession } from "./engine.ts";
+import { Ring } from "../../_shm/ring.ts";
 import {
   BELL,
-  channelWords,
+  type Channel,
   CLIENT_CLOSED,
   CLIENT_FUTEX,
   CLOSED,
@@ -31,15 +34,9 @@ import {
   isChannel,
   MANAGER_FUTEX,
   MANAGER_WANTS_ROOM,
-  REPLY_HEAD,
-  REPLY_TAIL,
-  replyBytes,
-  REQUEST_HEAD,
-  REQUEST_TAIL,
-  requestBytes,
-  RingReader,
-  RingWriter,
+  Outbox,
   STOPPED,
+  takeFrame,
   turnDue,
   turned,
 } from "../_wire/session_ring.ts";
@@ -79,15 +76,16 @@ export class LocalHub {
    */
   connect(data: unknown, stopped: AbortSignal): void {
     const { channel, client } = (data ?? {}) as { channel?: unknown; client?: unknown };
-    if (!isChannel(channel) || !isActorRef(client)) {
-      throw new TypeError("Cannot connect to the manager: the message is not a channel");
+    if (!isChannel(channel, this.#maxFrameBytes) || !isActorRef(client)) {
+      throw new TypeError(
+        "Cannot connect to the manager: the message is not a channel made for its frame limit",
+      );
     }
     const session = new LocalSession(
       this.#server.nextSessionId(),
       channel,
       client,
       this.#server,
-      this.#maxFrameBytes,
       this,
     );
     this.#sessions.add(session);
@@ -120,7 +118,7 @@ export class LocalHub {
     const hub = this.#hub;
     let seen = 0;
     // Clients ring the bell only while the manager sleeps: awake, it looks at the channels.
-    const rang = () => Atomics.load(hub, BELL) !== seen || this.#kicked || this.#anyRequests();
+    const rang = () => Atomics.load(hub, BELL) !== seen || this.#kicked || this.#anyReady();
     while (!this.#stopped) {
       seen = Atomics.load(hub, BELL);
       this.#kicked = false;
@@ -136,8 +134,8 @@ export class LocalHub {
     }
   }
 
-  #anyRequests(): boolean {
-    for (const session of this.#sessions) if (session.readable) return true;
+  #anyReady(): boolean {
+    for (const session of this.#sessions) if (session.ready) return true;
     return false;
   }
 
@@ -168,12 +166,13 @@ class LocalSession implements EngineSession {
    * what changed.
    */
   readonly #clientFutex: Futex;
-  readonly #requests: RingReader;
-  readonly #replies: RingWriter;
+  readonly #requests: Ring;
+  /** The reply ring, and the replies that wait for room in it. */
+  readonly #replies: Outbox;
   readonly #client: ActorRef;
   readonly #hub: LocalHub;
-  #outbox: Uint8Array[] = [];
-  #outboxOffset = 0;
+  /** Whether replies were put since the client was last woken. */
+  #wrote = false;
   #handling = false;
   #closed = false;
   #ending = false;
@@ -181,26 +180,19 @@ class LocalSession implements EngineSession {
 
   constructor(
     id: number,
-    channel: SharedArrayBuffer,
+    channel: Channel,
     client: ActorRef,
     server: ManagerServer,
-    maxFrameBytes: number,
     hub: LocalHub,
   ) {
     this.id = id;
     this.#client = client;
     this.#hub = hub;
     this.#server = server;
-    this.#words = channelWords(channel);
+    this.#words = channel.words;
     this.#clientFutex = new Futex(this.#words, CLIENT_FUTEX);
-    this.#requests = new RingReader(
-      this.#words,
-      requestBytes(channel),
-      REQUEST_TAIL,
-      REQUEST_HEAD,
-      maxFrameBytes,
-    );
-    this.#replies = new RingWriter(this.#words, replyBytes(channel), REPLY_TAIL, REPLY_HEAD);
+    this.#requests = new Ring(channel.requests);
+    this.#replies = new Outbox(channel.replies);
   }
 
   /** Whether the client's actor has ended (read from its status words) and not been seen to. */
@@ -208,14 +200,17 @@ class LocalSession implements EngineSession {
     return !this.#ending && this.#client.pid !== MAIN_PID && !this.#client.isAlive();
   }
 
-  /** Handles every whole request the client has published, then writes out the replies. */
+  /** Handles every request the client has put, then writes out the replies. */
   pump(): void {
     if (this.#closed) return;
     if (Atomics.load(this.#words, CLIENT_CLOSED) !== 0) return this.#end();
-    if (this.#requests.readable) this.#hub.endDeadClients(this);
+    const requests = this.#requests;
+    if (requests.count !== 0) this.#hub.endDeadClients(this);
+    let took = false;
     this.#handling = true;
     try {
-      for (let payload = this.#requests.next(); payload !== null; payload = this.#requests.next()) {
+      for (let payload = takeFrame(requests); payload !== null; payload = takeFrame(requests)) {
+        took = true;
         const request = decodeMessage(payload);
         if (!isManagerRequest(request)) throw new FrameError("Not a manager request");
         if (request.type === "shutdown") {
@@ -235,33 +230,35 @@ class LocalSession implements EngineSession {
     } finally {
       this.#handling = false;
     }
-    const released = this.#requests.unreleased;
-    if (released) this.#requests.release();
-    this.#flush(released);
+    // Requests the take could not reach: a put mid-way, or the mutex of a client that died.
+    if (requests.count !== 0 && this.clientGone) return this.clientEnded();
+    this.#flush(took);
   }
 
-  /** Whether the client has published requests not handled yet. */
-  get readable(): boolean {
-    return this.#requests.readable;
+  /**
+   * Whether a pass would find something to do: requests not handled yet, or replies waiting
+   * for room that may have been made.
+   */
+  get ready(): boolean {
+    return this.#requests.count !== 0 || this.#replies.mayMove;
   }
 
-  /** Writes `reply` into the reply ring; the replies to one pass are published together. */
+  /** Puts `reply` into the reply ring; the client is woken once for the replies of a pass. */
   send(reply: ManagerReply): void {
     if (this.#closed) return;
-    const frame = encodeReply(reply, this.#server.maxFrameBytes, true);
-    if (this.#outbox.length === 0) {
-      const written = this.#replies.write(frame);
-      if (written < frame.length) this.#outbox.push(frame.slice(written));
-    } else {
-      this.#outbox.push(frame.slice());
-    }
+    if (this.#replies.put(encodeReply(reply, this.#server.maxFrameBytes, true))) this.#wrote = true;
     if (!this.#handling) this.#flush(false);
   }
 
-  /** The client's actor ended: applies the whole requests it left, then ends the session. */
+  /**
+   * The client's actor ended: applies the whole requests it left (finishing the put it died
+   * in, if that was journaled), then ends the session.
+   */
   clientEnded(): void {
     if (this.#ending) return;
     this.#ending = true;
+    const pid = this.#client.pid;
+    this.#requests.repair((holder) => holder === pid);
     this.pump();
     this.#end();
   }
@@ -289,34 +286,23 @@ class LocalSession implements EngineSession {
   }
 
   /**
-   * Moves queued replies into the reply ring, publishes them, and wakes the client if it
-   * sleeps (also when `signal`: it freed room in the request ring).
+   * Moves waiting replies into the reply ring, and wakes the client if it sleeps: once for all
+   * the replies put since the last flush (also when `signal`: it freed room in the request
+   * ring).
    */
   #flush(signal: boolean): void {
-    if (this.#outbox.length > 0) {
-      this.#writeOutbox();
-      if (this.#outbox.length > 0) {
+    const replies = this.#replies;
+    if (replies.waiting) {
+      if (replies.move() > 0) this.#wrote = true;
+      if (replies.waiting) {
         // Say so before the last try, so that the client either makes room this try sees or
         // sees the flag and rings once it has.
         Atomics.store(this.#words, MANAGER_WANTS_ROOM, 1);
-        this.#writeOutbox();
-        if (this.#outbox.length === 0) Atomics.store(this.#words, MANAGER_WANTS_ROOM, 0);
+        if (replies.move() > 0) this.#wrote = true;
       }
+      if (!replies.waiting) Atomics.store(this.#words, MANAGER_WANTS_ROOM, 0);
     }
-    const wrote = this.#replies.unpublished;
-    if (wrote) this.#replies.publish();
-    if (wrote || signal) this.#clientFutex.wake();
-  }
-
-  #writeOutbox(): void {
-    while (this.#outbox.length > 0) {
-      const frame = this.#outbox[0];
-      const written = this.#replies.write(frame, this.#outboxOffset);
-      if (written === 0) break;
-      this.#outboxOffset += written;
-      if (this.#outboxOffset < frame.length) break;
-      this.#outboxOffset = 0;
-      this.#outbox.shift();
-    }
+    if (this.#wrote || signal) this.#clientFutex.wake();
+    this.#wrote = false;
   }
 }
