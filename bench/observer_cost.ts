@@ -2,7 +2,8 @@
  * What observing costs the observed program: a pool `map` of tiny tasks and a queue's
  * throughput, measured without an observer, with one that no page watches, and with one page
  * open (a second program reading the event stream, as a browser would, at the default
- * interval), in rounds that alternate the three, medians of each.
+ * interval), in rounds that alternate the three: medians of each, and in parentheses the median
+ * over rounds of each round's rate against the same round's rate without an observer.
  *
  * Run: deno task bench:observer
  */
@@ -11,8 +12,8 @@ import { queueItemsPerSecond } from "./_channel_workloads.ts";
 import { pool2 } from "./_pool_workloads.ts";
 
 const ROUNDS = 9;
-/** Each sample is the median of this many runs: one map of 100,000 tiny tasks takes ~5 ms. */
-const RUNS = 5;
+/** Each sample is the median of this many runs: one map of 100,000 tiny tasks takes 2-5 ms. */
+const RUNS = 15;
 
 async function medianOf(run: () => Promise<number>): Promise<number> {
   const values: number[] = [];
@@ -20,17 +21,27 @@ async function medianOf(run: () => Promise<number>): Promise<number> {
   return median(values);
 }
 
-/** A second program that reads the observer's stream until it is killed. */
+/**
+ * A second program that reads the observer's stream until it is killed: curl when the machine
+ * has it (as light as a client gets), else a Deno program.
+ */
 function openPage(observer: Observer): Deno.ChildProcess {
+  const events = new URL("events", observer.url).href;
   const reader = `
-    const response = await fetch(${JSON.stringify(new URL("events", observer.url).href)});
+    const response = await fetch(${JSON.stringify(events)});
     for await (const _ of response.body!) { /* a page redraws here */ }
   `;
-  return new Deno.Command(Deno.execPath(), {
-    args: ["eval", reader],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  const curl = ["/usr/bin/curl", "/bin/curl"].find((path) => {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch {
+      return false;
+    }
+  });
+  const [command, args] = curl === undefined
+    ? [Deno.execPath(), ["eval", reader]]
+    : [curl, ["-sN", events, "-o", "/dev/null"]];
+  return new Deno.Command(command, { args, stdout: "null", stderr: "null" }).spawn();
 }
 
 function median(values: number[]): number {
@@ -55,8 +66,9 @@ for (let round = 0; round < ROUNDS; round++) {
     if (page !== null) {
       while (observer!.viewers === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    // Let the reading program finish starting (its compile is not the observer's cost).
-    if (observer !== null) await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Let the reading program finish starting (its start is not the observer's cost); every
+    // mode waits the same.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     results[mode].map.push(await medianOf(() => pool.mapTinyPerSecond()));
     results[mode].queue.push(await medianOf(() => queueItemsPerSecond()));
     if (page !== null) {
@@ -68,13 +80,16 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 await pool.stop();
 
-const base = { map: median(results.none.map), queue: median(results.none.queue) };
+// Each round's rates over the same round's rates without an observer: paired, so that the
+// machine's drift from round to round cancels.
+const ratio = (mode: Mode, row: "map" | "queue") =>
+  median(results[mode][row].map((value, round) => value / results.none[row][round]));
 for (const mode of MODES) {
   const map = median(results[mode].map);
   const queue = median(results[mode].queue);
   console.log(
     `${mode.padEnd(9)} pool map ${(map / 1e6).toFixed(2)}M items/s (${
-      (100 * map / base.map).toFixed(1)
-    }%), queue ${(queue / 1e6).toFixed(2)}M items/s (${(100 * queue / base.queue).toFixed(1)}%)`,
+      (100 * ratio(mode, "map")).toFixed(1)
+    }%), queue ${(queue / 1e6).toFixed(2)}M items/s (${(100 * ratio(mode, "queue")).toFixed(1)}%)`,
   );
 }

@@ -21,17 +21,12 @@ export interface Inspection {
 
 /** Method that describes an object's state now: see {@linkcode Inspectable}. */
 export const inspect: unique symbol = Symbol.for("multiprocessing.inspect");
-/** Method naming the state an object stands for: see {@linkcode Inspectable}. */
-export const inspectIdentity: unique symbol = Symbol.for("multiprocessing.inspectIdentity");
 
 /**
- * An object an observer can list. `[inspect]()` describes its state now; it may ask another
- * actor (a manager) and so resolve later. Two objects of one shared state (a lock and the
- * root's copy of it) give the same `[inspectIdentity]()` (an object or a string), so it is
- * listed once.
+ * An object an observer can list: `[inspect]()` describes its state now; it may ask another
+ * actor (a manager) and so resolve later.
  */
 export interface Inspectable {
-  [inspectIdentity](): unknown;
   [inspect](): Inspection | Promise<Inspection>;
 }
 
@@ -46,20 +41,12 @@ export function registerInspectable(object: Inspectable): void {
   forget.register(object, entry);
 }
 
-/** The objects alive in this thread, each shared state once. */
+/** The objects registered in this thread that are still alive. */
 export function inspectables(): Inspectable[] {
   const found: Inspectable[] = [];
-  const identities = new Set<unknown>();
   for (const entry of registered) {
     const object = entry.deref();
-    if (object === undefined) {
-      registered.delete(entry);
-      continue;
-    }
-    const identity = object[inspectIdentity]();
-    if (identities.has(identity)) continue;
-    identities.add(identity);
-    found.push(object);
+    if (object !== undefined) found.push(object);
   }
   return found;
 }

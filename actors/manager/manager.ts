@@ -5,7 +5,6 @@ import { LISTEN_REQUEST, type ManagerStats, type ObjectKind } from "./_wire/prot
 import {
   inspect,
   type Inspectable,
-  inspectIdentity,
   type Inspection,
   registerInspectable,
 } from "../_shm/inspect.ts";
@@ -148,7 +147,6 @@ export class Manager {
   #shutdown: Promise<void> | null = null;
   /** What an observer lists; it lives as long as the manager object. */
   readonly #inspector: Inspectable = {
-    [inspectIdentity]: () => this,
     [inspect]: () => this.#inspect(),
   };
 

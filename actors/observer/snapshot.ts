@@ -9,13 +9,7 @@
 import type { ActorInspection } from "../_kernel/root/inspection.ts";
 import type { SharedInspection } from "../_kernel/root/holdings.ts";
 import { runtime } from "../_kernel/runtime.ts";
-import {
-  inspect,
-  type Inspectable,
-  inspectables,
-  inspectIdentity,
-  type Inspection,
-} from "../_shm/inspect.ts";
+import { inspect, type Inspectable, inspectables, type Inspection } from "../_shm/inspect.ts";
 
 export type { ActorInspection, Inspection };
 
@@ -84,15 +78,17 @@ function withRate(pool: ObjectInspection, time: number): ObjectInspection {
 /** How long an object that asks another actor (a manager) may take to answer. */
 const INSPECT_TIMEOUT_MS = 1000;
 
-/** Numbers by identity: an object (held weakly) or a primitive's id string. */
+/** Numbers for the objects (held weakly) and the shared primitives (by id) listed so far. */
 const objectIds = new WeakMap<object, number>();
-const stringIds = new Map<unknown, number>();
+const primitiveIds = new Map<string, number>();
 let lastId = 0;
 
-function idOf(identity: unknown): number {
-  const ids = typeof identity === "object" && identity !== null ? objectIds : stringIds;
-  let id = (ids as Map<unknown, number>).get(identity);
-  if (id === undefined) (ids as Map<unknown, number>).set(identity, id = ++lastId);
+function idOf(identity: object | string): number {
+  const known = typeof identity === "string" ? primitiveIds.get(identity) : objectIds.get(identity);
+  if (known !== undefined) return known;
+  const id = ++lastId;
+  if (typeof identity === "string") primitiveIds.set(identity, id);
+  else objectIds.set(identity, id);
   return id;
 }
 
@@ -149,7 +145,7 @@ export async function takeSnapshot(): Promise<Snapshot> {
   const objects = inspectables();
   const inspections = await Promise.all(objects.map(inspectOne));
   for (const [index, inspection] of inspections.entries()) {
-    const id = idOf(objects[index][inspectIdentity]());
+    const id = idOf(objects[index]);
     snapshot[GROUPS[inspection.kind] ?? "others"].push({ id, ...inspection });
   }
   snapshot.pools = snapshot.pools.map((pool) => withRate(pool, snapshot.time));

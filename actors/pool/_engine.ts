@@ -21,7 +21,6 @@ import { batchRequest, FunctionTable, valueOf } from "./_batch.ts";
 import {
   inspect,
   type Inspectable,
-  inspectIdentity,
   type Inspection,
   registerInspectable,
 } from "../_shm/inspect.ts";
@@ -101,10 +100,6 @@ export class PoolEngine implements JobHost, Inspectable {
     if (isMainThread) globalThis.addEventListener("beforeunload", this.#onUnload);
     for (let index = 0; index < options.processes; index++) this.#spawn();
     registerInspectable(this);
-  }
-
-  [inspectIdentity](): object {
-    return this;
   }
 
   [inspect](): Inspection {

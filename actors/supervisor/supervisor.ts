@@ -2,7 +2,6 @@ import { RestartIntensity } from "./_restart_intensity.ts";
 import {
   inspect,
   type Inspectable,
-  inspectIdentity,
   type Inspection,
   registerInspectable,
 } from "../_shm/inspect.ts";
@@ -282,7 +281,6 @@ export class Supervisor {
   readonly #done = Promise.withResolvers<void>();
   /** What an observer lists; it lives as long as the supervisor. */
   readonly #inspector: Inspectable = {
-    [inspectIdentity]: () => this,
     [inspect]: () => this.#inspect(),
   };
 
