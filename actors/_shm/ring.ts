@@ -112,14 +112,6 @@ function recordSize(length: number): number {
   return (HEADER + length + ALIGNMENT - 1) & -ALIGNMENT;
 }
 
-/** The largest payload a ring takes: a record is at most half of the largest capacity. */
-export const MAX_PAYLOAD_BYTES = MAX_CAPACITY / 2 - HEADER;
-
-/** The least `maxBytes` of a ring that takes payloads of `length` bytes (at most the largest). */
-export function maxBytesFor(length: number): number {
-  return ringCapacity(2 * recordSize(length));
-}
-
 /** How big a ring may be: its first buffer, and the most it grows to. */
 export interface RingSize {
   initialBytes: number;
@@ -164,18 +156,6 @@ export function newRing(size: RingSize, maxsize: number): RingState {
   words[CAPACITY] = capacity;
   const buffer = new SharedArrayBuffer(capacity, { maxByteLength: ringCapacity(size.maxBytes) });
   return { words, buffer };
-}
-
-/**
- * Whether `value` is the state of a ring {@linkcode newRing} made with `size`'s largest size:
- * what an actor checks of a ring another actor handed it.
- */
-export function isRingState(value: unknown, size: RingSize): value is RingState {
-  if (typeof value !== "object" || value === null) return false;
-  const { words, buffer } = value as Partial<RingState>;
-  return words instanceof Int32Array && words.buffer instanceof SharedArrayBuffer &&
-    words.length === WORDS && buffer instanceof SharedArrayBuffer && buffer.growable &&
-    buffer.maxByteLength === ringCapacity(size.maxBytes);
 }
 
 /** Operations on a ring's shared state; cheap to create in any actor. */

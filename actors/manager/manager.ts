@@ -10,7 +10,6 @@ import {
 } from "../_shm/inspect.ts";
 import { type ActorHandle, askSystem } from "../_kernel/actor_handle.ts";
 import { launchManager } from "./_server/launch.ts";
-import { MAX_FRAME_BYTES } from "./_wire/session_ring.ts";
 import { isProxyLike } from "./_client/values.ts";
 import { checkInteger, checkTimeout, describeValue } from "../_shm/time.ts";
 import type {
@@ -52,8 +51,7 @@ export interface ManagerOptions {
   authkey?: Uint8Array | string;
   /**
    * The largest message, in bytes, a connection accepts; a larger frame closes it. At most
-   * 2^29 - 8 (512 MiB less 8 bytes: a message must fit, whole, in the shared memory between
-   * the manager and the actors of its program).
+   * 2^30 (1 GiB).
    *
    * @default {16777216}
    */
@@ -82,6 +80,7 @@ export interface ManagerOptions {
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_PENDING_CONNECTIONS = 128;
+const MAX_FRAME_BYTES = 2 ** 30;
 
 /** How long a shut-down manager actor may take to end before it is terminated. */
 const SHUTDOWN_GRACE_MS = 1000;

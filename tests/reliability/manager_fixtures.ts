@@ -6,24 +6,15 @@ import { CONNECT_REQUEST } from "../../actors/manager/_wire/protocol.ts";
 import { type ActorHandle, askSystem } from "../../actors/_kernel/actor_handle.ts";
 import {
   BELL,
-  type Channel,
+  channelWords,
   MANAGER_SLEEPING,
   newChannel,
+  REQUEST_HEAD,
+  REQUEST_TAIL,
+  requestBytes,
+  RingWriter,
 } from "../../actors/manager/_wire/session_ring.ts";
-import type { LocalEndpoint, ManagerEndpoint } from "../../actors/manager/_client/link.ts";
-import {
-  COUNTER,
-  JOURNAL_COUNTER,
-  JOURNAL_POSITION,
-  JOURNAL_VALID,
-  MUTEX,
-  POSITION,
-  PUT_SIDE,
-  Ring,
-  type RingState,
-} from "../../actors/_shm/ring.ts";
-import { BYTES } from "../../actors/_shm/codec.ts";
-import { FRAME_HEADER } from "../../actors/_shm/frames.ts";
+import type { LocalEndpoint } from "../../actors/manager/_client/link.ts";
 
 /** Slots of the word array the counting targets report through. */
 export const ACKED = 0;
@@ -78,47 +69,25 @@ export const HOLDING = 1;
 export const RAW_WRITTEN = 2;
 export const PROXY_WRITTEN = 3;
 
-/** The payload of a request frame, as a proxy makes it. */
-function request(
-  type: "call" | "cast",
-  id: number,
+/** Writes one `set` request into `channel` by hand, as a client link would, and rings. */
+function writeSet(
+  channel: SharedArrayBuffer,
+  hub: Int32Array,
   object: number,
-  method: string,
-  args: unknown[],
-): Uint8Array {
-  return encodeFrame({ type, id, object, method, args }, 1 << 20, "write a request by hand")
-    .subarray(FRAME_HEADER);
-}
-
-/**
- * Puts a record into a fresh ring (no wrap) by hand, laid out as `Ring.tryPut` lays it out (an
- * 8-byte header, 8-aligned), but without its mutex and the halt check a zombie stops at.
- */
-function putByHand(state: RingState, payload: Uint8Array): void {
-  const words = state.words;
-  const tail = words[PUT_SIDE + POSITION];
-  const at = tail & (new Ring(state).capacity - 1);
-  new DataView(state.buffer).setInt32(at, payload.length);
-  new Uint8Array(state.buffer)[at + 4] = BYTES;
-  new Uint8Array(state.buffer).set(payload, at + 8);
-  Atomics.store(words, PUT_SIDE + COUNTER, words[PUT_SIDE + COUNTER] + 1);
-  Atomics.store(words, PUT_SIDE + POSITION, tail + ((8 + payload.length + 7) & -8));
-}
-
-/** Writes one `set` request into `channel` by hand, bypassing the client side, and rings. */
-function writeSet(channel: Channel, hub: Int32Array, object: number, key: string, id: number) {
-  putByHand(channel.requests, request("cast", id, object, "set", [key, id]));
+  key: string,
+  id: number,
+): void {
+  const frame = encodeFrame(
+    { type: "cast", id, object, method: "set", args: [key, id] },
+    1 << 20,
+    "write a request by hand",
+  );
+  const words = channelWords(channel);
+  const ring = new RingWriter(words, requestBytes(channel), REQUEST_TAIL, REQUEST_HEAD);
+  ring.write(frame);
+  ring.publish();
   Atomics.add(hub, BELL, 1);
   if (Atomics.load(hub, MANAGER_SLEEPING) !== 0) Atomics.notify(hub, BELL);
-}
-
-/** Hands `channel` to the manager, as a client link does. */
-async function connectChannel(local: LocalEndpoint, channel: Channel): Promise<void> {
-  const answer = await (local.manager as ActorHandle)[askSystem](CONNECT_REQUEST, {
-    channel,
-    client: self(),
-  });
-  if (answer !== true) throw new Error(`the manager refused the channel: ${answer}`);
 }
 
 /**
@@ -138,10 +107,18 @@ export const zombieWrites = task(
     progress: Int32Array,
     busyMs: number,
   ) {
-    const { endpoint, ref } = describe(d);
-    const hubWords = new Int32Array(endpoint.local!.hub);
-    const channel = newChannel(endpoint.maxFrameBytes);
-    await connectChannel(endpoint.local!, channel);
+    const { endpoint, ref } = d[describeHandle]().data as {
+      endpoint: { local: LocalEndpoint };
+      ref: { object: number };
+    };
+    const { hub, manager } = endpoint.local;
+    const hubWords = new Int32Array(hub);
+    const channel = newChannel();
+    const answer = await (manager as ActorHandle)[askSystem](CONNECT_REQUEST, {
+      channel,
+      client: self(),
+    });
+    if (answer !== true) throw new Error(`the manager refused the channel: ${answer}`);
     writeSet(channel, hubWords, ref.object, "raw before", 1);
     await lock.acquire();
     await d.flush();
@@ -158,56 +135,5 @@ export const zombieWrites = task(
     void lock.release();
     Atomics.store(progress, 0, PROXY_WRITTEN);
     Atomics.notify(progress, 0);
-  },
-);
-
-/** The manager's endpoint and the object a proxy stands for. */
-function describe(proxy: DictProxy<string, number> | LockProxy) {
-  return proxy[describeHandle]().data as { endpoint: ManagerEndpoint; ref: { object: number } };
-}
-
-/**
- * Where {@linkcode dieInsidePuts} dies inside its last put on each of its channels, among the
- * stores `Ring.tryPut` makes once it has copied the record: before its journal is valid (the
- * request is dropped), right after (finished by the repair), and once its counter is applied
- * but not its position (a take finds nothing yet, though the ring counts a record).
- */
-export const PUT_DEATHS = ["copied", "journaled", "counted"] as const;
-
-/**
- * A client that dies inside a put on each of several channels of its own. On channel `i` it
- * puts, whole, a call that acquires `locks[i]` and a `set` of `<death> whole`, then leaves the
- * ring as a put of `set <death> last` that died at `PUT_DEATHS[i]` would: holding the put
- * mutex, its record copied. It hands the channels over only then (so the manager never sees
- * the put in progress), says so in `progress[0]`, and waits to be killed.
- */
-export const dieInsidePuts = task(
-  import.meta,
-  async function dieInsidePuts(
-    d: DictProxy<string, number>,
-    locks: LockProxy[],
-    progress: Int32Array,
-  ) {
-    const { endpoint, ref } = describe(d);
-    for (const [index, death] of PUT_DEATHS.entries()) {
-      const channel = newChannel(endpoint.maxFrameBytes);
-      const ring = new Ring(channel.requests);
-      const put = (payload: Uint8Array) => ring.tryPut(BYTES, payload, payload.length, false);
-      put(request("call", 1, describe(locks[index]).ref.object, "acquire", []));
-      put(request("cast", 2, ref.object, "set", [`${death} whole`, 1]));
-      const words = channel.requests.words;
-      const before = [words[PUT_SIDE + POSITION], words[PUT_SIDE + COUNTER]];
-      put(request("cast", 3, ref.object, "set", [`${death} last`, 1]));
-      const after = [words[PUT_SIDE + POSITION], words[PUT_SIDE + COUNTER]];
-      [words[PUT_SIDE + POSITION], words[PUT_SIDE + COUNTER]] = before;
-      words[PUT_SIDE + MUTEX] = self().pid;
-      [words[PUT_SIDE + JOURNAL_POSITION], words[PUT_SIDE + JOURNAL_COUNTER]] = after;
-      if (death !== "copied") words[PUT_SIDE + JOURNAL_VALID] = 1;
-      if (death === "counted") words[PUT_SIDE + COUNTER] = after[1];
-      await connectChannel(endpoint.local!, channel);
-    }
-    Atomics.store(progress, 0, 1);
-    Atomics.notify(progress, 0);
-    await new Promise(() => setInterval(() => {}, 1000));
   },
 );

@@ -625,7 +625,7 @@ Deno.test("bad options of Manager are refused with named errors", async () => {
     [
       { maxFrameBytes: 2 ** 31 },
       RangeError,
-      /maxFrameBytes must be an integer from 1024 to 536870904/,
+      /maxFrameBytes must be an integer from 1024 to 1073741824/,
     ],
     [{ maxFrameBytes: "big" }, TypeError, /maxFrameBytes/],
     [{ connectTimeout: -1 }, RangeError, /connectTimeout/],

@@ -1,30 +1,27 @@
 /**
  * A client's link to a manager of the same program, through shared memory: the actor's channel
- * (`_wire/session_ring.ts`), handed to the manager's actor once, by an ask. Each request is put
- * into the request ring at once, whole, or waits for room behind the ones that wait. The
- * manager spins briefly for requests before it blocks or sleeps, and this side spins briefly
- * for the replies, then blocks for at most 0.5 ms, then sleeps on the event loop
- * (`MANAGER_REPLY_SPIN`); so while both are busy a round trip wakes nobody and costs a few
- * microseconds. A sleeping side is woken through its word
+ * (`_manager_ring.ts`), handed to the manager's actor once, by an ask. Requests are copied into
+ * the request ring and published at once. The manager spins briefly for requests before it
+ * blocks or sleeps, and this side spins briefly for the replies, then blocks for at most 0.5 ms,
+ * then sleeps on the event loop (`MANAGER_REPLY_SPIN`); so while both are busy a round trip wakes
+ * nobody and costs a few microseconds. A sleeping side is woken through its word
  * (`Atomics.notify`); a sleep on the event loop also re-checks on a short timer, as Deno does
  * not always deliver that wake to an idle event loop. Replies that arrive one after another
  * would complete promise after promise without ever letting this thread's timers, I/O and mail
  * in, so the reader lets the event loop run every 2 ms.
  *
  * The manager learns that this actor ended from the root supervisor (it monitors each client
- * actor), so a client killed at any instruction ends its session: the manager repairs the
- * request ring (this actor may have died inside a put, holding its mutex), so the requests it
- * put whole are applied, a frame it did not finish is dropped. If the manager's actor ends, this
+ * actor), so a client killed at any instruction ends its session: the requests it published
+ * whole are applied, a frame it did not finish is dropped. If the manager's actor ends, this
  * side sees it in the actor's shared status words and fails every pending call.
  *
  * @module
  */
 import type { LinkOwner, LocalEndpoint, ManagerLink } from "./link.ts";
 import { Futex, MANAGER_REPLY_SPIN } from "../../_shm/futex.ts";
-import { Ring } from "../../_shm/ring.ts";
 import {
   BELL,
-  type Channel,
+  channelWords,
   CLIENT_CLOSED,
   CLIENT_FUTEX,
   CLOSED,
@@ -35,9 +32,15 @@ import {
   MANAGER_WANTS_ROOM,
   newChannel,
   OPEN,
-  Outbox,
+  REPLY_HEAD,
+  REPLY_TAIL,
+  replyBytes,
+  REQUEST_HEAD,
+  REQUEST_TAIL,
+  requestBytes,
+  RingReader,
+  RingWriter,
   STOPPED,
-  takeFrame,
   turnDue,
   turned,
 } from "../_wire/session_ring.ts";
@@ -46,7 +49,7 @@ import { type ActorHandle, askSystem } from "../../_kernel/actor_handle.ts";
 import { runtime } from "../../_kernel/runtime.ts";
 import { self } from "../../self.ts";
 
-/** Request bytes that wake a sleeping manager at once rather than when this actor waits. */
+/** Published bytes that wake a sleeping manager at once rather than when this actor waits. */
 const NUDGE_BYTES = 2048;
 
 const WRITTEN: Promise<void> = Promise.resolve();
@@ -74,24 +77,31 @@ export class LocalLink implements ManagerLink {
    */
   readonly #manager: Futex;
   readonly #local: LocalEndpoint;
-  readonly #channel: Channel;
-  readonly #words: Int32Array;
-  /** The request ring, and the requests that wait for room in it. */
-  readonly #requests: Outbox;
-  readonly #replies: Ring;
+  readonly #channel = newChannel();
+  readonly #words = channelWords(this.#channel);
+  readonly #requests = new RingWriter(
+    this.#words,
+    requestBytes(this.#channel),
+    REQUEST_TAIL,
+    REQUEST_HEAD,
+  );
+  readonly #replies: RingReader;
   #opening: Promise<void> | null = null;
   #open = false;
   #closed = false;
+  /** Frames, or the rest of one, waiting for room in the request ring. */
+  #backlog: Uint8Array[] = [];
+  #backlogOffset = 0;
   #drained: PromiseWithResolvers<void> | null = null;
   #reader: ReaderState = "idle";
   #kicked = false;
   #nudgeDue = false;
   /** Whether a request went out since the reader last waited in vain. */
   #replyExpected = false;
-  /** Request bytes put since the manager was last woken, while it sleeps. */
+  /** Bytes published since the manager was last woken, while it sleeps. */
   #unnudged = 0;
   /** What this side sleeps on, for replies, room in the request ring or the close. */
-  readonly #replyWait: Futex;
+  readonly #replyWait = new Futex(this.#words, CLIENT_FUTEX, MANAGER_REPLY_SPIN);
   readonly #ended = Promise.withResolvers<void>();
 
   constructor(local: LocalEndpoint, maxFrameBytes: number, where: string, owner: LinkOwner) {
@@ -100,11 +110,13 @@ export class LocalLink implements ManagerLink {
     this.#manager = new Futex(this.#hub, MANAGER_FUTEX);
     this.#where = where;
     this.#owner = owner;
-    this.#channel = newChannel(maxFrameBytes);
-    this.#words = this.#channel.words;
-    this.#requests = new Outbox(this.#channel.requests);
-    this.#replies = new Ring(this.#channel.replies);
-    this.#replyWait = new Futex(this.#words, CLIENT_FUTEX, MANAGER_REPLY_SPIN);
+    this.#replies = new RingReader(
+      this.#words,
+      replyBytes(this.#channel),
+      REPLY_TAIL,
+      REPLY_HEAD,
+      maxFrameBytes,
+    );
   }
 
   get ended(): Promise<void> {
@@ -119,13 +131,19 @@ export class LocalLink implements ManagerLink {
   send(frame: Uint8Array): void {
     runtime.haltIfReaped();
     this.#replyExpected = true;
-    if (this.#requests.put(frame)) this.#published(frame.length);
+    if (this.#backlog.length === 0) {
+      const written = this.#requests.write(frame);
+      if (written < frame.length) this.#backlog.push(frame.slice(written));
+    } else {
+      this.#backlog.push(frame.slice());
+    }
+    this.#publish();
     if (this.#opening === null) void this.open().catch(() => {});
-    if (this.#requests.waiting) this.#wantReader();
+    if (this.#backlog.length > 0) this.#wantReader();
   }
 
   written(): Promise<void> {
-    if (!this.#requests.waiting) return WRITTEN;
+    if (this.#backlog.length === 0) return WRITTEN;
     this.#drained ??= Promise.withResolvers();
     return this.#drained.promise;
   }
@@ -142,7 +160,7 @@ export class LocalLink implements ManagerLink {
     if (this.#closed) return;
     this.#closed = true;
     this.#open = false;
-    this.#requests.clear();
+    this.#backlog = [];
     this.#drained?.reject(error);
     this.#drained = null;
     Atomics.store(this.#words, CLIENT_CLOSED, 1);
@@ -184,17 +202,18 @@ export class LocalLink implements ManagerLink {
   }
 
   /**
-   * Wakes the manager, if it sleeps, for `bytes` of requests put. It is woken when this actor
-   * waits for a reply (so that a few requests made in one go cost one wake, and, when the two
-   * threads share a core, one switch), after a turn of the event loop if nothing awaits a
-   * reply, or at once when much was put (so that it works while this actor makes more).
+   * Publishes what was written. A manager that sleeps is woken when this actor waits for a
+   * reply (so that a few requests made in one go cost one wake, and, when the two threads
+   * share a core, one switch), after a turn of the event loop if nothing awaits a reply, or at
+   * once when much is published (so that it works while this actor makes more).
    */
-  #published(bytes: number): void {
+  #publish(): void {
+    if (!this.#requests.unpublished) return;
+    this.#unnudged += this.#requests.publish();
     if (Atomics.load(this.#hub, MANAGER_SLEEPING) === 0) {
       this.#unnudged = 0;
       return;
     }
-    this.#unnudged += bytes;
     if (this.#unnudged >= NUDGE_BYTES) return this.#nudge();
     if (this.#nudgeDue) return;
     this.#nudgeDue = true;
@@ -209,14 +228,24 @@ export class LocalLink implements ManagerLink {
     this.#manager.wake();
   };
 
-  /** Moves waiting requests into the request ring as room allows; true if it moved any. */
+  /** Moves backlog into the request ring as room allows; true if it moved any. */
   #drainBacklog(): boolean {
     // Requests of an actor reaped while this reader blocked must not reach the manager: its
     // session may already be over, and what it held given to others.
     runtime.haltIfReaped();
-    const moved = this.#requests.move();
-    if (moved > 0) this.#published(moved);
-    if (!this.#requests.waiting) {
+    let moved = 0;
+    while (this.#backlog.length > 0) {
+      const frame = this.#backlog[0];
+      const written = this.#requests.write(frame, this.#backlogOffset);
+      if (written === 0) break;
+      moved += written;
+      this.#backlogOffset += written;
+      if (this.#backlogOffset < frame.length) break;
+      this.#backlog.shift();
+      this.#backlogOffset = 0;
+    }
+    this.#publish();
+    if (this.#backlog.length === 0) {
       this.#drained?.resolve();
       this.#drained = null;
     }
@@ -225,7 +254,7 @@ export class LocalLink implements ManagerLink {
 
   /** Whether the reader has anything to wait for. */
   #needed(): boolean {
-    return !this.#closed && (this.#owner.awaitingReplies || this.#requests.waiting);
+    return !this.#closed && (this.#owner.awaitingReplies || this.#backlog.length > 0);
   }
 
   readonly #isReady = () => this.#ready();
@@ -235,8 +264,8 @@ export class LocalLink implements ManagerLink {
    * checked on each turn and each wake, not in this, which spins.)
    */
   #ready(): boolean {
-    return this.#replies.count !== 0 || Atomics.load(this.#words, CLOSED) !== OPEN ||
-      this.#requests.mayMove;
+    return this.#replies.readable || Atomics.load(this.#words, CLOSED) !== OPEN ||
+      (this.#backlog.length > 0 && this.#requests.room() > 0);
   }
 
   #wantReader(): void {
@@ -323,14 +352,16 @@ export class LocalLink implements ManagerLink {
     const closed = Atomics.load(this.#words, CLOSED);
     const managerAlive = this.#local.manager.isAlive();
     let delivered = false;
-    const replies = this.#replies;
-    for (let payload = takeFrame(replies); payload !== null; payload = takeFrame(replies)) {
+    for (let payload = this.#replies.next(); payload !== null; payload = this.#replies.next()) {
       delivered = true;
       this.#owner.receive(payload);
       if (this.#closed) return true;
     }
-    if (delivered && Atomics.load(this.#words, MANAGER_WANTS_ROOM) !== 0) ringBell(this.#hub);
-    if (this.#requests.waiting && this.#drainBacklog()) delivered = true;
+    if (this.#replies.unreleased) {
+      this.#replies.release();
+      if (Atomics.load(this.#words, MANAGER_WANTS_ROOM) !== 0) ringBell(this.#hub);
+    }
+    if (this.#backlog.length > 0 && this.#drainBacklog()) delivered = true;
     if (closed !== OPEN || !managerAlive) {
       this.#owner.end(
         new Error(

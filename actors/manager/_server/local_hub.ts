@@ -1,19 +1,17 @@
 /**
- * The manager's side of the shared-memory channels of its own program's actors. One loop takes
- * the frames of every channel's request ring, feeds them to the engine, and puts the replies
- * into the channel's reply ring. After each pass it waits for more: it spins on the channels'
- * rings (while spinning pays off), then blocks in `Atomics.wait` on the hub's bell for up to
- * 2 ms, then sleeps on the event loop (`MANAGER_IDLE_SPIN`); clients ring the bell only while
- * it sleeps. So a client that makes call after call is served without anyone being woken.
- * While the channels keep it busy it still lets the event loop run every 2 ms, for TCP
- * sessions, mail and the timers of timed waits.
+ * The manager's side of the shared-memory channels of its own program's actors. One loop reads
+ * every channel's request ring, feeds whole frames to the engine, and writes the replies into
+ * the channel's reply ring. After each pass it waits for more: it spins on the channels' tails
+ * (while spinning pays off), then blocks in `Atomics.wait` on the hub's bell for up to 2 ms,
+ * then sleeps on the event loop (`MANAGER_IDLE_SPIN`); clients ring the bell only while it
+ * sleeps. So
+ * a client that makes call after call is served without anyone being woken. While the channels
+ * keep it busy it still lets the event loop run every 2 ms, for TCP sessions, mail and the
+ * timers of timed waits.
  *
  * A channel's session ends when its actor ends (the manager monitors it), when it closes the
  * channel, or when it sends a frame that breaks the protocol; then what it held is released
- * and its waits are dropped, as for a TCP connection that ends. An actor that ended inside a
- * put holds the request ring's mutex: the ring is repaired (its put finished if it was
- * journaled, dropped if not) before its last requests are read, and a take that finds the
- * mutex of a dead actor ends its session rather than trying again and again.
+ * and its waits are dropped, as for a TCP connection that ends.
  *
  * @module
  */
@@ -21,10 +19,9 @@ import { FrameError } from "../../_shm/frames.ts";
 import { Futex, MANAGER_IDLE_SPIN } from "../../_shm/futex.ts";
 import { decodeMessage } from "../_wire/messages.ts";
 import type { EngineSession } from "./engine.ts";
-import { Ring } from "../../_shm/ring.ts";
 import {
   BELL,
-  type Channel,
+  channelWords,
   CLIENT_CLOSED,
   CLIENT_FUTEX,
   CLOSED,
@@ -34,9 +31,15 @@ import {
   isChannel,
   MANAGER_FUTEX,
   MANAGER_WANTS_ROOM,
-  Outbox,
+  REPLY_HEAD,
+  REPLY_TAIL,
+  replyBytes,
+  REQUEST_HEAD,
+  REQUEST_TAIL,
+  requestBytes,
+  RingReader,
+  RingWriter,
   STOPPED,
-  takeFrame,
   turnDue,
   turned,
 } from "../_wire/session_ring.ts";
@@ -76,16 +79,15 @@ export class LocalHub {
    */
   connect(data: unknown, stopped: AbortSignal): void {
     const { channel, client } = (data ?? {}) as { channel?: unknown; client?: unknown };
-    if (!isChannel(channel, this.#maxFrameBytes) || !isActorRef(client)) {
-      throw new TypeError(
-        "Cannot connect to the manager: the message is not a channel made for its frame limit",
-      );
+    if (!isChannel(channel) || !isActorRef(client)) {
+      throw new TypeError("Cannot connect to the manager: the message is not a channel");
     }
     const session = new LocalSession(
       this.#server.nextSessionId(),
       channel,
       client,
       this.#server,
+      this.#maxFrameBytes,
       this,
     );
     this.#sessions.add(session);
@@ -118,7 +120,7 @@ export class LocalHub {
     const hub = this.#hub;
     let seen = 0;
     // Clients ring the bell only while the manager sleeps: awake, it looks at the channels.
-    const rang = () => Atomics.load(hub, BELL) !== seen || this.#kicked || this.#anyReady();
+    const rang = () => Atomics.load(hub, BELL) !== seen || this.#kicked || this.#anyRequests();
     while (!this.#stopped) {
       seen = Atomics.load(hub, BELL);
       this.#kicked = false;
@@ -134,8 +136,8 @@ export class LocalHub {
     }
   }
 
-  #anyReady(): boolean {
-    for (const session of this.#sessions) if (session.ready) return true;
+  #anyRequests(): boolean {
+    for (const session of this.#sessions) if (session.readable) return true;
     return false;
   }
 
@@ -166,13 +168,12 @@ class LocalSession implements EngineSession {
    * what changed.
    */
   readonly #clientFutex: Futex;
-  readonly #requests: Ring;
-  /** The reply ring, and the replies that wait for room in it. */
-  readonly #replies: Outbox;
+  readonly #requests: RingReader;
+  readonly #replies: RingWriter;
   readonly #client: ActorRef;
   readonly #hub: LocalHub;
-  /** Whether replies were put since the client was last woken. */
-  #wrote = false;
+  #outbox: Uint8Array[] = [];
+  #outboxOffset = 0;
   #handling = false;
   #closed = false;
   #ending = false;
@@ -180,19 +181,26 @@ class LocalSession implements EngineSession {
 
   constructor(
     id: number,
-    channel: Channel,
+    channel: SharedArrayBuffer,
     client: ActorRef,
     server: ManagerServer,
+    maxFrameBytes: number,
     hub: LocalHub,
   ) {
     this.id = id;
     this.#client = client;
     this.#hub = hub;
     this.#server = server;
-    this.#words = channel.words;
+    this.#words = channelWords(channel);
     this.#clientFutex = new Futex(this.#words, CLIENT_FUTEX);
-    this.#requests = new Ring(channel.requests);
-    this.#replies = new Outbox(channel.replies);
+    this.#requests = new RingReader(
+      this.#words,
+      requestBytes(channel),
+      REQUEST_TAIL,
+      REQUEST_HEAD,
+      maxFrameBytes,
+    );
+    this.#replies = new RingWriter(this.#words, replyBytes(channel), REPLY_TAIL, REPLY_HEAD);
   }
 
   /** Whether the client's actor has ended (read from its status words) and not been seen to. */
@@ -200,17 +208,14 @@ class LocalSession implements EngineSession {
     return !this.#ending && this.#client.pid !== MAIN_PID && !this.#client.isAlive();
   }
 
-  /** Handles every request the client has put, then writes out the replies. */
+  /** Handles every whole request the client has published, then writes out the replies. */
   pump(): void {
     if (this.#closed) return;
     if (Atomics.load(this.#words, CLIENT_CLOSED) !== 0) return this.#end();
-    const requests = this.#requests;
-    if (requests.count !== 0) this.#hub.endDeadClients(this);
-    let took = false;
+    if (this.#requests.readable) this.#hub.endDeadClients(this);
     this.#handling = true;
     try {
-      for (let payload = takeFrame(requests); payload !== null; payload = takeFrame(requests)) {
-        took = true;
+      for (let payload = this.#requests.next(); payload !== null; payload = this.#requests.next()) {
         const request = decodeMessage(payload);
         if (!isManagerRequest(request)) throw new FrameError("Not a manager request");
         if (request.type === "shutdown") {
@@ -230,35 +235,33 @@ class LocalSession implements EngineSession {
     } finally {
       this.#handling = false;
     }
-    // Requests the take could not reach: a put mid-way, or the mutex of a client that died.
-    if (requests.count !== 0 && this.clientGone) return this.clientEnded();
-    this.#flush(took);
+    const released = this.#requests.unreleased;
+    if (released) this.#requests.release();
+    this.#flush(released);
   }
 
-  /**
-   * Whether a pass would find something to do: requests not handled yet, or replies waiting
-   * for room that may have been made.
-   */
-  get ready(): boolean {
-    return this.#requests.count !== 0 || this.#replies.mayMove;
+  /** Whether the client has published requests not handled yet. */
+  get readable(): boolean {
+    return this.#requests.readable;
   }
 
-  /** Puts `reply` into the reply ring; the client is woken once for the replies of a pass. */
+  /** Writes `reply` into the reply ring; the replies to one pass are published together. */
   send(reply: ManagerReply): void {
     if (this.#closed) return;
-    if (this.#replies.put(encodeReply(reply, this.#server.maxFrameBytes, true))) this.#wrote = true;
+    const frame = encodeReply(reply, this.#server.maxFrameBytes, true);
+    if (this.#outbox.length === 0) {
+      const written = this.#replies.write(frame);
+      if (written < frame.length) this.#outbox.push(frame.slice(written));
+    } else {
+      this.#outbox.push(frame.slice());
+    }
     if (!this.#handling) this.#flush(false);
   }
 
-  /**
-   * The client's actor ended: applies the whole requests it left (finishing the put it died
-   * in, if that was journaled), then ends the session.
-   */
+  /** The client's actor ended: applies the whole requests it left, then ends the session. */
   clientEnded(): void {
     if (this.#ending) return;
     this.#ending = true;
-    const pid = this.#client.pid;
-    this.#requests.repair((holder) => holder === pid);
     this.pump();
     this.#end();
   }
@@ -286,23 +289,34 @@ class LocalSession implements EngineSession {
   }
 
   /**
-   * Moves waiting replies into the reply ring, and wakes the client if it sleeps: once for all
-   * the replies put since the last flush (also when `signal`: it freed room in the request
-   * ring).
+   * Moves queued replies into the reply ring, publishes them, and wakes the client if it
+   * sleeps (also when `signal`: it freed room in the request ring).
    */
   #flush(signal: boolean): void {
-    const replies = this.#replies;
-    if (replies.waiting) {
-      if (replies.move() > 0) this.#wrote = true;
-      if (replies.waiting) {
+    if (this.#outbox.length > 0) {
+      this.#writeOutbox();
+      if (this.#outbox.length > 0) {
         // Say so before the last try, so that the client either makes room this try sees or
         // sees the flag and rings once it has.
         Atomics.store(this.#words, MANAGER_WANTS_ROOM, 1);
-        if (replies.move() > 0) this.#wrote = true;
+        this.#writeOutbox();
+        if (this.#outbox.length === 0) Atomics.store(this.#words, MANAGER_WANTS_ROOM, 0);
       }
-      if (!replies.waiting) Atomics.store(this.#words, MANAGER_WANTS_ROOM, 0);
     }
-    if (this.#wrote || signal) this.#clientFutex.wake();
-    this.#wrote = false;
+    const wrote = this.#replies.unpublished;
+    if (wrote) this.#replies.publish();
+    if (wrote || signal) this.#clientFutex.wake();
+  }
+
+  #writeOutbox(): void {
+    while (this.#outbox.length > 0) {
+      const frame = this.#outbox[0];
+      const written = this.#replies.write(frame, this.#outboxOffset);
+      if (written === 0) break;
+      this.#outboxOffset += written;
+      if (this.#outboxOffset < frame.length) break;
+      this.#outboxOffset = 0;
+      this.#outbox.shift();
+    }
   }
 }

@@ -1,8 +1,8 @@
 /**
  * The protocol between manager proxies and the manager actor that owns the shared objects. It
- * runs over frames: records of shared-memory rings between the actors of one program
- * (`session_ring.ts`), length-prefixed (`_shm/frames.ts`) over TCP connections authenticated
- * in both directions between programs (`hmac_auth.ts`). Each frame holds one message (`messages.ts`:
+ * runs over length-prefixed frames (`_shm/frames.ts`), carried by shared-memory rings between
+ * the actors of one program (`session_ring.ts`) and by TCP connections authenticated in both
+ * directions between programs (`hmac_auth.ts`). Each frame holds one message (`messages.ts`:
  * a compact layout for the frequent ones, V8's structured-clone serializer for the rest), which
  * rebuilds data and never code. One union per direction; both sides `switch` on `type` with a
  * `never` default.

@@ -1,57 +1,51 @@
 /**
  * The shared memory between a manager and a client actor of the same program: one channel per
- * client actor, holding control words, a ring of requests (client -> manager) and a ring of
- * replies (manager -> client). Both are `_shm/ring.ts`'s rings, each of them written by one
- * side and read by the other: a frame is one BYTES record (the frame's payload; the record says
- * its length), published whole when its put commits, so a consumer never sees a torn frame. An
- * actor killed at any instruction leaves a ring as it was before or after its last put, once
- * the ring is repaired (`Ring.repair`): that is how a dead client's last requests are
- * finished or dropped. A ring starts at {@linkcode RING_BYTES} and grows only for a frame too
- * large for it, up to what the largest frame needs; frames that find no room wait in their
- * producer's backlog.
+ * client actor, holding a ring of request bytes (client -> manager) and a ring of reply bytes
+ * (manager -> client), each a single-producer single-consumer byte stream of the same
+ * length-prefixed frames a TCP connection carries. Positions only grow (modulo 2^32); a producer
+ * copies bytes in, then publishes them with one store of its tail, so a consumer never sees a
+ * torn frame, and an actor killed at any instruction leaves the ring as it was before or after
+ * its last publish. A frame longer than the free space goes in pieces, and the consumer puts it
+ * back together, so any frame up to the connection's limit passes.
  *
  * Nobody is woken while the other side is awake: a waiting side spins briefly on the other's
  * words (a `Futex` with an adaptive spin), then says that it sleeps in a word the
- * other side reads after it puts, and only then is notified: {@linkcode CLIENT_FUTEX} and
+ * other side reads after each publish, and only then is notified: {@linkcode CLIENT_FUTEX} and
  * {@linkcode MANAGER_FUTEX} are where.
  *
  * @module
  */
 import { MessageChannel } from "node:worker_threads";
+import { FrameCutter } from "../../_shm/frames.ts";
 import type { FutexLayout } from "../../_shm/futex.ts";
-import { BYTES } from "../../_shm/codec.ts";
-import { FRAME_HEADER, FrameError } from "../../_shm/frames.ts";
-import {
-  isRingState,
-  MAX_PAYLOAD_BYTES,
-  maxBytesFor,
-  newRing,
-  NOTHING,
-  Ring,
-  type RingSize,
-  type RingState,
-} from "../../_shm/ring.ts";
 
-/** The first bytes of each ring: what a channel holds until a frame needs more. */
+/** The bytes of each ring; a power of two. */
 export const RING_BYTES = 1 << 16;
-/** The largest frame payload a channel carries: one record of a ring at its largest. */
-export const MAX_FRAME_BYTES = MAX_PAYLOAD_BYTES;
 
 // Channel words. The client writes the first cache line, the manager the second.
+/** Request bytes the client has published. */
+export const REQUEST_TAIL = 0;
+/** Reply bytes the client has consumed. */
+export const REPLY_HEAD = 1;
 /** The count of the client's waits sleeping on `SIGNAL`. */
-export const CLIENT_SLEEPING = 0;
+export const CLIENT_SLEEPING = 2;
 /** Set by the client once it uses the channel no more. */
-export const CLIENT_CLOSED = 1;
+export const CLIENT_CLOSED = 3;
+/** Request bytes the manager has consumed. */
+export const REQUEST_HEAD = 16;
+/** Reply bytes the manager has published. */
+export const REPLY_TAIL = 17;
 /**
  * Bumped and notified by the manager, while the client sleeps, when the client may have
  * something to do (replies, room for requests, the channel closed).
  */
-export const SIGNAL = 16;
+export const SIGNAL = 18;
 /** Set by the manager once it serves the channel no more: `CLOSED_*`. */
-export const CLOSED = 17;
+export const CLOSED = 19;
 /** Set by the manager while replies wait for room in the reply ring. */
-export const MANAGER_WANTS_ROOM = 18;
+export const MANAGER_WANTS_ROOM = 20;
 const CONTROL_WORDS = 32;
+const CONTROL_BYTES = CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT;
 
 /** `CLOSED` values. */
 export const OPEN = 0;
@@ -63,7 +57,7 @@ export const CLOSED_REFUSED = 2;
 // Hub words: one set per manager, shared by every client.
 /**
  * Bumped and notified by a client when the manager should look: requests published while it
- * sleeps (an awake manager finds them in the channels' rings), a new or closed channel, room
+ * sleeps (an awake manager finds them in the channels' tails), a new or closed channel, room
  * freed that the manager waits for.
  */
 export const BELL = 0;
@@ -79,122 +73,139 @@ export const CLIENT_FUTEX: FutexLayout = { sequence: SIGNAL, sleepers: CLIENT_SL
 /** The futex the manager sleeps on, in the hub's words: clients wake it. */
 export const MANAGER_FUTEX: FutexLayout = { sequence: BELL, sleepers: MANAGER_SLEEPING };
 
-/** A channel's memory: plain data and shared memory, so it crosses to the manager's actor. */
-export interface Channel {
-  /** The control words. */
-  words: Int32Array;
-  /** The requests, client -> manager. */
-  requests: RingState;
-  /** The replies, manager -> client. */
-  replies: RingState;
+/** A channel's memory: the control words, then the request ring, then the reply ring. */
+export function newChannel(): SharedArrayBuffer {
+  return new SharedArrayBuffer(CONTROL_BYTES + 2 * RING_BYTES);
 }
 
-/**
- * The size of a channel's rings for a manager whose frames hold up to `maxFrameBytes`. A
- * growable buffer reserves its largest size as address space: twice the largest frame, the
- * least that takes it.
- */
-function ringSize(maxFrameBytes: number): RingSize {
-  return { initialBytes: RING_BYTES, maxBytes: Math.max(RING_BYTES, maxBytesFor(maxFrameBytes)) };
+/** The control words of a channel. */
+export function channelWords(channel: SharedArrayBuffer): Int32Array {
+  return new Int32Array(channel, 0, CONTROL_WORDS);
 }
 
-/** A new channel, for a manager whose frames hold up to `maxFrameBytes`. */
-export function newChannel(maxFrameBytes: number): Channel {
-  const size = ringSize(maxFrameBytes);
-  return {
-    words: new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT)),
-    requests: newRing(size, 0),
-    replies: newRing(size, 0),
-  };
+/** The request ring's bytes of a channel. */
+export function requestBytes(channel: SharedArrayBuffer): Uint8Array {
+  return new Uint8Array(channel, CONTROL_BYTES, RING_BYTES);
 }
 
-/** Whether `value` looks like a channel {@linkcode newChannel} made for `maxFrameBytes`. */
-export function isChannel(value: unknown, maxFrameBytes: number): value is Channel {
-  if (typeof value !== "object" || value === null) return false;
-  const { words, requests, replies } = value as Partial<Channel>;
-  const size = ringSize(maxFrameBytes);
-  return words instanceof Int32Array && words.buffer instanceof SharedArrayBuffer &&
-    words.length === CONTROL_WORDS && isRingState(requests, size) && isRingState(replies, size);
+/** The reply ring's bytes of a channel. */
+export function replyBytes(channel: SharedArrayBuffer): Uint8Array {
+  return new Uint8Array(channel, CONTROL_BYTES + RING_BYTES, RING_BYTES);
 }
 
-/**
- * The next frame's payload in `ring`, or null when there is none (or the take mutex is busy).
- *
- * @throws {FrameError} If the record does not hold bytes.
- */
-export function takeFrame(ring: Ring): Uint8Array | null {
-  const payload = ring.tryTake();
-  if (payload === NOTHING) return null;
-  if (!(payload instanceof Uint8Array)) {
-    throw new FrameError("Cannot read a manager frame: the record does not hold bytes");
-  }
-  return payload;
+const MASK = RING_BYTES - 1;
+
+/** Whether `value` looks like a channel this module made. */
+export function isChannel(value: unknown): value is SharedArrayBuffer {
+  return value instanceof SharedArrayBuffer && value.byteLength === CONTROL_BYTES + 2 * RING_BYTES;
 }
 
-/**
- * The producing side of one of a channel's rings: each frame goes in whole, at once if there
- * is room, else it waits, in order, behind the frames already waiting.
- */
-export class Outbox {
-  readonly #ring: Ring;
-  #waiting: Uint8Array[] = [];
-  /** The records in the ring when a put last failed. */
-  #blockedAt = 0;
+/** The producing side of a ring. */
+export class RingWriter {
+  readonly #words: Int32Array;
+  readonly #bytes: Uint8Array;
+  readonly #tailWord: number;
+  readonly #headWord: number;
+  #tail: number;
 
-  constructor(state: RingState) {
-    this.#ring = new Ring(state);
+  constructor(words: Int32Array, bytes: Uint8Array, tailWord: number, headWord: number) {
+    this.#words = words;
+    this.#bytes = bytes;
+    this.#tailWord = tailWord;
+    this.#headWord = headWord;
+    this.#tail = Atomics.load(words, tailWord);
   }
 
-  /** Whether frames wait for room. */
-  get waiting(): boolean {
-    return this.#waiting.length > 0;
+  /** The bytes that fit now. */
+  room(): number {
+    return RING_BYTES - ((this.#tail - Atomics.load(this.#words, this.#headWord)) | 0);
   }
 
   /**
-   * Whether frames wait and a put may succeed now: once the consumer took records. A ring that
-   * was empty refused only because its growth found the consumer inside a take, which lasts a
-   * moment: try again.
+   * Copies as much of `source[from..]` as fits, unpublished; returns how many bytes it copied.
    */
-  get mayMove(): boolean {
-    if (this.#waiting.length === 0) return false;
-    const count = this.#ring.count;
-    return count < this.#blockedAt || count === 0;
+  write(source: Uint8Array, from = 0): number {
+    const count = Math.min(source.length - from, this.room());
+    if (count <= 0) return 0;
+    const at = this.#tail & MASK;
+    const first = Math.min(count, RING_BYTES - at);
+    this.#bytes.set(
+      first === source.length ? source : source.subarray(from, from + first),
+      at,
+    );
+    if (first < count) this.#bytes.set(source.subarray(from + first, from + count), 0);
+    this.#tail = (this.#tail + count) | 0;
+    return count;
+  }
+
+  /** Whether bytes were written since the last publish. */
+  get unpublished(): boolean {
+    return this.#tail !== Atomics.load(this.#words, this.#tailWord);
+  }
+
+  /** Makes what was written visible to the consumer; returns how many bytes that was. */
+  publish(): number {
+    const published = (this.#tail - Atomics.load(this.#words, this.#tailWord)) | 0;
+    Atomics.store(this.#words, this.#tailWord, this.#tail);
+    return published;
+  }
+}
+
+/** The consuming side of a ring: cuts the byte stream back into frames. */
+export class RingReader {
+  readonly #words: Int32Array;
+  readonly #bytes: Uint8Array;
+  readonly #tailWord: number;
+  readonly #headWord: number;
+  readonly #cutter: FrameCutter;
+  #head: number;
+
+  constructor(
+    words: Int32Array,
+    bytes: Uint8Array,
+    tailWord: number,
+    headWord: number,
+    maxBytes: number,
+  ) {
+    this.#words = words;
+    this.#bytes = bytes;
+    this.#tailWord = tailWord;
+    this.#headWord = headWord;
+    this.#head = Atomics.load(words, headWord);
+    this.#cutter = new FrameCutter(maxBytes);
+  }
+
+  /** Whether published bytes wait to be read. */
+  get readable(): boolean {
+    return Atomics.load(this.#words, this.#tailWord) !== this.#head;
+  }
+
+  /** Whether bytes were read since the last {@linkcode RingReader.prototype.release}. */
+  get unreleased(): boolean {
+    return this.#head !== Atomics.load(this.#words, this.#headWord);
   }
 
   /**
-   * Puts `frame`'s payload into the ring, or keeps a copy (`frame` may be a view that is
-   * reused) until {@linkcode Outbox.prototype.move} finds room; true if it went in.
+   * The next whole frame's payload, or null when none is complete yet. The published bytes are
+   * cut where they lie, in two pieces when they wrap around the end of the ring.
+   *
+   * @throws {FrameError} If a frame announces more than the limit.
    */
-  put(frame: Uint8Array): boolean {
-    const payload = frame.subarray(FRAME_HEADER);
-    if (this.#waiting.length === 0 && this.#tryPut(payload)) return true;
-    this.#waiting.push(payload.slice());
-    return false;
-  }
-
-  /** Moves waiting frames into the ring as room allows; returns the bytes it moved. */
-  move(): number {
-    let moved = 0;
-    while (this.#waiting.length > 0 && this.#tryPut(this.#waiting[0])) {
-      moved += this.#waiting.shift()!.length;
+  next(): Uint8Array | null {
+    const tail = Atomics.load(this.#words, this.#tailWord);
+    while (tail !== this.#head) {
+      const at = this.#head & MASK;
+      const end = Math.min(at + ((tail - this.#head) | 0), RING_BYTES);
+      const payload = this.#cutter.cut(this.#bytes, at, end);
+      this.#head = (this.#head + this.#cutter.taken) | 0;
+      if (payload !== null) return payload;
     }
-    return moved;
+    return null;
   }
 
-  /** Forgets the waiting frames. */
-  clear(): void {
-    this.#waiting = [];
-  }
-
-  /**
-   * A ring grows only for a record too large for it: a run of frames waits here rather than
-   * growing it for good.
-   */
-  #tryPut(payload: Uint8Array): boolean {
-    const count = this.#ring.count;
-    if (this.#ring.tryPut(BYTES, payload, payload.length, false)) return true;
-    this.#blockedAt = count;
-    return false;
+  /** Gives the bytes read so far back to the producer. */
+  release(): void {
+    Atomics.store(this.#words, this.#headWord, this.#head);
   }
 }
 
