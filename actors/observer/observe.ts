@@ -41,6 +41,15 @@ export interface ObserveOptions {
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 const MIN_TOKEN = 16;
 
+/** Compares a given token with the secret in time that does not depend on where they differ. */
+function sameSecret(given: string, secret: string): boolean {
+  let difference = given.length ^ secret.length;
+  for (let index = 0; index < secret.length; index++) {
+    difference |= (given.charCodeAt(index) || 0) ^ secret.charCodeAt(index);
+  }
+  return difference === 0;
+}
+
 /** JSON of a snapshot: numbers JSON cannot hold (Infinity, NaN) become their names. */
 function toJson(snapshot: Snapshot): string {
   return JSON.stringify(
@@ -152,7 +161,10 @@ export class Observer implements AsyncDisposable {
   #authorized(request: Request, url: URL): boolean {
     if (this.#token === undefined) return true;
     const bearer = request.headers.get("authorization");
-    return url.searchParams.get("token") === this.#token || bearer === `Bearer ${this.#token}`;
+    const fromHeader = bearer?.startsWith("Bearer ") ? bearer.slice("Bearer ".length) : null;
+    return [url.searchParams.get("token"), fromHeader].some((given) =>
+      given !== null && sameSecret(given, this.#token!)
+    );
   }
 
   /** A stream of snapshots, one at once and one per interval, while the page stays. */
