@@ -71,12 +71,14 @@ export class Observer implements AsyncDisposable {
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed: Promise<void> | null = null;
 
-  /** @ignore Created by {@linkcode observe}. */
-  constructor(
-    options: Required<Pick<ObserveOptions, "port" | "hostname" | "intervalMs">> & {
-      token: string | undefined;
-    },
-  ) {
+  /**
+   * Starts serving; {@linkcode observe} is the same as a promise.
+   *
+   * @param observeOptions Where to listen, a token, how often an open page is updated.
+   * @throws {TypeError | RangeError} For bad options: see {@linkcode observe}.
+   */
+  constructor(observeOptions: ObserveOptions = {}) {
+    const options = checkOptions(observeOptions);
     this.#token = options.token;
     this.#intervalMs = options.intervalMs;
     this.#server = Deno.serve({
@@ -252,7 +254,7 @@ export class Observer implements AsyncDisposable {
  */
 export function observe(options: ObserveOptions = {}): Promise<Observer> {
   try {
-    return Promise.resolve(new Observer(checkOptions(options)));
+    return Promise.resolve(new Observer(options));
   } catch (error) {
     return Promise.reject(error);
   }

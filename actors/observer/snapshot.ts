@@ -63,13 +63,13 @@ const GROUPS: Readonly<Record<string, Group>> = {
 };
 
 /** Each pool's tasks done at the last snapshot, for its tasks per second since. */
-const lastDone = new Map<number, { time: number; done: number }>();
+const lastDone = new WeakMap<Inspectable, { time: number; done: number }>();
 
 /** Adds `tasksPerSecond` to a pool's state: its tasks done since the previous snapshot. */
-function withRate(pool: ObjectInspection, time: number): ObjectInspection {
+function withRate(engine: Inspectable, pool: Inspection, time: number): Inspection {
   const done = pool.state.done as number;
-  const before = lastDone.get(pool.id);
-  lastDone.set(pool.id, { time, done });
+  const before = lastDone.get(engine);
+  lastDone.set(engine, { time, done });
   const seconds = before === undefined ? 0 : (time - before.time) / 1000;
   const tasksPerSecond = seconds > 0 ? Math.round((done - before!.done) / seconds) : 0;
   return { ...pool, state: { ...pool.state, tasksPerSecond } };
@@ -145,9 +145,10 @@ export async function takeSnapshot(): Promise<Snapshot> {
   const objects = inspectables();
   const inspections = await Promise.all(objects.map(inspectOne));
   for (const [index, inspection] of inspections.entries()) {
-    const id = idOf(objects[index]);
-    snapshot[GROUPS[inspection.kind] ?? "others"].push({ id, ...inspection });
+    const object = objects[index];
+    const group = GROUPS[inspection.kind] ?? "others";
+    const shown = group === "pools" ? withRate(object, inspection, snapshot.time) : inspection;
+    snapshot[group].push({ id: idOf(object), ...shown });
   }
-  snapshot.pools = snapshot.pools.map((pool) => withRate(pool, snapshot.time));
   return snapshot;
 }

@@ -102,18 +102,14 @@ export class PoolEngine implements JobHost, Inspectable {
     registerInspectable(this);
   }
 
-  [inspect](): Inspection {
-    return { kind: "pool", label: `Pool(${this.#options.processes})`, state: this.stats() };
-  }
-
   /**
    * What an observer shows: the state, live workers, units (an apply or a map chunk) waiting,
    * running and settled by a worker, workers that died and those started to replace one.
    */
-  stats(): Record<string, unknown> {
+  [inspect](): Inspection {
     let running = 0;
     for (const slot of this.#slots) running += slot.inflight;
-    return {
+    const state = {
       state: this.#state,
       workers: this.workers.length,
       queued: this.#queue.size,
@@ -122,6 +118,7 @@ export class PoolEngine implements JobHost, Inspectable {
       deaths: this.#deaths,
       replacements: Math.max(0, this.#spawned - this.#options.processes),
     };
+    return { kind: "pool", label: `Pool(${this.#options.processes})`, state };
   }
 
   /** The live worker processes. */
@@ -376,8 +373,9 @@ export class PoolEngine implements JobHost, Inspectable {
     const { process } = slot;
     if (!slot.ready && process.exitcode === 1 && this.#isLive()) this.#break(process);
     this.#slots.delete(slot);
-    if (process.exitcode !== 0) this.#deaths++;
     if (this.#isLive()) {
+      // A worker the pool ended itself (terminate) is not a death.
+      if (process.exitcode !== 0) this.#deaths++;
       const unstarted = slot.failStarted();
       this.#queue.requeue(unstarted.filter((unit) => unit.recipient === undefined));
       // Units whose handles were given to this worker cannot run on another.

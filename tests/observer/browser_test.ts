@@ -4,9 +4,9 @@
  * saved as `tests/artifacts/observer.png`.
  */
 import assert from "node:assert/strict";
-import { Lock, observe, Pool, Process } from "../../mod.ts";
-import { busy, holdLock, idleUntilTold } from "../fixtures/observer_targets.ts";
+import { observe } from "../../mod.ts";
 import { findChromium, HeadlessPage } from "./_chromium.ts";
+import { startScene } from "./_scene.ts";
 
 const chromium = findChromium();
 // CI installs Chromium; elsewhere the test says why it did not run.
@@ -17,18 +17,10 @@ Deno.test({
   ignore: chromium === null && !inCi,
   async fn() {
     assert.ok(chromium !== null, "CI must have Chromium: .ci/run installs Debian's chromium");
-    const lock = new Lock();
-    const napper = new Process({ target: idleUntilTold, name: "napper" });
-    const holder = new Process({ target: holdLock, args: [lock], name: "lock-holder" });
-    await napper.start();
-    await holder.start();
-    napper.send("first");
-    napper.send("second");
-    napper.send("third");
-    const pool = new Pool({ processes: 2 });
-    const mapped = pool.map(busy, Array(300).fill(20), { chunksize: 1 });
-    const observer = await observe({ intervalMs: 200 });
-    try {
+    await using scene = await startScene(3, 300);
+    const { holder } = scene;
+    await using observer = await observe({ intervalMs: 200 });
+    {
       await using page = await HeadlessPage.open(chromium, observer.url);
       await page.waitFor(`document.body.dataset.ready === "true"`);
       // The held lock and the pool at work, as the live stream shows them.
@@ -62,15 +54,6 @@ Deno.test({
       assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], "a PNG");
       await Deno.mkdir(new URL("../artifacts/", import.meta.url), { recursive: true });
       await Deno.writeFile(new URL("../artifacts/observer.png", import.meta.url), png);
-    } finally {
-      await observer.close();
-      await mapped;
-      pool.close();
-      await pool.join();
-      napper.send("stop");
-      holder.send("stop");
-      await napper.join();
-      await holder.join();
     }
   },
 });

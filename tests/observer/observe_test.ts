@@ -4,25 +4,10 @@
  * its token.
  */
 import assert from "node:assert/strict";
-import {
-  Lock,
-  Manager,
-  observe,
-  type Observer,
-  Pipe,
-  Pool,
-  Process,
-  Queue,
-  type Snapshot,
-  Supervisor,
-} from "../../mod.ts";
-import {
-  busy,
-  crashAfter,
-  dieHoldingLock,
-  holdLock,
-  idleUntilTold,
-} from "../fixtures/observer_targets.ts";
+import { Lock, Manager, observe, Observer, Process, type Snapshot, Supervisor } from "../../mod.ts";
+import { crashAfter, dieHoldingLock } from "../fixtures/observer_targets.ts";
+import { startScene } from "./_scene.ts";
+import { withSeed } from "../reliability/_random.ts";
 import { delay } from "../_helpers.ts";
 
 async function snapshotOf(observer: Observer, path = "snapshot.json"): Promise<Snapshot> {
@@ -49,21 +34,8 @@ async function eventually(
 }
 
 Deno.test("the snapshot shows named processes, a held lock, unread mail, a busy pool and more", async () => {
-  const lock = new Lock();
-  const queue = new Queue<number>(5);
-  await queue.put(1);
-  await queue.put(2);
-  const [left, right] = Pipe<string>();
-  left.send("unread");
-  // Passed to a child, the queue and the pipe end are shared: the observer lists those.
-  const napper = new Process({ target: idleUntilTold, args: [queue, right], name: "napper" });
-  const holder = new Process({ target: holdLock, args: [lock], name: "lock-holder" });
-  await napper.start();
-  await holder.start();
-  napper.send("first");
-  napper.send("second");
-  const pool = new Pool({ processes: 2 });
-  const mapped = pool.map(busy, Array(40).fill(20), { chunksize: 1 });
+  await using scene = await startScene(2, 40);
+  const { napper, holder } = scene;
   await using manager = new Manager();
   const dict = await manager.dict<string, number>();
   await dict.set("a", 1);
@@ -120,15 +92,6 @@ Deno.test("the snapshot shows named processes, a held lock, unread mail, a busy 
     assert.equal(again.locks[0].id, snapshot.locks[0].id);
   } finally {
     await supervisor.stop();
-    await mapped;
-    pool.close();
-    await pool.join();
-    napper.send("stop");
-    holder.send("stop");
-    await napper.join();
-    await holder.join();
-    left.close();
-    right.close();
   }
 });
 
@@ -151,6 +114,41 @@ Deno.test("an actor that dies holding a lock shows as exited, and the lock as re
   assert.ok(await lock.acquire({ timeout: 1000 }));
   assert.ok(lock.ownerDied);
   lock.release();
+});
+
+Deno.test("snapshots taken while actors holding a lock are killed at random points stay whole", async () => {
+  await withSeed(1603, async (random) => {
+    const lock = new Lock();
+    await using observer = await observe();
+    const snapshots: Promise<Snapshot>[] = [];
+    const children: Process[] = [];
+    for (let round = 0; round < 8; round++) {
+      const child = new Process({ target: dieHoldingLock, args: [lock], name: `victim-${round}` });
+      children.push(child);
+      // Un-awaited start, then a kill at a random point of the child's life.
+      child.start().catch(() => {});
+      snapshots.push(observer.snapshot());
+      await delay(random.int(0, 15));
+      if (random.chance(0.5)) void child.kill();
+      snapshots.push(snapshotOf(observer));
+    }
+    for (const child of children) await child.join();
+    for (const snapshot of await Promise.all(snapshots)) {
+      assert.equal(snapshot.actors[0].name, "MainProcess");
+      for (const actor of snapshot.actors) {
+        assert.ok(["starting", "running", "stopping", "exited"].includes(actor.status));
+      }
+    }
+    const last = await snapshotOf(observer);
+    for (const child of children) {
+      const seen = last.actors.find((actor) => actor.pid === child.pid)!;
+      assert.equal(seen.status, "exited", `${child.name} is listed as ended`);
+      assert.equal(seen.exitcode, child.exitcode);
+    }
+    // Whoever died holding it, the lock is free again.
+    assert.ok(await lock.acquire({ timeout: 5000 }));
+    lock.release();
+  });
 });
 
 Deno.test("a primitive that never left its creator is not listed", async () => {
@@ -182,6 +180,27 @@ Deno.test("the event stream sends a snapshot at once and then one per interval",
   // The page left: no snapshots are taken for nobody.
   for (let tries = 0; observer.viewers > 0 && tries < 100; tries++) await delay(10);
   assert.equal(observer.viewers, 0);
+});
+
+Deno.test("close() while a page reads the stream ends the stream; close twice, un-awaited, is one close", async () => {
+  const observer = await observe({ intervalMs: 100 });
+  const response = await fetch(new URL("events", observer.url));
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  assert.match((await reader.read()).value!, /^data: /);
+  const first = observer.close();
+  const second = observer.close();
+  assert.equal(first, second, "the same promise");
+  let done = false;
+  while (!done) done = (await reader.read()).done;
+  await first;
+  assert.equal(observer.viewers, 0);
+  // A closed observer answers nothing more.
+  await assert.rejects(fetch(new URL("snapshot.json", observer.url)));
+});
+
+Deno.test("new Observer() checks its options as observe() does, synchronously", () => {
+  assert.throws(() => new Observer({ port: -1 }), RangeError);
+  assert.throws(() => new Observer({ hostname: "10.0.0.1" }), /allowRemote: true and a token/);
 });
 
 Deno.test("the page, a token, and requests that are refused", async () => {

@@ -9,12 +9,6 @@
  */
 import { type HoldChange, MAIN_PID } from "../protocol.ts";
 import { inspect, type Inspectable, type Inspection } from "../../_shm/inspect.ts";
-
-/** A shared primitive as an observer shows it: its id, what it says, the actors holding it. */
-export interface SharedInspection extends Inspection {
-  key: string;
-  heldBy: number[];
-}
 import {
   type Portable,
   type Repairable,
@@ -22,6 +16,12 @@ import {
   reviveForAdoption,
   type SentDescription,
 } from "../handles.ts";
+
+/** A shared primitive as an observer shows it: its id, what it says, the actors holding it. */
+export interface SharedInspection extends Inspection {
+  key: string;
+  heldBy: number[];
+}
 
 /** A shared primitive some live worker holds. */
 interface Held {

@@ -60,17 +60,36 @@ export interface ActorFacts {
   trapsExits: boolean;
 }
 
-/** The record of a live actor, from its address (status and mailbox words) and `facts`. */
-export function inspectActor(address: ActorAddress, facts: ActorFacts): ActorInspection {
+/**
+ * The record of an actor: a live one from its address (status and mailbox words) and `facts`;
+ * an ended one, whose `ended` report the table kept, from that report alone (its names, links,
+ * monitors and mail went with it).
+ */
+export function inspectActor(
+  address: ActorAddress,
+  facts: ActorFacts,
+  ended?: ExitReport,
+): ActorInspection {
+  const { stopping, ...known } = facts;
+  const record = { pid: address.pid, name: address.name, ...known };
+  if (ended !== undefined) {
+    const { kind, error } = reasonOf(ended);
+    return {
+      ...record,
+      status: "exited",
+      exitcode: ended.exitcode,
+      exitKind: kind,
+      exitError: error === null ? null : `${error.name}: ${error.message}`,
+      mailboxDepth: 0,
+      mailboxCapacity: 0,
+    };
+  }
   const status = new Int32Array(address.status);
   const mailbox = new Int32Array(address.mailbox);
   const state = Atomics.load(status, STATUS_STATE);
   const exited = state === EXITED;
-  const { stopping, ...known } = facts;
   return {
-    pid: address.pid,
-    name: address.name,
-    ...known,
+    ...record,
     status: exited ? "exited" : stopping ? "stopping" : state === RUNNING ? "running" : "starting",
     exitcode: exited ? Atomics.load(status, STATUS_EXITCODE) : null,
     exitKind: null,
@@ -80,27 +99,15 @@ export function inspectActor(address: ActorAddress, facts: ActorFacts): ActorIns
   };
 }
 
-/** The record of an actor that ended, as the table remembers it. */
-export function inspectExited(
-  address: ActorAddress,
-  facts: Pick<ActorFacts, "parentPid" | "daemon">,
-  report: ExitReport,
-): ActorInspection {
-  const reason = reasonOf(report);
+/** What the table knows of an ended actor: nothing but its place in the tree. */
+export function endedFacts(parentPid: number, daemon: boolean): ActorFacts {
   return {
-    pid: address.pid,
-    name: address.name,
-    parentPid: facts.parentPid,
-    daemon: facts.daemon,
-    status: "exited",
-    exitcode: report.exitcode,
-    exitKind: reason.kind,
-    exitError: reason.error === null ? null : `${reason.error.name}: ${reason.error.message}`,
+    parentPid,
+    daemon,
+    stopping: false,
     names: [],
     links: [],
     monitoredBy: [],
     trapsExits: false,
-    mailboxDepth: 0,
-    mailboxCapacity: 0,
   };
 }

@@ -40,7 +40,7 @@ import { RootHoldings } from "./holdings.ts";
 import { NameTable } from "./names.ts";
 import { Relation, Watches } from "./watches.ts";
 import { WorkerFactory } from "./workers.ts";
-import { type ActorInspection, inspectActor, inspectExited } from "./inspection.ts";
+import { type ActorFacts, type ActorInspection, endedFacts, inspectActor } from "./inspection.ts";
 
 /** How many ended actors an observer is shown. */
 const RECENT_EXITED = 64;
@@ -99,7 +99,7 @@ export class RootSupervisor {
   /** The last actors to end, oldest first, for an observer (read only when one asks). */
   readonly #exited: {
     address: ActorAddress;
-    facts: { parentPid: number; daemon: boolean };
+    facts: ActorFacts;
     reason: ExitReport;
   }[] = [];
   /**
@@ -144,7 +144,7 @@ export class RootSupervisor {
       )
     );
     const ended = this.#exited.map(({ address, facts, reason }) =>
-      inspectExited(address, facts, reason)
+      inspectActor(address, facts, reason)
     );
     return [main, ...live, ...ended];
   }
@@ -361,7 +361,7 @@ export class RootSupervisor {
     const { address, parentPid, daemon } = record;
     this.#exited.push({
       address,
-      facts: { parentPid, daemon },
+      facts: endedFacts(parentPid, daemon),
       reason: { pid: record.pid, exitcode, error },
     });
     if (this.#exited.length > RECENT_EXITED) this.#exited.shift();
