@@ -24,6 +24,7 @@ export * from "./actors/mod.ts";
 export * from "./actors/gen_server/mod.ts";
 export * from "./actors/supervisor/mod.ts";
 export * from "./actors/observer/mod.ts";
+export * from "./actors/context/mod.ts";
 export * from "./actors/sync/mod.ts";
 export * from "./actors/pool/mod.ts";
 export * from "./actors/manager/mod.ts";

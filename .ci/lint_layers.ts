@@ -32,6 +32,7 @@ const LAYERS: Layer[] = [
       "actors/exit_signal.ts",
       "actors/actor_ref.ts",
       "actors/mailbox_options.ts",
+      "actors/placement.ts",
       "actors/wait_options.ts",
       "actors/sync/errors.ts",
       "actors/pool/errors.ts",
@@ -57,7 +58,11 @@ const LAYERS: Layer[] = [
       "actors/observer/",
     ],
   },
-  { name: "entry", level: 5, paths: ["mod.ts"] },
+  /** Scale-out: the NATS plane and agent, loaded on demand by `getContext("nats")`. */
+  { name: "scale-out", level: 5, paths: ["actors/nats/"] },
+  /** Contexts: the whole API, bound to where processes run. */
+  { name: "contexts", level: 6, paths: ["actors/context/"] },
+  { name: "entry", level: 7, paths: ["mod.ts"] },
 ];
 
 /** Edges allowed between two libraries of the same level: `from` folder -> `to` folder. */

@@ -287,3 +287,33 @@ export class SpawnError extends Error {
     this.name = "SpawnError";
   }
 }
+
+/**
+ * An actor ran on an agent of a NATS context that was lost: its process was killed, its machine
+ * went down or it was cut off from the NATS server for longer than the context's `deadAfter`.
+ * The actor counts as exited (code 1, this error as its reason): its asks fail, its monitors
+ * fire, its links are signalled and a supervisor restarts it where its placement allows. A
+ * subclass of {@linkcode ActorExitedError}, so one `instanceof` covers both.
+ *
+ * @example Recognising the error
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ActorExitedError, AgentLostError } from "./errors.ts";
+ *
+ * const error = new AgentLostError('Agent "gpu-1" was lost: no heartbeat for 500 ms');
+ * assert.ok(error instanceof ActorExitedError);
+ * assert.equal(error.name, "AgentLostError");
+ * ```
+ */
+export class AgentLostError extends ActorExitedError {
+  /**
+   * Creates the error.
+   *
+   * @param message Which agent, and how it was found lost.
+   * @param options The standard `cause` option.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "AgentLostError";
+  }
+}

@@ -13,11 +13,13 @@ import type { ChildRecord } from "./_kernel/children.ts";
 import { type LaunchPayload, runtime } from "./_kernel/runtime.ts";
 import { privateInstanceMembers } from "./_kernel/private_members.ts";
 import { refFor } from "./_kernel/targets.ts";
+import { checkPlacement } from "./_kernel/root/remote.ts";
 import { checkInteger, checkWaitOptions, describeValue, settledWithin } from "./_shm/time.ts";
 import type { WaitOptions } from "./wait_options.ts";
 import type { ActorRef, AskOptions, SendOptions } from "./actor_ref.ts";
 import { CloneError, ProcessStateError } from "./errors.ts";
 import type { MailboxOptions } from "./mailbox_options.ts";
+import type { Placement } from "./placement.ts";
 import { self } from "./self.ts";
 
 /** The worker program every process runs: it makes the worker the actor, then calls `run()`. */
@@ -83,6 +85,13 @@ export interface ProcessOptions<A extends unknown[]> {
    * @default {false: start() resolves once the target runs}
    */
   initAck?: boolean;
+  /**
+   * Where the process runs: on this machine, or on an agent of a NATS context (see
+   * {@linkcode Placement}). A process started by an actor on an agent runs on that agent.
+   *
+   * @default {"local", or "any" once setDefaultContext() chose a NATS context}
+   */
+  placement?: Placement;
 }
 
 /**
@@ -131,6 +140,7 @@ export class Process<A extends unknown[] = unknown[]> {
   #mailbox: Int32Array;
   #maxMemoryMb: number | undefined;
   #initAck: boolean;
+  #placement: Placement | undefined;
   #ref: ActorRef | null = null;
 
   /**
@@ -145,8 +155,16 @@ export class Process<A extends unknown[] = unknown[]> {
    */
   constructor(options: ProcessOptions<A> = {}) {
     checkOptions(options);
-    const { target, args = [] as unknown as A, name, daemon, mailbox, maxMemoryMb, initAck } =
-      options;
+    const {
+      target,
+      args = [] as unknown as A,
+      name,
+      daemon,
+      mailbox,
+      maxMemoryMb,
+      initAck,
+      placement,
+    } = options;
     if (target !== undefined && typeof target !== "function") {
       throw new TypeError(
         `Cannot create process: target must be a function, got ${describeValue(target)}`,
@@ -166,6 +184,9 @@ export class Process<A extends unknown[] = unknown[]> {
       );
     }
     this.#initAck = initAck === true;
+    this.#placement = placement === undefined
+      ? undefined
+      : checkPlacement(placement, "Cannot create process");
     this.#target = target as ((...args: unknown[]) => unknown) | undefined;
     this.#args = args;
     this.#mailbox = mailboxWords(mailbox);
@@ -331,6 +352,7 @@ export class Process<A extends unknown[] = unknown[]> {
         fields: encodeHandles(fields, pid),
         maxMemoryMb: this.#maxMemoryMb,
         initAck: this.#initAck,
+        placement: this.#placement,
       }),
     );
     return this.#child;
@@ -565,6 +587,7 @@ const OPTIONS: readonly string[] = [
   "mailbox",
   "maxMemoryMb",
   "initAck",
+  "placement",
 ];
 
 /** Refuses what is not an options object, and unknown keys (Python's unexpected keyword). */

@@ -12,7 +12,9 @@ import { type ActorAddress, exitcodeOf, MAILBOX_DEPTH } from "./protocol.ts";
 import { describeValue } from "../_shm/time.ts";
 import type { ActorRef, AskOptions, SendOptions } from "../actor_ref.ts";
 
-const KIND = "actorRef";
+/** The kind of an actor reference's description: the one kind that crosses between machines. */
+export const ACTOR_REF_KIND = "actorRef";
+const KIND = ACTOR_REF_KIND;
 
 /**
  * `ref[askSystem](name, body, options)`: asks the actor a library's own request `name` (a

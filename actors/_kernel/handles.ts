@@ -114,9 +114,11 @@ function kindNamed(kind: string, module: string | undefined): Kind {
  */
 export function encodeHandles<T>(value: T, recipient?: number): T {
   if (!containsHandles(value)) return value;
-  return replaceCopying(value, isPortable, (handle) => ({
-    [MARKER]: describe(handle as Portable, recipient),
-  })) as T;
+  return replaceCopying(
+    value,
+    isPortable,
+    (handle) => handleMarker(describe(handle as Portable, recipient)),
+  ) as T;
 }
 
 /**
@@ -163,6 +165,19 @@ export async function reviveHandles<T>(value: T): Promise<T> {
 function reviveHandle(description: SentDescription, forAdoption: boolean): unknown {
   const { revive } = kindNamed(description.kind, description.module);
   return revive(reviveTree(description.data, forAdoption), forAdoption);
+}
+
+/**
+ * The description held by `value` when it is the marker {@linkcode encodeHandles} put where a
+ * handle was, else undefined: what a bridge to another machine inspects as it copies a value.
+ */
+export function describedHandle(value: object): SentDescription | undefined {
+  return isMarker(value) ? descriptionOf(value) : undefined;
+}
+
+/** The marker for `description`, as {@linkcode encodeHandles} makes it. */
+export function handleMarker(description: SentDescription): object {
+  return { [MARKER]: description };
 }
 
 /** True for the marker {@linkcode encodeHandles} puts where a handle was. */

@@ -15,6 +15,7 @@ import type { SentDescription } from "./handles.ts";
 import type { OverflowPolicy } from "../mailbox_options.ts";
 import type { SerializedError } from "./wire_errors.ts";
 import type { StopSignal } from "../_stop_signal.ts";
+import type { Placement } from "../placement.ts";
 
 /**
  * Where a worker finds a function or class: a registered task, or a module export.
@@ -94,6 +95,8 @@ export interface ActorSpec {
    * `proc_lib:init_ack`), not only for its target to run.
    */
   initAck: boolean;
+  /** Where the actor runs (see `Placement`); undefined: where the root places it by default. */
+  placement?: Placement;
 }
 
 /**
@@ -123,9 +126,18 @@ export interface ExitReport {
   error: SerializedError | null;
 }
 
+/**
+ * A mail link with a peer: the port, and the peer's mailbox words (what a bridge to another
+ * machine counts the link's mail in).
+ */
+export interface PeerLink {
+  port: MessagePort;
+  mailbox: SharedArrayBuffer;
+}
+
 /** Requests an actor makes of the root supervisor, answered by an `answer` command. */
 export type RootRequest =
-  /** A mail link to `pid`; answered with the port, or an error if it is gone. */
+  /** A mail link to `pid`; answered with a {@linkcode PeerLink}, or an error if it is gone. */
   | { type: "connect"; pid: number }
   | { type: "register"; name: string; pid: number }
   | { type: "unregister"; name: string }
@@ -164,8 +176,8 @@ export type HostCommand =
     mailEnds: boolean;
   }
   | RootAnswer
-  /** Another actor connected to this one: mail from it arrives on `port`. */
-  | { type: "peer"; pid: number; port: MessagePort }
+  /** Another actor connected to this one: mail from it arrives on `port`; `mailbox` is its words. */
+  | { type: "peer"; pid: number; port: MessagePort; mailbox: SharedArrayBuffer }
   /** A connected actor exited; `mailEnds` as for `childExited`. */
   | { type: "peerExited"; pid: number; mailEnds: boolean }
   /** A linked actor exited and this actor traps exits: deliver an `ExitSignal`. */

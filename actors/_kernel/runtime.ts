@@ -8,6 +8,7 @@
 import { configureThread, haltIfReaped } from "../_shm/thread.ts";
 import process from "node:process";
 import { isMainThread, MessageChannel, type MessagePort } from "node:worker_threads";
+import type { Placement } from "../placement.ts";
 import { ActorHandle } from "./actor_handle.ts";
 import { type ChildRecord, Children } from "./children.ts";
 import { reasonOf } from "./exit_report.ts";
@@ -18,6 +19,7 @@ import {
   type ActorSpec,
   type ExitReport,
   MAIN_PID,
+  type PeerLink,
   type RootRequest,
   RUNNING,
   type RuntimeCommand,
@@ -54,6 +56,7 @@ export interface LaunchPayload {
   fields: Record<string, unknown>;
   maxMemoryMb?: number;
   initAck: boolean;
+  placement?: Placement;
 }
 
 const KEEPALIVE_PERIOD_MS = 2 ** 30;
@@ -99,7 +102,7 @@ export class Runtime {
     // The main thread's waits on shared memory keep the program alive while a child may end them.
     configureThread({ pid: MAIN_PID, keepAlive: (promise) => this.waitFor(promise) });
     mail.useConnector(async (pid) =>
-      (await this.rootCall({ type: "connect", pid }).answer) as MessagePort
+      ((await this.rootCall({ type: "connect", pid }).answer) as PeerLink).port
     );
   }
 

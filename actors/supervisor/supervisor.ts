@@ -10,6 +10,8 @@ import { ProcessStateError } from "../errors.ts";
 import { SupervisorGaveUpError } from "./errors.ts";
 import { type ExitReason, exitReason, isAbnormal } from "../exit_reason.ts";
 import { Process } from "../process.ts";
+import type { Placement } from "../placement.ts";
+import { checkPlacement } from "../_kernel/root/remote.ts";
 
 /**
  * Which children a {@linkcode Supervisor} restarts when one of them ends and must be
@@ -89,6 +91,13 @@ export interface ChildSpec<A extends unknown[] = unknown[]> {
    * @default {the daemon flag of the actor running the supervisor}
    */
   daemon?: boolean;
+  /**
+   * Where the child's processes run (see {@linkcode Placement}): with `"any"`, a child whose
+   * agent was lost is restarted on another.
+   *
+   * @default {as for any Process}
+   */
+  placement?: Placement;
 }
 
 /**
@@ -199,7 +208,15 @@ const OPTIONS: readonly string[] = [
   "children",
   "onRestart",
 ];
-const CHILD_OPTIONS: readonly string[] = ["id", "target", "args", "restart", "name", "daemon"];
+const CHILD_OPTIONS: readonly string[] = [
+  "id",
+  "target",
+  "args",
+  "restart",
+  "name",
+  "daemon",
+  "placement",
+];
 const POLICIES: readonly string[] = ["permanent", "transient", "temporary"];
 
 type State = "initial" | "starting" | "running" | "stopped" | "failed" | "gaveUp";
@@ -211,6 +228,7 @@ interface ChildEntry {
   readonly restart: RestartPolicy;
   readonly name: string;
   readonly daemon: boolean | undefined;
+  readonly placement: Placement | undefined;
   process: Process | null;
   restarts: number;
 }
@@ -486,8 +504,8 @@ export class Supervisor {
 
   /** Starts a new process for `entry` and watches it; throws at once if it cannot start. */
   #launch(entry: ChildEntry): Promise<void> {
-    const { target, args, name, daemon } = entry;
-    const process = new Process({ target, args, name, daemon });
+    const { target, args, name, daemon, placement } = entry;
+    const process = new Process({ target, args, name, daemon, placement });
     const started = process.start();
     // A start refused at the call (arguments that cannot be copied) leaves nothing to watch.
     if (process.pid === undefined) return started;
@@ -600,7 +618,7 @@ function entryOf(spec: ChildSpec, index: number, action: string): ChildEntry {
     throw new TypeError(`${action}: children[${index}] must be a child spec object, got ${spec}`);
   }
   checkKeys(spec, CHILD_OPTIONS, `${action}: children[${index}]`, "child spec option");
-  const { id, target, args = [], restart = "permanent", name, daemon } = spec;
+  const { id, target, args = [], restart = "permanent", name, daemon, placement } = spec;
   if (typeof id !== "string" || id === "") {
     throw new TypeError(
       `${action}: children[${index}].id must be a non-empty string, got ${JSON.stringify(id)}`,
@@ -633,6 +651,9 @@ function entryOf(spec: ChildSpec, index: number, action: string): ChildEntry {
     restart,
     name: name ?? id,
     daemon,
+    placement: placement === undefined
+      ? undefined
+      : checkPlacement(placement, `${action}: ${child}`),
     process: null,
     restarts: 0,
   };

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { MessageChannel, type Transferable, type Worker } from "node:worker_threads";
+import { MessageChannel, type Transferable } from "node:worker_threads";
 import {
   type ActorAddress,
   type ActorSpec,
@@ -24,6 +24,7 @@ import {
   type HostCommand,
   type HostReport,
   MAIN_PID,
+  type PeerLink,
   type RootRequest,
   RUNNING,
   type RuntimeCommand,
@@ -35,11 +36,12 @@ import {
 } from "../protocol.ts";
 import type { Portable, Repairable } from "../handles.ts";
 import { type SerializedError, serializeError } from "../wire_errors.ts";
-import { ActorExitedError } from "../../errors.ts";
+import { ActorExitedError, SpawnError } from "../../errors.ts";
 import { RootHoldings } from "./holdings.ts";
 import { NameTable } from "./names.ts";
 import { Relation, Watches } from "./watches.ts";
 import { WorkerFactory } from "./workers.ts";
+import { type ActorWorker, remoteHosts } from "./remote.ts";
 import { type ActorFacts, type ActorInspection, endedFacts, inspectActor } from "./inspection.ts";
 
 /** How many ended actors an observer is shown. */
@@ -50,7 +52,7 @@ interface ActorRecord {
   readonly parentPid: number;
   readonly daemon: boolean;
   readonly address: ActorAddress;
-  readonly worker: Worker;
+  readonly worker: ActorWorker;
   readonly status: Int32Array;
   started: boolean;
   signal: StopSignal | null;
@@ -162,9 +164,9 @@ export class RootSupervisor {
       return this.discard(spec.pid);
     }
     this.#settled.add(spec.pid);
-    let worker: Worker;
+    let worker: ActorWorker;
     try {
-      worker = this.#workers.take(spec);
+      worker = this.#workerFor(spec, parent?.worker);
     } catch (error) {
       // No thread for it (no read access to the worker host, for instance): the start fails,
       // which the parent learns as it learns any start failure.
@@ -198,6 +200,20 @@ export class RootSupervisor {
     });
     const init: HostCommand = { type: "init", spec };
     worker.postMessage(init, [spec.mailPort]);
+  }
+
+  /** A worker on this machine, or on the machine its placement (or its parent's) names. */
+  #workerFor(spec: ActorSpec, parent: ActorWorker | undefined): ActorWorker {
+    const hosts = remoteHosts();
+    if (hosts !== null) return hosts.place(spec, parent) ?? this.#workers.take(spec);
+    if (spec.placement !== undefined && spec.placement !== "local") {
+      throw new SpawnError(
+        `Cannot start process "${spec.name}" with placement ${JSON.stringify(spec.placement)}: ` +
+          'no NATS context is open; create one with await getContext("nats", { servers }) and ' +
+          "start the process from it",
+      );
+    }
+    return this.#workers.take(spec);
   }
 
   /** Fails the start of an actor whose worker could not be created. */
@@ -337,6 +353,7 @@ export class RootSupervisor {
     Atomics.store(record.status, STATUS_EXITCODE, exitcode);
     Atomics.store(record.status, STATUS_STATE, EXITED);
     Atomics.notify(record.status, STATUS_STATE);
+    remoteHosts()?.reaped(record.address, exitcode);
     // No orphans: what is left of the subtree is halted and reaped with it.
     for (const child of this.#childrenOf(record.pid)) {
       if (child.signal === null) {
@@ -452,13 +469,18 @@ export class RootSupervisor {
   }
 
   #connect(from: number, to: number): Answer {
-    if (!this.#isAlive(to) || !this.#isAlive(from)) {
+    const fromAddress = this.#addressOf(from);
+    const toAddress = this.#addressOf(to);
+    if (fromAddress === undefined || toAddress === undefined) {
       throw new ActorExitedError(`Cannot send to actor ${to}: it has exited`);
     }
     const { port1, port2 } = new MessageChannel();
-    this.#command(to, { type: "peer", pid: from, port: port2 }, [port2]);
+    this.#command(to, { type: "peer", pid: from, port: port2, mailbox: fromAddress.mailbox }, [
+      port2,
+    ]);
     this.#peers.add(from, to);
-    return { value: port1, transfer: [port1] };
+    const link: PeerLink = { port: port1, mailbox: toAddress.mailbox };
+    return { value: link, transfer: [port1] };
   }
 
   /** Sends `command` to the runtime of actor `pid`, wherever it lives. */

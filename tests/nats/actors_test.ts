@@ -1,0 +1,165 @@
+/**
+ * Processes and actors on agents: start, mail, ask, exits, names, monitors, links, children,
+ * and the deaths of agents (SIGKILL) and of the program, over a real nats-server.
+ */
+import assert from "node:assert/strict";
+import {
+  ActorExitedError,
+  AgentLostError,
+  CloneError,
+  getContext,
+  monitor,
+  type NatsContext,
+  Process,
+  Queue,
+  receive,
+  self,
+  setDefaultContext,
+  spawn,
+  SpawnError,
+  whereis,
+} from "../../mod.ts";
+import { LIVENESS, natsTest, startCluster } from "./_cluster.ts";
+import {
+  echoPid,
+  endWith,
+  hang,
+  parentOfEcho,
+  registeredEcho,
+  sendTo,
+} from "../fixtures/nats_targets.ts";
+
+natsTest("processes and actors on agents", async (t) => {
+  await using cluster = await startCluster(["alpha", "beta"]);
+  const open = () =>
+    getContext("nats", { servers: cluster.server.url, cluster: cluster.cluster, ...LIVENESS });
+
+  await t.step("a process starts on an agent, answers asks and ends with its code", async () => {
+    await using mp = await open();
+    const agents = await mp.agents({ atLeast: 2 });
+    assert.deepEqual(agents.map((agent) => agent.name).sort(), ["alpha", "beta"]);
+    const echo = await mp.spawn(echoPid, []);
+    assert.ok(echo instanceof Process);
+    const [answer, pid] = await echo.ask<[string, number]>("marco");
+    assert.equal(answer, "marco");
+    assert.equal(pid, echo.pid);
+    await echo.send("stop");
+    await echo.join();
+    assert.equal(echo.exitcode, 0);
+    for (const code of [0, 3] as const) {
+      const process = new mp.Process({ target: endWith, args: [code] });
+      await process.start();
+      await process.join();
+      assert.equal(process.exitcode, code);
+    }
+    const thrower = new mp.Process({ target: endWith, args: ["throw"] });
+    await thrower.start();
+    await thrower.join();
+    assert.equal(thrower.exitcode, 1);
+  });
+
+  await t.step("placement: by name, in turn, and refused for an unknown agent", async () => {
+    await using mp = await open();
+    await mp.agents({ atLeast: 2 });
+    const onBeta = await spawn(echoPid, [], { placement: { agent: "beta" } });
+    const [, pid] = await onBeta.ask<[string, number]>("x");
+    assert.equal(pid, onBeta.pid);
+    await onBeta.send("stop");
+    await onBeta.join();
+    const nowhere = new Process({ target: echoPid, placement: { agent: "gamma" } });
+    await assert.rejects(nowhere.start(), SpawnError);
+    assert.throws(
+      () => new Process({ target: echoPid, placement: "everywhere" as never }),
+      TypeError,
+    );
+  });
+
+  await t.step("mail from an agent to the main program, references crossing", async () => {
+    await using mp = await open();
+    await mp.agents({ atLeast: 1 });
+    const sender = await mp.spawn(sendTo, [self(), 50]);
+    const received: unknown[] = [];
+    while (true) {
+      const message = await receive();
+      if (message === "done") break;
+      received.push(message);
+    }
+    assert.deepEqual(received, Array.from({ length: 50 }, (_, index) => index));
+    await sender.join();
+    assert.equal(sender.exitcode, 0);
+  });
+
+  await t.step("an actor on an agent starts a child there, which it asks", async () => {
+    await using mp = await open();
+    await mp.agents({ atLeast: 1 });
+    const parent = await mp.spawn(parentOfEcho, []);
+    const facts = await parent.ask<{ answer: string; childPid: number; parentPid: number }>("?");
+    assert.equal(facts.answer, "hi");
+    assert.equal(facts.parentPid, parent.pid);
+    assert.ok(
+      facts.childPid >= 2 ** 22,
+      `the child's pid ${facts.childPid} is in an agent's block`,
+    );
+    await parent.send("stop");
+    await parent.join();
+    assert.equal(parent.exitcode, 0);
+  });
+
+  await t.step("names and monitors across machines", async () => {
+    await using mp = await open();
+    await mp.agents({ atLeast: 1 });
+    const named = await mp.spawn(registeredEcho, ["remote-echo"]);
+    assert.equal(await receive(), "registered");
+    const found = await whereis<string, string>("remote-echo");
+    assert.ok(found !== undefined);
+    assert.equal(await found.ask("hello"), "remote-echo: hello");
+    const down = monitor(named.ref);
+    await named.send("stop");
+    const reason = await down;
+    assert.equal(reason.exitcode, 0);
+    await named.join();
+  });
+
+  await t.step("a handle that cannot cross fails the start with CloneError", async () => {
+    await using mp = await open();
+    await mp.agents({ atLeast: 1 });
+    const queue = new Queue<number>();
+    const process = new mp.Process({ target: sendTo, args: [queue as never, 1] });
+    await assert.rejects(process.start(), CloneError);
+    await process.join();
+  });
+
+  await t.step("setDefaultContext sends plain processes to agents, and back", async () => {
+    await using mp: NatsContext = await open();
+    await mp.agents({ atLeast: 1 });
+    setDefaultContext(mp);
+    try {
+      const echo = await spawn(echoPid, []);
+      const [, pid] = await echo.ask<[string, number]>("x");
+      assert.equal(pid, echo.pid);
+      await echo.send("stop");
+      await echo.join();
+    } finally {
+      setDefaultContext(await getContext("local"));
+    }
+  });
+
+  await t.step(
+    "a SIGKILLed agent: pending asks fail, monitors fire, exits are code 1",
+    async () => {
+      const victim = await cluster.startAgent("victim");
+      await using mp = await open();
+      await mp.agents({ atLeast: 3 });
+      const stuck = await mp.spawn(hang, [], { placement: { agent: "victim" } });
+      const down = monitor(stuck.ref);
+      const pending = stuck.ask("anyone?");
+      await victim.kill("SIGKILL");
+      await assert.rejects(pending, ActorExitedError);
+      const reason = await down;
+      assert.equal(reason.exitcode, 1);
+      await stuck.join();
+      assert.equal(stuck.exitcode, 1);
+      assert.ok(stuck.error instanceof AgentLostError, String(stuck.error));
+    },
+  );
+});
