@@ -224,6 +224,67 @@ export function defaultContext(): Context {
   return current;
 }
 
+/**
+ * The context `MP_CONTEXT` names: `local`, or `nats://host:port[,host:port...]` with optional
+ * `?cluster=&name=&credentials=&timeout=&heartbeatMs=&deadAfterMs=`.
+ *
+ * @throws {TypeError} If the value is neither.
+ */
+export function contextFromEnvironment(value: string): NatsContextOptions | "local" {
+  if (value === "local") return "local";
+  const match = /^(nats|tls):\/\/([^?]+)(?:\?(.*))?$/.exec(value);
+  if (match === null) {
+    throw new TypeError(
+      `MP_CONTEXT must be "local" or "nats://host:port[?cluster=name]", got ${
+        JSON.stringify(value)
+      }`,
+    );
+  }
+  const [, scheme, hosts, query = ""] = match;
+  const options: NatsContextOptions = {
+    servers: hosts.split(",").map((host) => `${scheme}://${host}`),
+  };
+  const parameters = new URLSearchParams(query);
+  for (const [key, text] of parameters) {
+    switch (key) {
+      case "cluster":
+      case "name":
+      case "credentials":
+        options[key] = text;
+        break;
+      case "timeout":
+      case "heartbeatMs":
+      case "deadAfterMs":
+        options[key] = Number(text);
+        break;
+      default:
+        throw new TypeError(
+          `MP_CONTEXT has an unknown parameter "${key}": expected cluster, name, credentials, ` +
+            "timeout, heartbeatMs or deadAfterMs",
+        );
+    }
+  }
+  return options;
+}
+
+/**
+ * `MP_CONTEXT` in the environment of the main program makes its context the default before the
+ * program's code runs, so an unchanged program runs on NATS. Read only where the program may
+ * read it without a prompt (`--allow-env`, or `--allow-env=MP_CONTEXT`); actors (workers) never
+ * open a context of their own: their children are placed by the main program's.
+ */
+async function applyEnvironment(): Promise<void> {
+  if (!isMainThread) return;
+  const permission = Deno.permissions.querySync({ name: "env", variable: "MP_CONTEXT" });
+  if (permission.state !== "granted") return;
+  const value = Deno.env.get("MP_CONTEXT");
+  if (value === undefined || value === "") return;
+  const options = contextFromEnvironment(value);
+  if (options !== "local") setDefaultContext(await getContext("nats", options));
+}
+
+await applyEnvironment();
+
 function placerOfContext(context: unknown): NatsPlacement | undefined {
   return typeof context === "object" && context !== null
     ? (context as Record<symbol, NatsPlacement | undefined>)[placerOf]

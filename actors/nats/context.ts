@@ -5,15 +5,12 @@
  *
  * @module
  */
-// A full npm specifier, not an import-map name: a program importing this library from a URL
-// has no import map of ours.
-// deno-lint-ignore no-import-prefix
-import { connect } from "npm:@nats-io/transport-node@3.4.0";
 import { remoteHosts, useRemoteHosts } from "../_kernel/root/remote.ts";
 import { ProcessStateError } from "../errors.ts";
+import { checkInteger, describeValue } from "../_shm/time.ts";
 import { Plane } from "./_bridge/plane.ts";
 import type { NatsContextOptions, NatsPlacement } from "./placement.ts";
-import { natsTransport } from "./_bridge/transport.ts";
+import { connectInWorker } from "./_bridge/worker_transport.ts";
 import { DEFAULT_LIVENESS } from "./_bridge/protocol.ts";
 
 /** Connects and opens this program's session on the cluster (see `getContext`). */
@@ -24,14 +21,32 @@ export async function openNatsPlacement(options: NatsContextOptions): Promise<Na
         "the one you have",
     );
   }
-  const connection = await connect({
-    servers: options.servers,
-    name: options.name,
-  });
-  const plane = new Plane(natsTransport(connection), options.cluster ?? "default", {
-    heartbeatMs: options.heartbeatMs ?? DEFAULT_LIVENESS.heartbeatMs,
-    deadAfterMs: options.deadAfterMs ?? DEFAULT_LIVENESS.deadAfterMs,
-  });
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot get a NATS context: options must be an object with servers, got ${
+        describeValue(options)
+      }`,
+    );
+  }
+  const { servers, name, credentials, timeout, cluster = "default" } = options;
+  if (typeof cluster !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(cluster)) {
+    throw new TypeError(
+      "Cannot get a NATS context: cluster must be 1 to 64 letters, digits, - or _ (it names " +
+        `NATS subjects), got ${describeValue(cluster)}`,
+    );
+  }
+  const action = "get a NATS context";
+  const heartbeatMs = options.heartbeatMs === undefined
+    ? DEFAULT_LIVENESS.heartbeatMs
+    : checkInteger(options.heartbeatMs, action, "heartbeatMs", { min: 1, max: 60_000 });
+  const deadAfterMs = options.deadAfterMs === undefined
+    ? Math.max(DEFAULT_LIVENESS.deadAfterMs, 3 * heartbeatMs)
+    : checkInteger(options.deadAfterMs, action, "deadAfterMs", {
+      min: 2 * heartbeatMs,
+      max: 3_600_000,
+    });
+  const transport = await connectInWorker({ servers, name, credentials, timeout });
+  const plane = new Plane(transport, cluster, { heartbeatMs, deadAfterMs });
   useRemoteHosts(plane);
   let closed: Promise<void> | null = null;
   const agents = async (wanted: { atLeast?: number; timeout?: number } = {}) => {
@@ -49,7 +64,7 @@ export async function openNatsPlacement(options: NatsContextOptions): Promise<Na
       closed ??= (async () => {
         plane.close();
         if (remoteHosts() === plane) useRemoteHosts(null);
-        await connection.close();
+        await transport.close();
       })();
       return closed;
     },
