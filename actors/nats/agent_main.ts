@@ -8,10 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { hostname } from "node:os";
-// A full npm specifier, not an import-map name: a program importing this library from a URL
-// has no import map of ours.
-// deno-lint-ignore no-import-prefix
-import { connect } from "npm:@nats-io/transport-node@3.4.0";
+import { connectNats } from "./connection.ts";
 import { Agent } from "./_bridge/agent.ts";
 import { natsTransport } from "./_bridge/transport.ts";
 import { DEFAULT_LIVENESS } from "./_bridge/protocol.ts";
@@ -42,7 +39,11 @@ const liveness = {
   heartbeatMs: positive(values["heartbeat-ms"], DEFAULT_LIVENESS.heartbeatMs, "heartbeat-ms"),
   deadAfterMs: positive(values["dead-after-ms"], DEFAULT_LIVENESS.deadAfterMs, "dead-after-ms"),
 };
-const connection = await connect({ servers: values.servers.split(","), name: `agent ${name}` });
+const connection = await connectNats({
+  servers: values.servers.split(","),
+  name: `agent ${name}`,
+  requireJetStream: false,
+});
 const agent = new Agent(natsTransport(connection), { name, cluster: values.cluster, liveness });
 console.log(`agent ${name} ready (cluster ${values.cluster}, ${values.servers})`);
 

@@ -53,7 +53,9 @@ if (port !== null) {
         const subscription = connection?.subscribe(message.subject, {
           callback: (error, received) => {
             if (error !== null) return;
-            const payload = received.data.slice();
+            // A copy of its own: the data may be a Buffer view into the client's read buffer, and
+            // `Buffer#slice` would share it (transferring would then detach the client's).
+            const payload = new Uint8Array(received.data);
             tell({ t: "message", id, subject: received.subject, payload }, [payload.buffer]);
           },
         });

@@ -33,8 +33,8 @@ export async function connectInWorker(options: NatsOptions): Promise<WorkerTrans
   const worker = new Worker(HOST, { env: SHARE_ENV });
   worker.unref();
   const deliveries = new Map<number, (payload: Uint8Array, subject: string) => void>();
-  let connected = Promise.withResolvers<void>();
-  let closed = Promise.withResolvers<void>();
+  const connected = Promise.withResolvers<void>();
+  const closed = Promise.withResolvers<void>();
   worker.on("message", (message: FromConnection) => {
     switch (message.t) {
       case "connected":
