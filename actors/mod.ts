@@ -28,7 +28,7 @@ export * from "./exit_signal.ts";
 export * from "./init_ack.ts";
 export * from "./link.ts";
 export * from "./mailbox_options.ts";
-export type { Placement } from "./placement.ts";
+export type { AgentPlacement, Placement } from "./placement.ts";
 export * from "./monitor.ts";
 export * from "./parent_process.ts";
 export * from "./process.ts";

@@ -21,6 +21,7 @@ const { values } = parseArgs({
     cluster: { type: "string", default: "default" },
     "heartbeat-ms": { type: "string" },
     "dead-after-ms": { type: "string" },
+    solo: { type: "boolean", default: false },
   },
 });
 
@@ -44,13 +45,77 @@ const connection = await connectNats({
   name: `agent ${name}`,
   requireJetStream: false,
 });
-const agent = new Agent(natsTransport(connection), { name, cluster: values.cluster, liveness });
-console.log(`agent ${name} ready (cluster ${values.cluster}, ${values.servers})`);
-
 const stop = async () => {
   await agent.close();
   await connection.drain();
   Deno.exit(0);
 };
+
+/** Ends a solo agent's process at once (its actor may be stuck), once its last words are out. */
+const endSolo = async () => {
+  await connection.flush().catch(() => {});
+  Deno.exit(0);
+};
+
+/**
+ * The flags of a solo agent: this agent's permissions where they are whole (`--allow-read`
+ * granted without a path), none where they are partial, so a solo agent never has more.
+ */
+function soloPermissions(): string[] {
+  const names = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const;
+  return names
+    .filter((permission) => Deno.permissions.querySync({ name: permission }).state === "granted")
+    .map((permission) => `--allow-${permission}`);
+}
+
+/** Starts a solo agent on this machine; resolves once it is ready. */
+async function fork(soloName: string): Promise<void> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-prompt",
+      ...soloPermissions(),
+      new URL(import.meta.url).pathname,
+      "--servers",
+      values.servers,
+      "--name",
+      soloName,
+      "--cluster",
+      values.cluster,
+      "--heartbeat-ms",
+      `${liveness.heartbeatMs}`,
+      "--dead-after-ms",
+      `${liveness.deadAfterMs}`,
+      "--solo",
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  child.unref();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!seen.includes("ready")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`The process for ${soloName} ended before it was ready:\n${seen}`);
+    seen += value;
+  }
+  // Its actor's output is this agent's, as a Worker's would be.
+  void (async () => {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      await Deno.stdout.write(new TextEncoder().encode(value));
+    }
+  })();
+}
+
+const agent = new Agent(natsTransport(connection), {
+  name,
+  cluster: values.cluster,
+  liveness,
+  fork: values.solo ? undefined : fork,
+  solo: values.solo ? { done: () => void endSolo() } : undefined,
+});
+console.log(`agent ${name} ready (cluster ${values.cluster}, ${values.servers})`);
 Deno.addSignalListener("SIGINT", stop);
 Deno.addSignalListener("SIGTERM", stop);

@@ -14,6 +14,8 @@ export interface AgentInfo {
   pid: number;
   /** The actors it hosts, for every program. */
   actors: number;
+  /** A solo agent: the process of one actor placed with `isolation: "process"`. */
+  solo: boolean;
 }
 
 /** Options of a NATS context: `getContext("nats", options)`. */

@@ -27,7 +27,18 @@ import {
   parentOfEcho,
   registeredEcho,
   sendTo,
+  spinForever,
 } from "../fixtures/nats_targets.ts";
+
+/** True while a process with this pid exists (signal 0 checks without sending one). */
+function processAlive(pid: number): boolean {
+  try {
+    Deno.kill(pid, "SIGCONT");
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 natsTest("processes and actors on agents", async (t) => {
   await using cluster = await startCluster(["alpha", "beta"]);
@@ -97,7 +108,7 @@ natsTest("processes and actors on agents", async (t) => {
     assert.equal(facts.answer, "hi");
     assert.equal(facts.parentPid, parent.pid);
     assert.ok(
-      facts.childPid >= 2 ** 22,
+      facts.childPid >= 2 ** 20,
       `the child's pid ${facts.childPid} is in an agent's block`,
     );
     await parent.send("stop");
@@ -143,6 +154,28 @@ natsTest("processes and actors on agents", async (t) => {
       setDefaultContext(await getContext("local"));
     }
   });
+
+  await t.step(
+    "isolation: process: terminate() ends an actor stuck in synchronous code",
+    async () => {
+      await using mp = await open();
+      await mp.agents({ atLeast: 2 });
+      const spinner = await mp.spawn(spinForever, [], {
+        placement: { agent: "alpha", isolation: "process" },
+      });
+      const osPid = await spinner.ask<number>("your pid?");
+      const alpha = cluster.agents.find((agent) => agent.name === "alpha")!;
+      assert.notEqual(osPid, alpha.pid, "the actor runs in a process of its own");
+      assert.ok(processAlive(osPid));
+      await spinner.terminate();
+      assert.equal(spinner.exitcode, -15);
+      while (processAlive(osPid)) await new Promise((resolve) => setTimeout(resolve, 20));
+      // A Worker placement shares the agent's process.
+      const inWorker = await mp.spawn(spinForever, [], { placement: { agent: "alpha" } });
+      assert.equal(await inWorker.ask<number>("your pid?"), alpha.pid);
+      await inWorker.terminate();
+    },
+  );
 
   await t.step(
     "a SIGKILLed agent: pending asks fail, monitors fire, exits are code 1",

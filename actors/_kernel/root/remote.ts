@@ -56,13 +56,19 @@ export function remoteHosts(): RemoteHosts | null {
 export function checkPlacement(value: unknown, prefix: string): Placement {
   if (value === "local" || value === "any") return value;
   if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-    const agent = (value as { agent?: unknown }).agent;
-    if (typeof agent === "string" && agent.length > 0 && Object.keys(value).length === 1) {
-      return { agent };
+    const { agent, isolation, ...rest } = value as Record<string, unknown>;
+    const agentOk = agent === undefined || (typeof agent === "string" && agent.length > 0);
+    const isolationOk = isolation === undefined || isolation === "worker" ||
+      isolation === "process";
+    if (agentOk && isolationOk && Object.keys(rest).length === 0 && Object.keys(value).length > 0) {
+      return {
+        ...(agent === undefined ? {} : { agent }),
+        ...(isolation === undefined ? {} : { isolation }),
+      } as Placement;
     }
   }
   throw new TypeError(
-    `${prefix}: placement must be "local", "any" or { agent: "name" }, got ` +
-      describeValue(value),
+    `${prefix}: placement must be "local", "any" or { agent?: "name", isolation?: "worker" | ` +
+      `"process" }, got ${describeValue(value)}`,
   );
 }

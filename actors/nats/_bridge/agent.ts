@@ -23,7 +23,7 @@ import {
 import { WorkerFactory } from "../../_kernel/root/workers.ts";
 import { RootHoldings } from "../../_kernel/root/holdings.ts";
 import { serializeError } from "../../_kernel/wire_errors.ts";
-import { CloneError, SpawnError } from "../../errors.ts";
+import { SpawnError } from "../../errors.ts";
 import { Bridge, pack, unpack } from "./wire.ts";
 import { codeMismatch } from "./digests.ts";
 import {
@@ -42,7 +42,21 @@ export interface AgentSetup {
   name: string;
   cluster: string;
   liveness: Liveness;
+  /**
+   * Starts a solo agent named `name` in a process of its own on this machine (see
+   * `isolation: "process"`); resolves once it runs. Without it, such placements are refused.
+   */
+  fork?: (name: string) => Promise<void>;
+  /**
+   * This is a solo agent: it hosts one actor (and its children) and calls `done` once they have
+   * all exited, or at once when that actor must end and does not (its process then ends,
+   * whatever code runs in it).
+   */
+  solo?: { done(): void };
 }
+
+/** How long a solo agent's actor, told to halt, may take before its process is ended. */
+const SOLO_HALT_GRACE_MS = 1000;
 
 interface Hosted {
   readonly worker: Worker;
@@ -56,8 +70,9 @@ interface Session {
   readonly actors: Map<number, Hosted>;
   /** Every pid this agent hosted for the session: the dead are those no longer in `actors`. */
   readonly hosted: Set<number>;
-  /** The pids its actors hand out here (see `PID_BLOCK_BITS`). */
+  /** The pids its actors hand out here (see `PID_BLOCK_BITS`), below `pidLimit`. */
   readonly pids: Int32Array;
+  readonly pidLimit: number;
   readonly holdings: RootHoldings;
   lastSeen: number;
   ended: boolean;
@@ -73,10 +88,16 @@ export class Agent {
   readonly #workers = new WorkerFactory();
   readonly #unsubscribe: (() => void)[];
   readonly #timers: number[] = [];
+  readonly #fork: AgentSetup["fork"];
+  readonly #solo: AgentSetup["solo"];
+  /** A solo agent's actor: the first it hosted. */
+  #soloPid = 0;
   #closed = false;
 
   constructor(transport: Transport, setup: AgentSetup) {
     this.name = setup.name;
+    this.#fork = setup.fork;
+    this.#solo = setup.solo;
     this.#transport = transport;
     this.#subjects = new Subjects(setup.cluster);
     this.#liveness = setup.liveness;
@@ -123,6 +144,7 @@ export class Agent {
       hostname: hostname(),
       osPid: Deno.pid,
       actors: this.actors,
+      solo: this.#solo !== undefined,
     };
     this.#transport.publish(this.#subjects.agentBeats, pack(beat));
   }
@@ -136,6 +158,7 @@ export class Agent {
 
   #hear(message: ToAgent): void {
     if (message.t === "host") return this.#host(message);
+    if (message.t === "fork") return this.#startSolo(message.sid, message.name);
     const session = this.#sessions.get(message.sid);
     if (session === undefined || session.ended) return;
     session.lastSeen = performance.now();
@@ -150,10 +173,14 @@ export class Agent {
           message.pid,
           transfer as never,
         ) as HostCommand;
-        if (command.type === "halt") Atomics.store(hosted.status, STATUS_HALT, 1);
+        if (command.type === "halt") {
+          Atomics.store(hosted.status, STATUS_HALT, 1);
+          if (message.pid === this.#soloPid) this.#endSoloSoon(session);
+        }
         return hosted.worker.postMessage(command, transfer as never);
       }
       case "terminate":
+        if (message.pid === this.#soloPid) return this.#endSolo(session);
         void this.#terminate(session.actors.get(message.pid));
         return;
       case "port":
@@ -192,6 +219,7 @@ export class Agent {
       actors,
       hosted,
       pids,
+      pidLimit: (block + 1) * 2 ** PID_BLOCK_BITS,
       // Only this agent's actors can hold what they made here: it never crosses machines.
       holdings: new RootHoldings(() => [], (pid) => hosted.has(pid) && !actors.has(pid)),
       lastSeen: performance.now(),
@@ -234,6 +262,7 @@ export class Agent {
     }
     session.actors.set(pid, { worker, status: new Int32Array(spec.status) });
     session.hosted.add(pid);
+    if (this.#solo !== undefined && this.#soloPid === 0) this.#soloPid = pid;
     worker.on("message", (report: HostReport) => this.#report(session, pid, worker, report));
     worker.on("error", (error: unknown) => {
       this.#tell(sid, { t: "error", pid, error: serializeError(error) });
@@ -245,8 +274,40 @@ export class Agent {
       session.holdings.drop(pid);
       this.#tell(sid, { t: "exit", pid });
       if (session.ended && session.actors.size === 0) this.#sessions.delete(sid);
+      if (this.#solo !== undefined && session.actors.size === 0) this.#solo.done();
     });
     worker.postMessage(command, transfer as never);
+  }
+
+  /** Starts a solo agent for the session (see `AgentSetup.fork`). */
+  #startSolo(sid: string, name: string): void {
+    const failed = (error: unknown) =>
+      this.#tell(sid, { t: "forkFailed", name, error: serializeError(error) });
+    if (this.#fork === undefined || this.#closed) {
+      return failed(
+        new SpawnError(
+          `Agent "${this.name}" cannot start a process of its own for an actor` +
+            (this.#closed ? ": it is closing" : ": it was started without that ability"),
+        ),
+      );
+    }
+    this.#fork(name).catch(failed);
+  }
+
+  /** The solo actor was told to halt: its process ends if it has not within a grace period. */
+  #endSoloSoon(session: Session): void {
+    const timer = setTimeout(() => this.#endSolo(session), SOLO_HALT_GRACE_MS);
+    Deno.unrefTimer(timer);
+  }
+
+  /**
+   * Ends a solo agent's actors at once, however stuck: each is reported exited, then the process
+   * ends (`done`), threads and all.
+   */
+  #endSolo(session: Session): void {
+    for (const pid of session.actors.keys()) this.#tell(session.sid, { t: "exit", pid });
+    session.actors.clear();
+    this.#solo?.done();
   }
 
   #report(session: Session, pid: number, worker: Worker, report: HostReport): void {
@@ -254,6 +315,12 @@ export class Agent {
     if (report.type === "started") this.#workers.replenish();
     let wire: unknown;
     try {
+      if (report.type === "spawn" && report.spec.pid >= session.pidLimit) {
+        throw new SpawnError(
+          `Cannot start a process on agent "${this.name}": this program has started ` +
+            `${2 ** PID_BLOCK_BITS} processes there, as many as its pids allow`,
+        );
+      }
       wire = this.#wireReport(session, pid, report);
     } catch (error) {
       if (report.type !== "spawn") throw error;
@@ -261,7 +328,7 @@ export class Agent {
       const failed: HostCommand = {
         type: "childStartFailed",
         pid: report.spec.pid,
-        error: serializeError(error instanceof CloneError ? error : new CloneError(String(error))),
+        error: serializeError(error),
       };
       report.spec.mailPort.close();
       worker.postMessage(failed);

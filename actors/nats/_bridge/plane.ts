@@ -36,6 +36,9 @@ import { type AgentRecord, RemoteWorker, type WorkerCarrier } from "./remote_wor
 import type { Transport } from "./transport.ts";
 import type { AgentInfo } from "../placement.ts";
 
+/** How long a solo agent may take to start (a Deno process, its connection, its first beat). */
+const FORK_GRACE_MS = 15_000;
+
 /** One program's view of the agents of its cluster, and the actors it placed on them. */
 export class Plane implements RemoteHosts, WorkerCarrier {
   readonly sid: string = crypto.randomUUID();
@@ -82,20 +85,21 @@ export class Plane implements RemoteHosts, WorkerCarrier {
 
   /** The live agents. */
   agents(): AgentInfo[] {
-    return [...this.#agents.values()].map((agent) => ({
+    return [...this.#agents.values()].filter((agent) => agent.pending === null).map((agent) => ({
       name: agent.name,
       hostname: agent.hostname,
       pid: agent.osPid,
       actors: agent.actors,
+      solo: agent.solo,
     }));
   }
 
   /** Resolves once at least `count` agents are live, or rejects after `timeoutMs`. */
   waitForAgents(count: number, timeoutMs: number): Promise<AgentInfo[]> {
-    if (this.#agents.size >= count) return Promise.resolve(this.agents());
+    if (this.agents().length >= count) return Promise.resolve(this.agents());
     const { promise, resolve, reject } = Promise.withResolvers<AgentInfo[]>();
     const arrived = () => {
-      if (this.#agents.size < count) return;
+      if (this.agents().length < count) return;
       done();
       resolve(this.agents());
     };
@@ -103,7 +107,7 @@ export class Plane implements RemoteHosts, WorkerCarrier {
       done();
       reject(
         new SpawnError(
-          `Only ${this.#agents.size} of ${count} agents answered within ${timeoutMs} ms; start ` +
+          `Only ${this.agents().length} of ${count} agents answered within ${timeoutMs} ms; start ` +
             "them with deno task agent -- --servers <url> (same cluster), or wait longer",
         ),
       );
@@ -119,12 +123,20 @@ export class Plane implements RemoteHosts, WorkerCarrier {
   place(spec: ActorSpec, parent: ActorWorker | undefined): ActorWorker | null {
     this.#assertOpen(spec);
     const placement = spec.placement;
-    if (parent instanceof RemoteWorker && (placement === undefined || placement === "local")) {
-      return this.#host(spec, parent.agent);
+    const remoteParent = parent instanceof RemoteWorker ? parent : undefined;
+    if (remoteParent !== undefined && (placement === undefined || placement === "local")) {
+      return this.#host(spec, remoteParent.agent);
     }
     const where = placement ?? this.defaultPlacement;
     if (where === "local") return null;
-    return this.#host(spec, this.#agentFor(where, spec));
+    // A child of an actor on an agent, placed in a process without naming an agent, stays on
+    // its parent's machine.
+    const agent = remoteParent !== undefined && typeof where === "object" &&
+        where.agent === undefined
+      ? remoteParent.agent.host
+      : this.#agentFor(where, spec);
+    const isolated = typeof where === "object" && where.isolation === "process";
+    return this.#host(spec, isolated ? this.#fork(agent, spec) : agent);
   }
 
   reaped(address: ActorAddress, exitcode: number): void {
@@ -188,8 +200,8 @@ export class Plane implements RemoteHosts, WorkerCarrier {
   }
 
   #agentFor(placement: Exclude<Placement, "local">, spec: ActorSpec): AgentRecord {
-    if (placement === "any") {
-      const agents = [...this.#agents.values()];
+    if (placement === "any" || placement.agent === undefined) {
+      const agents = [...this.#agents.values()].filter((agent) => !agent.solo);
       if (agents.length === 0) {
         throw new SpawnError(
           `Cannot start process "${spec.name}" on any agent: no agent is live in the cluster; ` +
@@ -205,6 +217,29 @@ export class Plane implements RemoteHosts, WorkerCarrier {
           `live (live: ${[...this.#agents.keys()].join(", ") || "none"})`,
       );
     }
+    return agent;
+  }
+
+  /**
+   * A solo agent for `spec`, started by `host` in a process of its own: messages for it wait
+   * until it beats (a Deno start, about half a second), and it counts as live meanwhile.
+   */
+  #fork(host: AgentRecord, spec: ActorSpec): AgentRecord {
+    const name = `${host.name}-p${spec.pid}`;
+    const agent: AgentRecord = {
+      name,
+      lastSeen: performance.now() + FORK_GRACE_MS,
+      block: 0,
+      workers: new Set(),
+      hostname: host.hostname,
+      osPid: 0,
+      actors: 0,
+      solo: true,
+      host,
+      pending: [],
+    };
+    this.#agents.set(name, agent);
+    this.#send(host, { t: "fork", sid: this.sid, name });
     return agent;
   }
 
@@ -275,6 +310,7 @@ export class Plane implements RemoteHosts, WorkerCarrier {
   }
 
   #send(agent: AgentRecord, message: ToAgent): void {
+    if (agent.pending !== null) return void agent.pending.push(message);
     this.#transport.publish(this.#subjects.toAgent(agent.name), pack(message));
   }
 
@@ -289,12 +325,22 @@ export class Plane implements RemoteHosts, WorkerCarrier {
         hostname: beat.hostname,
         osPid: beat.osPid,
         actors: 0,
+        solo: beat.solo,
+        host: null as unknown as AgentRecord,
+        pending: null,
       };
+      agent.host = agent;
       this.#agents.set(beat.name, agent);
       for (const arrived of [...this.#arrivals]) arrived();
     }
     agent.lastSeen = performance.now();
     agent.actors = beat.actors;
+    agent.osPid = beat.osPid;
+    const pending = agent.pending;
+    if (pending !== null) {
+      agent.pending = null;
+      for (const message of pending) this.#send(agent, message as ToAgent);
+    }
   }
 
   #sweep(): void {
@@ -314,6 +360,13 @@ export class Plane implements RemoteHosts, WorkerCarrier {
   #hear(message: ToSession): void {
     if (message.t === "port") {
       return this.#bridge.deliver(message.key, message.envelope, message.agent);
+    }
+    if (message.t === "forkFailed") {
+      const agent = this.#agents.get(message.name);
+      this.#agents.delete(message.name);
+      const error = deserializeError(message.error);
+      for (const worker of [...agent?.workers ?? []]) worker.fail(error, true);
+      return;
     }
     const worker = this.#workers.get(message.pid);
     if (worker === undefined) return;

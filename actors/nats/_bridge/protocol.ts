@@ -59,7 +59,13 @@ export type ToAgent =
   /** The actor whose status words have `key` was reaped with `exitcode`. */
   | { t: "reaped"; sid: string; key: string; exitcode: number }
   /** The session is over: end its actors. */
-  | { t: "end"; sid: string };
+  | { t: "end"; sid: string }
+  /**
+   * Start a solo agent named `name` in an OS process of its own on this machine, for one actor
+   * placed with `isolation: "process"` (and its children); the session hosts it there once the
+   * new agent beats.
+   */
+  | { t: "fork"; sid: string; name: string };
 
 /** An agent -> session message about actor `pid`'s worker, or relayed mail; `agent` sends it. */
 export type ToSession =
@@ -69,6 +75,8 @@ export type ToSession =
     | { t: "error"; pid: number; error: SerializedError }
     | { t: "exit"; pid: number }
     | { t: "port"; key: string; envelope: Uint8Array }
+    /** The solo agent `name` could not be started. */
+    | { t: "forkFailed"; name: string; error: SerializedError }
   );
 
 /** What an agent says of itself, several times a second. */
@@ -79,6 +87,8 @@ export interface AgentBeat {
   osPid: number;
   /** The actors it hosts now. */
   actors: number;
+  /** A solo agent hosts one actor (and its children) in a process of its own, then ends. */
+  solo: boolean;
 }
 
 /** A session's heartbeat: its id. */
@@ -89,12 +99,12 @@ export interface SessionBeat {
 /**
  * Pids stay unique across the machines of a session: the main program and its local actors
  * hand out pids below `2 ** PID_BLOCK_BITS`, the actors on the session's n-th agent from
- * `n << PID_BLOCK_BITS` (a lock word holds a pid below 2^30: 255 agents of 4M pids each).
+ * `n << PID_BLOCK_BITS` (a lock word holds a pid below 2^30: 1023 agents of 1M pids each).
  */
-export const PID_BLOCK_BITS = 22;
+export const PID_BLOCK_BITS = 20;
 
-/** The most agents one session can use. */
-export const MAX_BLOCKS = 255;
+/** The most agents (solo ones included) one session can use. */
+export const MAX_BLOCKS = 1023;
 
 /** How often both sides beat, and how long a silence means the other side is gone. */
 export interface Liveness {

@@ -24,6 +24,12 @@ export interface AgentRecord {
   osPid: number;
   /** The actors it hosts, for every session, by its last heartbeat. */
   actors: number;
+  /** A solo agent: one actor's own process (see `isolation: "process"`). */
+  solo: boolean;
+  /** The agent whose machine a solo agent runs on. */
+  host: AgentRecord;
+  /** Messages for a solo agent not yet started, sent once it beats; null once it has. */
+  pending: unknown[] | null;
 }
 
 /** What a remote worker needs of the plane. */
