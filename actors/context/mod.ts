@@ -27,3 +27,9 @@ export {
   type NatsContextOptions,
   setDefaultContext,
 } from "./context.ts";
+export {
+  JetStreamUnavailableError,
+  NatsConnectionLostError,
+  NatsCredentialsError,
+  NatsUnavailableError,
+} from "../nats/errors.ts";

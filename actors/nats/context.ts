@@ -48,6 +48,9 @@ export async function openNatsPlacement(options: NatsContextOptions): Promise<Na
   const transport = await connectInWorker({ servers, name, credentials, timeout });
   const plane = new Plane(transport, cluster, { heartbeatMs, deadAfterMs });
   useRemoteHosts(plane);
+  // A program's first spawn follows at once (with MP_CONTEXT, before any of its code runs):
+  // the agents must be known by then.
+  await plane.discovered();
   let closed: Promise<void> | null = null;
   const agents = async (wanted: { atLeast?: number; timeout?: number } = {}) => {
     const { atLeast = 0, timeout = 5000 } = wanted;

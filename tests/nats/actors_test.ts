@@ -11,6 +11,7 @@ import {
   monitor,
   type NatsContext,
   Process,
+  ProcessStateError,
   Queue,
   receive,
   self,
@@ -30,6 +31,8 @@ import {
   spinForever,
 } from "../fixtures/nats_targets.ts";
 
+const PROGRAM = new URL("../fixtures/nats_program.ts", import.meta.url).pathname;
+
 /** True while a process with this pid exists (signal 0 checks without sending one). */
 function processAlive(pid: number): boolean {
   try {
@@ -42,6 +45,8 @@ function processAlive(pid: number): boolean {
 
 natsTest("processes and actors on agents", async (t) => {
   await using cluster = await startCluster(["alpha", "beta"]);
+  const contextUrl = () =>
+    `${cluster.server.url}?cluster=${cluster.cluster}&heartbeatMs=50&deadAfterMs=400`;
   const open = () =>
     getContext("nats", { servers: cluster.server.url, cluster: cluster.cluster, ...LIVENESS });
 
@@ -153,6 +158,52 @@ natsTest("processes and actors on agents", async (t) => {
     } finally {
       setDefaultContext(await getContext("local"));
     }
+  });
+
+  await t.step("one NATS context at a time; ctx.Process is Process, subclasses too", async () => {
+    await using mp = await open();
+    await assert.rejects(open(), ProcessStateError);
+    const process = new mp.Process({ target: echoPid });
+    assert.ok(process instanceof Process);
+    assert.ok(process instanceof mp.Process);
+    class Named extends mp.Process {}
+    assert.ok(new Named({ target: echoPid }) instanceof Process);
+  });
+
+  await t.step("MP_CONTEXT: an unchanged program runs on agents and ends by itself", async () => {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", PROGRAM, "finish"],
+      env: { MP_CONTEXT: contextUrl() },
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    assert.equal(output.code, 0);
+    assert.equal(new TextDecoder().decode(output.stdout).trim(), "from an unchanged program");
+  });
+
+  await t.step("a program killed with its actors on an agent: the agent ends them", async () => {
+    await using mp = await open();
+    await mp.agents({ atLeast: 2 });
+    const program = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", PROGRAM, "hang"],
+      env: { MP_CONTEXT: contextUrl() },
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const reader = program.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let said = "";
+    while (!said.includes("started")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`The program ended before it started its actor: ${said}`);
+      said += value;
+    }
+    const actorsOnAlpha = async () =>
+      (await mp.agents()).find((agent) => agent.name === "alpha")?.actors ?? 0;
+    while (await actorsOnAlpha() === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    program.kill("SIGKILL");
+    await program.status;
+    await reader.cancel();
+    while (await actorsOnAlpha() > 0) await new Promise((resolve) => setTimeout(resolve, 20));
   });
 
   await t.step(

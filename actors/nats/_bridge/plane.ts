@@ -83,6 +83,14 @@ export class Plane implements RemoteHosts, WorkerCarrier {
     transport.publish(this.#subjects.discover, pack({ sid: this.sid }));
   }
 
+  /**
+   * Resolves once every live agent has had the time to be seen: agents answer the discovery
+   * this plane sent at once, and beat every `heartbeatMs` anyway.
+   */
+  discovered(): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, this.#liveness.heartbeatMs * 1.5));
+  }
+
   /** The live agents. */
   agents(): AgentInfo[] {
     return [...this.#agents.values()].filter((agent) => agent.pending === null).map((agent) => ({

@@ -30,8 +30,8 @@ export interface WorkerTransport extends Transport {
  * `NatsCredentialsError`, `TypeError`, `RangeError`.
  */
 export async function connectInWorker(options: NatsOptions): Promise<WorkerTransport> {
+  // Referenced while connecting, so the program waits for the answer; unreferenced after.
   const worker = new Worker(HOST, { env: SHARE_ENV });
-  worker.unref();
   const deliveries = new Map<number, (payload: Uint8Array, subject: string) => void>();
   const connected = Promise.withResolvers<void>();
   const closed = Promise.withResolvers<void>();
@@ -57,6 +57,7 @@ export async function connectInWorker(options: NatsOptions): Promise<WorkerTrans
     await worker.terminate();
     throw error;
   }
+  worker.unref();
   let next = 0;
   let closing: Promise<void> | null = null;
   return {
@@ -74,6 +75,7 @@ export async function connectInWorker(options: NatsOptions): Promise<WorkerTrans
     },
     close() {
       closing ??= (async () => {
+        worker.ref();
         tell({ t: "close" });
         await closed.promise;
         await worker.terminate();
