@@ -51,6 +51,7 @@ export interface ContextBase {
   readonly placement: Placement;
   /** Releases what the context holds (a NATS connection); the local context holds nothing. */
   close(): Promise<void>;
+  /** `close()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 

@@ -8,7 +8,9 @@ import type { Placement } from "../placement.ts";
 
 /** An agent of a NATS context, as `ctx.agents()` lists it. */
 export interface AgentInfo {
+  /** Its name (`--name`), what `placement: { agent }` names. */
   name: string;
+  /** Its machine's host name. */
   hostname: string;
   /** The agent's OS process id. */
   pid: number;

@@ -46,7 +46,7 @@ function processAlive(pid: number): boolean {
 natsTest("processes and actors on agents", async (t) => {
   await using cluster = await startCluster(["alpha", "beta"]);
   const contextUrl = () =>
-    `${cluster.server.url}?cluster=${cluster.cluster}&heartbeatMs=50&deadAfterMs=400`;
+    `${cluster.server.url}?cluster=${cluster.cluster}&heartbeatMs=${LIVENESS.heartbeatMs}&deadAfterMs=${LIVENESS.deadAfterMs}`;
   const open = () =>
     getContext("nats", { servers: cluster.server.url, cluster: cluster.cluster, ...LIVENESS });
 
@@ -236,14 +236,35 @@ natsTest("processes and actors on agents", async (t) => {
       await mp.agents({ atLeast: 3 });
       const stuck = await mp.spawn(hang, [], { placement: { agent: "victim" } });
       const down = monitor(stuck.ref);
-      const pending = stuck.ask("anyone?");
+      const failed = assert.rejects(stuck.ask("anyone?"), ActorExitedError);
       await victim.kill("SIGKILL");
-      await assert.rejects(pending, ActorExitedError);
+      await failed;
       const reason = await down;
       assert.equal(reason.exitcode, 1);
       await stuck.join();
       assert.equal(stuck.exitcode, 1);
       assert.ok(stuck.error instanceof AgentLostError, String(stuck.error));
+    },
+  );
+
+  await t.step(
+    "the server restarts mid-ask: the ask fails, and the cluster works again",
+    async () => {
+      await using mp = await open();
+      await mp.agents({ atLeast: 2 });
+      const stuck = await mp.spawn(hang, [], { placement: { agent: "alpha" } });
+      // Handled from the start: the ask fails while the server is still restarting.
+      const failed = assert.rejects(stuck.ask("are you there?"), ActorExitedError);
+      await cluster.server.restart();
+      await failed;
+      await stuck.join();
+      assert.ok(stuck.error instanceof AgentLostError, String(stuck.error));
+      await mp.agents({ atLeast: 2, timeout: 15_000 });
+      const echo = await mp.spawn(echoPid, [], { placement: { agent: "alpha" } });
+      const [answer] = await echo.ask<[string, number]>("back");
+      assert.equal(answer, "back");
+      await echo.send("stop");
+      await echo.join();
     },
   );
 });

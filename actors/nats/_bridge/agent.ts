@@ -55,6 +55,15 @@ export interface AgentSetup {
   solo?: { done(): void };
 }
 
+/** This machine's name, or "unknown" without `--allow-sys=hostname`. */
+const HOSTNAME = (() => {
+  try {
+    return hostname();
+  } catch {
+    return "unknown";
+  }
+})();
+
 /** How long a solo agent's actor, told to halt, may take before its process is ended. */
 const SOLO_HALT_GRACE_MS = 1000;
 
@@ -111,6 +120,12 @@ export class Agent {
       }),
       transport.subscribe(this.#subjects.discover, () => this.#beat()),
     ];
+    // Mail may have been lost with the connection: the sessions count this agent's actors as
+    // dead, so they end here too.
+    transport.onConnection((state) => {
+      if (state === "lost") { for (const session of this.#sessions.values()) this.#end(session); }
+      else this.#beat();
+    });
     const every = (ms: number, run: () => void) => {
       this.#timers.push(setInterval(run, ms) as unknown as number);
     };
@@ -141,7 +156,7 @@ export class Agent {
     if (this.#closed) return;
     const beat: AgentBeat = {
       name: this.name,
-      hostname: hostname(),
+      hostname: HOSTNAME,
       osPid: Deno.pid,
       actors: this.actors,
       solo: this.#solo !== undefined,
@@ -206,7 +221,8 @@ export class Agent {
 
   #session(sid: string, block: number): Session {
     let session = this.#sessions.get(sid);
-    if (session !== undefined) return session;
+    // A session ended here (its connection was lost) and placing again gets a fresh start.
+    if (session !== undefined && !session.ended) return session;
     const actors = new Map<number, Hosted>();
     const hosted = new Set<number>();
     const pids = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
@@ -273,7 +289,7 @@ export class Agent {
       session.holdings.repairAll();
       session.holdings.drop(pid);
       this.#tell(sid, { t: "exit", pid });
-      if (session.ended && session.actors.size === 0) this.#sessions.delete(sid);
+      if (session.ended && session.actors.size === 0) this.#forget(session);
       if (this.#solo !== undefined && session.actors.size === 0) this.#solo.done();
     });
     worker.postMessage(command, transfer as never);
@@ -371,10 +387,14 @@ export class Agent {
     return exited;
   }
 
+  #forget(session: Session): void {
+    if (this.#sessions.get(session.sid) === session) this.#sessions.delete(session.sid);
+  }
+
   /** Ends a session's actors (its program is gone or done). */
   #end(session: Session): Promise<void>[] {
     session.ended = true;
-    if (session.actors.size === 0) this.#sessions.delete(session.sid);
+    if (session.actors.size === 0) this.#forget(session);
     return [...session.actors.values()].map((hosted) => this.#terminate(hosted));
   }
 

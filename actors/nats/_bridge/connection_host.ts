@@ -11,6 +11,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import { connectNats, type NatsConnection, type NatsOptions } from "../connection.ts";
+import { ConnectionWatch } from "../connection_watch.ts";
 import { serializeError } from "../../_kernel/wire_errors.ts";
 import type { SerializedError } from "../../_kernel/wire_errors.ts";
 
@@ -27,6 +28,7 @@ export type FromConnection =
   | { t: "connected" }
   | { t: "failed"; error: SerializedError }
   | { t: "message"; id: number; subject: string; payload: Uint8Array }
+  | { t: "connection"; state: "lost" | "back" }
   | { t: "closed" };
 
 const port = parentPort;
@@ -40,6 +42,9 @@ if (port !== null) {
       case "connect":
         try {
           connection = await connectNats(message.options);
+          new ConnectionWatch(connection).onStatus((event) => {
+            tell({ t: "connection", state: event.type === "disconnect" ? "lost" : "back" });
+          });
           tell({ t: "connected" });
         } catch (error) {
           tell({ t: "failed", error: serializeError(error) });

@@ -72,6 +72,10 @@ export class Plane implements RemoteHosts, WorkerCarrier {
         (payload) => this.#hear(unpack<ToSession>(payload)),
       ),
     );
+    transport.onConnection((state) => {
+      if (state === "lost") this.#loseAll("the connection to NATS was lost");
+      else transport.publish(this.#subjects.discover, pack({ sid: this.sid }));
+    });
     const beat = pack({ sid: this.sid });
     const interval = (ms: number, run: () => void) => {
       const timer = setInterval(run, ms) as unknown as number;
@@ -355,14 +359,27 @@ export class Plane implements RemoteHosts, WorkerCarrier {
     const now = performance.now();
     for (const agent of [...this.#agents.values()]) {
       const silent = now - agent.lastSeen;
-      if (silent <= this.#liveness.deadAfterMs) continue;
-      this.#agents.delete(agent.name);
-      const error = new AgentLostError(
-        `Agent "${agent.name}" (${agent.hostname}, pid ${agent.osPid}) was lost: no heartbeat ` +
-          `for ${Math.round(silent)} ms`,
-      );
-      for (const worker of [...agent.workers]) worker.fail(error, true);
+      if (silent > this.#liveness.deadAfterMs) {
+        this.#lose(agent, `no heartbeat for ${Math.round(silent)} ms`);
+      }
     }
+  }
+
+  /**
+   * Every agent is lost: mail to and from them may have been lost with the connection, so their
+   * actors count as dead (as Erlang's `noconnection`), and the agents, which lost it too, end
+   * them. Agents beat again once the connection is back.
+   */
+  #loseAll(why: string): void {
+    for (const agent of [...this.#agents.values()]) this.#lose(agent, why);
+  }
+
+  #lose(agent: AgentRecord, why: string): void {
+    this.#agents.delete(agent.name);
+    const error = new AgentLostError(
+      `Agent "${agent.name}" (${agent.hostname}, pid ${agent.osPid}) was lost: ${why}`,
+    );
+    for (const worker of [...agent.workers]) worker.fail(error, true);
   }
 
   #hear(message: ToSession): void {

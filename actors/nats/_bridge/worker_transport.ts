@@ -33,6 +33,7 @@ export async function connectInWorker(options: NatsOptions): Promise<WorkerTrans
   // Referenced while connecting, so the program waits for the answer; unreferenced after.
   const worker = new Worker(HOST, { env: SHARE_ENV });
   const deliveries = new Map<number, (payload: Uint8Array, subject: string) => void>();
+  const watchers: ((state: "lost" | "back") => void)[] = [];
   const connected = Promise.withResolvers<void>();
   const closed = Promise.withResolvers<void>();
   worker.on("message", (message: FromConnection) => {
@@ -45,6 +46,9 @@ export async function connectInWorker(options: NatsOptions): Promise<WorkerTrans
         return deliveries.get(message.id)?.(message.payload, message.subject);
       case "closed":
         return closed.resolve();
+      case "connection":
+        for (const watcher of watchers) watcher(message.state);
+        return;
     }
   });
   worker.on("error", (error) => connected.reject(error));
@@ -61,6 +65,9 @@ export async function connectInWorker(options: NatsOptions): Promise<WorkerTrans
   let next = 0;
   let closing: Promise<void> | null = null;
   return {
+    onConnection(listener) {
+      watchers.push(listener);
+    },
     publish(subject, payload) {
       tell({ t: "publish", subject, payload });
     },
