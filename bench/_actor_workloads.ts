@@ -1,5 +1,5 @@
-/** Actor-layer workloads for deno bench: ask/reply round trips. */
-import { receive, reply, spawn, task } from "../mod.ts";
+/** Actor-layer workloads for deno bench and bench:compare: ask/reply round trips, deaths. */
+import { monitor, receive, reply, spawn, type SpawnOptions, task } from "../mod.ts";
 
 /** Replies to every ask with the message, until it receives `null`. */
 export const replier = task(import.meta, async function replier() {
@@ -10,12 +10,15 @@ export const replier = task(import.meta, async function replier() {
   }
 });
 
-/** A started replier and a function timing `count` asks awaited one at a time. */
-export async function askEcho(): Promise<{
+/**
+ * A started replier (where `options.placement` says) and a function timing `count` asks awaited
+ * one at a time.
+ */
+export async function askEcho(options: SpawnOptions = {}): Promise<{
   roundTrips(count: number): Promise<number>;
   stop(): Promise<void>;
 }> {
-  const actor = await spawn<number | null, number>(replier);
+  const actor = await spawn<number | null, number>(replier, [], options);
   return {
     async roundTrips(count) {
       const started = performance.now();
@@ -27,4 +30,26 @@ export async function askEcho(): Promise<{
       await actor.join();
     },
   };
+}
+
+/** Ends itself with `Deno.exit(1)` on its first message. */
+export const exitOnMessage = task(import.meta, async function exitOnMessage() {
+  await receive();
+  Deno.exit(1);
+});
+
+/**
+ * Milliseconds from sending an actor the message on which it calls `Deno.exit(1)` until a
+ * monitor on it resolves: one mail hop, the actor's exit and its report to the root.
+ */
+export async function exitToMonitorMs(): Promise<number> {
+  const actor = await spawn(exitOnMessage);
+  // The main program is the root: the monitor is in place before the message is sent.
+  const down = monitor(actor.ref);
+  const started = performance.now();
+  await actor.send("exit");
+  await down;
+  const elapsed = performance.now() - started;
+  await actor.join();
+  return elapsed;
 }

@@ -1,6 +1,6 @@
 /** Process workloads shared by the deno bench file and the comparison with Python. */
 import { Worker } from "node:worker_threads";
-import { parentProcess, Process, receive, task } from "../mod.ts";
+import { parentProcess, type Placement, Process, receive, task } from "../mod.ts";
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -16,12 +16,15 @@ export const echo = task(import.meta, async function echo() {
   }
 });
 
-/** Milliseconds for one back-to-back spawn, start and join of an empty process. */
-export async function spawnJoin(): Promise<number> {
+/**
+ * Milliseconds for one back-to-back spawn, start and join of an empty process, where
+ * `placement` says (on an agent, in a NATS context).
+ */
+export async function spawnJoin(placement?: Placement): Promise<number> {
   const started = performance.now();
-  const p = new Process({ target: empty });
-  p.start();
-  await p.join();
+  const p = new Process({ target: empty, placement });
+  // Both awaited at once: a failed start (an agent gone) is thrown, not left unhandled.
+  await Promise.all([p.start(), p.join()]);
   return performance.now() - started;
 }
 

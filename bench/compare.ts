@@ -1,9 +1,11 @@
 /**
  * Side-by-side comparison with Python's multiprocessing: each workload runs here and in
  * `bench/python_bench.py` (the machine's python3), with warm-up and medians, and the table
- * prints how many times faster (or slower) this framework is.
+ * prints how many times faster (or slower) this framework is. Where a workload has a NATS side,
+ * it also runs on an agent of a private nats-server (started for that workload, stopped after
+ * it), and the line gives its cost as a multiple of the local figure.
  *
- * Run: deno task bench:compare
+ * Run: deno task bench:compare [WORD...] (only the workloads whose titles hold a WORD)
  * Add a workload: a `Workload` entry below, and the same name(s) in python_bench.py.
  */
 import {
@@ -19,6 +21,15 @@ import { contendedLockNs, eventRoundTripUs, uncontendedLockNs } from "./_sync_wo
 import { pipeBytesPerSecond, pipeRoundTripUs, queueItemsPerSecond } from "./_channel_workloads.ts";
 import { dictSetGetPipelined, dictSetGetSequential } from "./_manager_workloads.ts";
 import { pool2, poolCreateFirstMapMs } from "./_pool_workloads.ts";
+import { askEcho, exitToMonitorMs } from "./_actor_workloads.ts";
+import {
+  AGENT,
+  agentKillToMonitorMs,
+  type NatsBench,
+  natsUnavailable,
+  startNatsBench,
+} from "./_nats_workloads.ts";
+import type { Placement } from "../mod.ts";
 
 /** One measured quantity: a duration per operation (lower is better) or a rate (higher is). */
 interface Workload {
@@ -34,6 +45,8 @@ interface Workload {
   piscina?: string;
   /** The raw Deno limit: the same workload on bare Workers, measured here in the same run. */
   deno?: Record<string, () => Promise<number>>;
+  /** The same workload on a NATS agent, measured here in the same run, labelled. */
+  nats?: Record<string, (nats: NatsBench) => Promise<number>>;
 }
 
 /** The pool workloads share one warm pool of 2 workers, started with the table. */
@@ -54,6 +67,24 @@ async function sample(run: () => Promise<number>, repeats: number, warmup: numbe
 }
 
 const ROUND_TRIPS = 2000;
+/** Fewer for the NATS rows: each ask there crosses the server twice. */
+const NATS_ROUND_TRIPS = 500;
+
+const IN_AGENT_WORKER: Placement = { agent: AGENT };
+const IN_AGENT_PROCESS: Placement = { agent: AGENT, isolation: "process" };
+
+/** Microseconds per round trip through an echo (median of 5 runs of `count`), then stops it. */
+async function roundTripUs(
+  starting: ReturnType<typeof askEcho | typeof mailboxEcho>,
+  count: number,
+): Promise<number> {
+  const echo = await starting;
+  try {
+    return await sample(async () => (await echo.roundTrips(count)) / count * 1000, 5, 1);
+  } finally {
+    await echo.stop();
+  }
+}
 
 const workloads: Workload[] = [
   {
@@ -69,6 +100,10 @@ const workloads: Workload[] = [
       "bare web Worker": () => sample(() => bareStartJoin("web"), 15, 3),
       "bare node:worker_threads Worker": () => sample(() => bareStartJoin("node"), 15, 3),
     },
+    nats: {
+      "on an agent, in a Worker": () => sample(() => spawnJoin(IN_AGENT_WORKER), 15, 3),
+      "on an agent, isolation: process": () => sample(() => spawnJoin(IN_AGENT_PROCESS), 7, 2),
+    },
   },
   {
     title: "start() until the target runs, after idle time",
@@ -83,19 +118,31 @@ const workloads: Workload[] = [
   {
     title: "message round trip parent -> child -> parent (mailbox vs Pipe)",
     unit: "us",
-    async measure() {
-      const echo = await mailboxEcho();
-      try {
-        return await sample(
-          async () => (await echo.roundTrips(ROUND_TRIPS)) / ROUND_TRIPS * 1000,
-          5,
-          1,
-        );
-      } finally {
-        await echo.stop();
-      }
-    },
+    measure: () => roundTripUs(mailboxEcho(), ROUND_TRIPS),
     python: { Pipe: "pipe_round_trip" },
+  },
+  {
+    title: "one ask round trip to an actor, awaited one at a time (ask/reply vs Pipe)",
+    unit: "us",
+    measure: () => roundTripUs(askEcho(), ROUND_TRIPS),
+    python: { Pipe: "pipe_round_trip" },
+    nats: {
+      "to an actor on an agent, in a Worker": () =>
+        roundTripUs(askEcho({ placement: IN_AGENT_WORKER }), NATS_ROUND_TRIPS),
+      "to an actor on an agent, isolation: process": () =>
+        roundTripUs(askEcho({ placement: IN_AGENT_PROCESS }), NATS_ROUND_TRIPS),
+    },
+  },
+  {
+    title: "an actor's death until its monitor fires (local: it calls Deno.exit(1) on a message; " +
+      "NATS: its agent is SIGKILLed, heartbeatMs 100, deadAfterMs 500, the defaults)",
+    unit: "ms",
+    measure: () => sample(exitToMonitorMs, 9, 2),
+    python: {},
+    nats: {
+      "actor in a Worker of a SIGKILLed agent": (nats) =>
+        sample(() => agentKillToMonitorMs(nats), 5, 1),
+    },
   },
   {
     title: "Pipe round trip parent -> child -> parent (shared-memory Pipe vs Pipe)",
@@ -235,17 +282,49 @@ async function runPython(names: string[]): Promise<Record<string, number>> {
   return JSON.parse(new TextDecoder().decode(output.stdout));
 }
 
+/** How many times faster `ours` is than `theirs` (below 1: slower). */
+function speedupOf(ours: number, theirs: number, unit: Workload["unit"]): number {
+  return unit.endsWith("/s") ? ours / theirs : theirs / ours;
+}
+
+/** The cost of a NATS figure (`theirs`) as a multiple of the local one. */
+function multipleText(ours: number, theirs: number, unit: Workload["unit"]): string {
+  return `${speedupOf(ours, theirs, unit).toFixed(2)}x the local figure`;
+}
+
+/** Prints a workload's NATS lines, on a cluster started for them and stopped after. */
+async function printNats(workload: Workload, ours: number): Promise<void> {
+  const measures = Object.entries(workload.nats ?? {});
+  if (measures.length === 0) return;
+  if (natsUnavailable !== null) {
+    for (const [label] of measures) console.log(`  NATS ${label}: ${natsUnavailable}`);
+    return;
+  }
+  await using nats = await startNatsBench();
+  for (const [label, measure] of measures) {
+    const theirs = await measure(nats);
+    console.log(
+      `  NATS ${label}: ${theirs.toFixed(2)} ${workload.unit}  -> ${
+        multipleText(ours, theirs, workload.unit)
+      }`,
+    );
+  }
+}
+
 function ratioText(ours: number, theirs: number, unit: Workload["unit"]): string {
-  const speedup = unit.endsWith("/s") ? ours / theirs : theirs / ours;
+  const speedup = speedupOf(ours, theirs, unit);
   return speedup >= 1 ? `${speedup.toFixed(2)}x faster` : `${(1 / speedup).toFixed(2)}x slower`;
 }
 
 if (import.meta.main) {
-  const python = await runPython(workloads.flatMap((workload) => Object.values(workload.python)));
-  const piscina = await runPiscina(workloads.flatMap((workload) => workload.piscina ?? []));
+  const chosen = Deno.args.length === 0
+    ? workloads
+    : workloads.filter((workload) => Deno.args.some((word) => workload.title.includes(word)));
+  const python = await runPython(chosen.flatMap((workload) => Object.values(workload.python)));
+  const piscina = await runPiscina(chosen.flatMap((workload) => workload.piscina ?? []));
   pool = await pool2();
   console.log("Ratios say how this framework compares with Python on the same machine.\n");
-  for (const workload of workloads) {
+  for (const workload of chosen) {
     const ours = await workload.measure();
     console.log(`${workload.title}\n  ours: ${ours.toFixed(2)} ${workload.unit}`);
     for (const [label, name] of Object.entries(workload.python)) {
@@ -272,6 +351,7 @@ if (import.meta.main) {
         }`,
       );
     }
+    await printNats(workload, ours);
     console.log();
   }
   await pool.stop();

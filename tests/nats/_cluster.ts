@@ -1,7 +1,7 @@
 /**
- * A NATS cluster for a test: a private server and agents, each agent a `deno run` of
+ * A NATS cluster for a test or a bench: a private server and agents, each agent a `deno run` of
  * `actors/nats/agent_main.ts` (an OS process the test can SIGKILL), all stopped by pid.
- * Short heartbeats make a lost agent show within a fraction of a second.
+ * Tests give the agents {@linkcode LIVENESS}; a bench may keep the agent's defaults.
  */
 import { type NatsServer, startNatsServer } from "./_server.ts";
 
@@ -9,8 +9,14 @@ export { natsTest } from "./_server.ts";
 
 const AGENT_MAIN = new URL("../../actors/nats/agent_main.ts", import.meta.url).pathname;
 
+/** How often an agent beats, and after how much silence it ends a program's actors. */
+export interface Liveness {
+  heartbeatMs: number;
+  deadAfterMs: number;
+}
+
 /** Heartbeats of test clusters: 100 ms, lost after 1.5 s of silence (the machine may be busy). */
-export const LIVENESS = { heartbeatMs: 100, deadAfterMs: 1500 };
+export const LIVENESS: Liveness = { heartbeatMs: 100, deadAfterMs: 1500 };
 
 /** An agent's OS process. */
 export class AgentProcess {
@@ -75,11 +81,21 @@ export interface Cluster extends AsyncDisposable {
 
 let clusters = 0;
 
-/** Starts a server and agents named `names`, on a cluster name of their own. */
-export async function startCluster(names: string[]): Promise<Cluster> {
+/**
+ * Starts a server and agents named `names`, on a cluster name of their own. The agents get the
+ * `liveness` fields given; without one, an agent keeps its own default (a bench measures those).
+ */
+export async function startCluster(
+  names: string[],
+  liveness: Partial<Liveness> = LIVENESS,
+): Promise<Cluster> {
   const server = await startNatsServer();
   const cluster = `test${Deno.pid}x${++clusters}`;
   const agents: AgentProcess[] = [];
+  const livenessFlags = [
+    ...(liveness.heartbeatMs === undefined ? [] : ["--heartbeat-ms", `${liveness.heartbeatMs}`]),
+    ...(liveness.deadAfterMs === undefined ? [] : ["--dead-after-ms", `${liveness.deadAfterMs}`]),
+  ];
   const startAgent = async (name: string) => {
     const child = new Deno.Command(Deno.execPath(), {
       args: [
@@ -92,10 +108,7 @@ export async function startCluster(names: string[]): Promise<Cluster> {
         name,
         "--cluster",
         cluster,
-        "--heartbeat-ms",
-        `${LIVENESS.heartbeatMs}`,
-        "--dead-after-ms",
-        `${LIVENESS.deadAfterMs}`,
+        ...livenessFlags,
       ],
       stdout: "piped",
       stderr: "inherit",

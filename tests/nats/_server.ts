@@ -171,7 +171,9 @@ class Server implements NatsServer {
 
 const inCi = Deno.env.get("CI") !== undefined;
 if (natsServerPath === null && !inCi) {
-  console.log("nats-server is not installed: the NATS tests are skipped (apt-get install it)");
+  console.log(
+    "nats-server is not installed: the NATS tests and bench lines are skipped (apt-get install it)",
+  );
 }
 
 /**
