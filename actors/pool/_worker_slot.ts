@@ -82,6 +82,9 @@ export class WorkerSlot {
       daemon: true,
       maxMemoryMb: start.maxWorkerMemoryMb,
       initAck: true,
+      // On this machine whatever the program's default context: the worker shares its progress
+      // words and its link with the pool, and shared memory does not cross machines.
+      placement: "local",
     });
     process.name = process.name.replace(/^Process/, "PoolWorker");
     // A failed start (its initializer threw, say) shows as the worker's exit, which the engine

@@ -37,6 +37,9 @@ export async function launchManager(
     args: [{ ...options, hub }],
     daemon: true,
     initAck: true,
+    // On this machine whatever the program's default context: it shares its hub's words with
+    // the manager's local clients, and shared memory does not cross machines.
+    placement: "local",
   });
   started(process as Process<never[]>);
   let port: number;
