@@ -32,6 +32,7 @@ import {
   trapAndReport,
 } from "../fixtures/actor_targets.ts";
 import { delay, receiveMany } from "../_helpers.ts";
+import { localOnly } from "../_context.ts";
 
 Deno.test("ask resolves to the reply, and asks from one sender are answered in order", async () => {
   const actor = await spawn<number, number>(echo);
@@ -204,52 +205,70 @@ Deno.test("a grandchild finds the main program by name and asks it directly", as
   await unregister("main-under-test");
 });
 
-Deno.test("a bounded mailbox with policy fail throws MailboxFullError when full", async () => {
-  const go = new Event();
-  const actor = new Process({
-    target: drainAfter,
-    args: [go, 2],
-    mailbox: { capacity: 2, overflow: "fail" },
-  });
-  await actor.start();
-  await actor.send("a");
-  await actor.send("b");
-  assert.equal(actor.mailboxDepth, 2);
-  await assert.rejects(actor.send("c"), MailboxFullError);
-  await go.set();
-  assert.deepEqual(await receive({ timeout: 10_000 }), ["a", "b"]);
-  await actor.join();
-});
+Deno.test(
+  "a bounded mailbox with policy fail throws MailboxFullError when full",
+  localOnly(
+    "an Event is passed to the actor, and a bounded mailbox bounds only senders on its machine",
+  ),
+  async () => {
+    const go = new Event();
+    const actor = new Process({
+      target: drainAfter,
+      args: [go, 2],
+      mailbox: { capacity: 2, overflow: "fail" },
+    });
+    await actor.start();
+    await actor.send("a");
+    await actor.send("b");
+    assert.equal(actor.mailboxDepth, 2);
+    await assert.rejects(actor.send("c"), MailboxFullError);
+    await go.set();
+    assert.deepEqual(await receive({ timeout: 10_000 }), ["a", "b"]);
+    await actor.join();
+  },
+);
 
-Deno.test("a bounded mailbox with policy drop drops what does not fit", async () => {
-  const go = new Event();
-  const actor = new Process({
-    target: drainAfter,
-    args: [go, 2],
-    mailbox: { capacity: 2, overflow: "drop" },
-  });
-  await actor.start();
-  for (const message of ["a", "b", "c", "d"]) await actor.send(message);
-  await go.set();
-  assert.deepEqual(await receive({ timeout: 10_000 }), ["a", "b"]);
-  await actor.join();
-});
+Deno.test(
+  "a bounded mailbox with policy drop drops what does not fit",
+  localOnly(
+    "an Event is passed to the actor, and a bounded mailbox bounds only senders on its machine",
+  ),
+  async () => {
+    const go = new Event();
+    const actor = new Process({
+      target: drainAfter,
+      args: [go, 2],
+      mailbox: { capacity: 2, overflow: "drop" },
+    });
+    await actor.start();
+    for (const message of ["a", "b", "c", "d"]) await actor.send(message);
+    await go.set();
+    assert.deepEqual(await receive({ timeout: 10_000 }), ["a", "b"]);
+    await actor.join();
+  },
+);
 
-Deno.test("a bounded mailbox with policy block makes the sender wait for room, in order", async () => {
-  const go = new Event();
-  const actor = new Process({ target: drainAfter, args: [go, 5], mailbox: { capacity: 2 } });
-  await actor.start();
-  const sends = ["a", "b", "c", "d", "e"].map((message) => actor.send(message));
-  let settled = 0;
-  for (const send of sends) void send.then(() => settled++);
-  await delay(100);
-  assert.equal(settled, 2, "only the sends that fit have gone");
-  assert.equal(actor.mailboxDepth, 2);
-  await go.set();
-  await Promise.all(sends);
-  assert.deepEqual(await receive({ timeout: 10_000 }), ["a", "b", "c", "d", "e"]);
-  await actor.join();
-});
+Deno.test(
+  "a bounded mailbox with policy block makes the sender wait for room, in order",
+  localOnly(
+    "an Event is passed to the actor, and a bounded mailbox bounds only senders on its machine",
+  ),
+  async () => {
+    const go = new Event();
+    const actor = new Process({ target: drainAfter, args: [go, 5], mailbox: { capacity: 2 } });
+    await actor.start();
+    const sends = ["a", "b", "c", "d", "e"].map((message) => actor.send(message));
+    let settled = 0;
+    for (const send of sends) void send.then(() => settled++);
+    await delay(100);
+    assert.equal(settled, 2, "only the sends that fit have gone");
+    assert.equal(actor.mailboxDepth, 2);
+    await go.set();
+    await Promise.all(sends);
+    assert.deepEqual(await receive({ timeout: 10_000 }), ["a", "b", "c", "d", "e"]);
+    await actor.join();
+  },
+);
 
 Deno.test("a bounded mailbox rejects bad options", () => {
   assert.throws(() => new Process({ target: echo, mailbox: { capacity: 0 } }), RangeError);

@@ -17,21 +17,26 @@ import {
   prepareThenAck,
 } from "../fixtures/init_ack_targets.ts";
 import { echo, Store } from "../fixtures/actor_targets.ts";
+import { localOnly } from "../_context.ts";
 
-Deno.test("start() with initAck resolves to the child's value, after the child's setup", async () => {
-  const log = new Queue<string>();
-  const p = new Process({ target: prepareThenAck, args: [log, 50, [1, "two"]], initAck: true });
-  const { ref, value } = await p.start<{ ref: ActorRef; value: unknown }>();
-  // The setup happened before the acknowledgement: its item is already there.
-  assert.equal(log.getNowait(), "prepared");
-  assert.deepEqual(value, [1, "two"]);
-  assert.equal(ref.pid, p.pid, "a handle in the value is revived");
-  assert.equal(await ref.ask("hi"), "hi");
-  p.send("stop");
-  await p.join();
-  assert.equal(p.exitcode, 0);
-  log.close();
-});
+Deno.test(
+  "start() with initAck resolves to the child's value, after the child's setup",
+  localOnly("a Queue is passed to the child; only actor references cross machines (issue 14)"),
+  async () => {
+    const log = new Queue<string>();
+    const p = new Process({ target: prepareThenAck, args: [log, 50, [1, "two"]], initAck: true });
+    const { ref, value } = await p.start<{ ref: ActorRef; value: unknown }>();
+    // The setup happened before the acknowledgement: its item is already there.
+    assert.equal(log.getNowait(), "prepared");
+    assert.deepEqual(value, [1, "two"]);
+    assert.equal(ref.pid, p.pid, "a handle in the value is revived");
+    assert.equal(await ref.ask("hi"), "hi");
+    p.send("stop");
+    await p.join();
+    assert.equal(p.exitcode, 0);
+    log.close();
+  },
+);
 
 Deno.test("an initAck start rejects when the child ends before it acknowledges", async (t) => {
   const cases: [string, (error: unknown) => void, number][] = [

@@ -10,6 +10,7 @@ import {
 import { rootSupervisor } from "../../actors/_kernel/root/root.ts";
 import * as targets from "../fixtures/process_targets.ts";
 import { receiveMany } from "../_helpers.ts";
+import { localOnly } from "../_context.ts";
 
 Deno.test("a function target runs in a worker with typed args and exits 0", async () => {
   const p = new Process({ target: targets.report, args: ["hello", 42] });
@@ -244,25 +245,29 @@ Deno.test("nested processes are named Process-1:1 and terminate() ends the whole
   assert.equal((await rootSupervisor()).size, before, "no orphans: the subtree is gone");
 });
 
-Deno.test("a child that returns ends its daemonic children and waits for the others", async () => {
-  const daemonParent = new Process({ target: targets.parentOfForever, args: [true, false] });
-  await daemonParent.start();
-  const [{ name }] = await receiveMany<{ name: string }>(1);
-  assert.match(name, new RegExp(`^Process-${daemonParent.name.slice(8)}:1$`));
-  await daemonParent.join();
-  assert.equal(daemonParent.exitcode, 0);
+Deno.test(
+  "a child that returns ends its daemonic children and waits for the others",
+  localOnly("an Event is passed to the child; only actor references cross machines (issue 14)"),
+  async () => {
+    const daemonParent = new Process({ target: targets.parentOfForever, args: [true, false] });
+    await daemonParent.start();
+    const [{ name }] = await receiveMany<{ name: string }>(1);
+    assert.match(name, new RegExp(`^Process-${daemonParent.name.slice(8)}:1$`));
+    await daemonParent.join();
+    assert.equal(daemonParent.exitcode, 0);
 
-  const go = new Event();
-  const patientParent = new Process({ target: targets.parentOfWaiter, args: [go] });
-  await patientParent.start();
-  await receiveMany(1);
-  await patientParent.join(50);
-  assert.equal(patientParent.isAlive(), true, "still waiting for its non-daemon child");
-  go.set();
-  await patientParent.join();
-  assert.equal(patientParent.exitcode, 0);
-  assert.equal((await rootSupervisor()).size, 0);
-});
+    const go = new Event();
+    const patientParent = new Process({ target: targets.parentOfWaiter, args: [go] });
+    await patientParent.start();
+    await receiveMany(1);
+    await patientParent.join(50);
+    assert.equal(patientParent.isAlive(), true, "still waiting for its non-daemon child");
+    go.set();
+    await patientParent.join();
+    assert.equal(patientParent.exitcode, 0);
+    assert.equal((await rootSupervisor()).size, 0);
+  },
+);
 
 Deno.test("children inherit the daemon flag of the process that creates them", async () => {
   const p = new Process({ target: targets.report, args: ["daemon", 0], daemon: true });

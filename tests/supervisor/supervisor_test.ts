@@ -12,6 +12,7 @@ import {
 import { RestartIntensity } from "../../actors/supervisor/_restart_intensity.ts";
 import * as targets from "../fixtures/supervisor_targets.ts";
 import { until } from "../_helpers.ts";
+import { localOnly } from "../_context.ts";
 
 /** A supervisor whose restart events are collected, and a wait for the n-th of them. */
 function supervise(options: Omit<ConstructorParameters<typeof Supervisor>[0], "onRestart">) {
@@ -319,28 +320,36 @@ Deno.test("the restart intensity counts restarts within the period only", () => 
   for (let i = 0; i < 100; i++) assert.equal(never.record(0), true);
 });
 
-Deno.test("a start failure rejects start() and join() and terminates the children started", async () => {
-  const starts = new Value("i32", 0);
-  const { supervisor, events } = supervise({
-    children: [
-      { id: "a", target: targets.service, args: [starts] },
-      { id: "b", target: targets.service, args: [starts] },
-      { id: "missing", target: targets.unregistered },
-      { id: "never", target: targets.service, args: [starts] },
-    ],
-  });
-  await assert.rejects(supervisor.start(), (error: Error) => {
-    assert.equal(error.name, "TargetNotFoundError");
-    assert.match(error.message, /"unregistered"/);
-    return true;
-  });
-  await assert.rejects(supervisor.join(), { name: "TargetNotFoundError" });
-  assert.equal(starts.value, 2, "a and b ran, never was not started");
-  assert.deepEqual(activeChildren(), [], "a and b, which never end by themselves, were terminated");
-  assert.ok(supervisor.whichChildren().every(({ process }) => process === null));
-  assert.equal(events.length, 0);
-  await supervisor.stop();
-});
+Deno.test(
+  "a start failure rejects start() and join() and terminates the children started",
+  localOnly("the children count their starts in a Value; only actor references cross machines"),
+  async () => {
+    const starts = new Value("i32", 0);
+    const { supervisor, events } = supervise({
+      children: [
+        { id: "a", target: targets.service, args: [starts] },
+        { id: "b", target: targets.service, args: [starts] },
+        { id: "missing", target: targets.unregistered },
+        { id: "never", target: targets.service, args: [starts] },
+      ],
+    });
+    await assert.rejects(supervisor.start(), (error: Error) => {
+      assert.equal(error.name, "TargetNotFoundError");
+      assert.match(error.message, /"unregistered"/);
+      return true;
+    });
+    await assert.rejects(supervisor.join(), { name: "TargetNotFoundError" });
+    assert.equal(starts.value, 2, "a and b ran, never was not started");
+    assert.deepEqual(
+      activeChildren(),
+      [],
+      "a and b, which never end by themselves, were terminated",
+    );
+    assert.ok(supervisor.whichChildren().every(({ process }) => process === null));
+    assert.equal(events.length, 0);
+    await supervisor.stop();
+  },
+);
 
 Deno.test("a child whose arguments cannot be copied fails start() before any worker", async () => {
   const supervisor = new Supervisor({
@@ -353,56 +362,64 @@ Deno.test("a child whose arguments cannot be copied fails start() before any wor
   assert.deepEqual(activeChildren(), []);
 });
 
-Deno.test("a supervision tree: the outer supervisor restarts an inner one that gave up", async () => {
-  const starts = new Value("i32", 0);
-  // The leaf crashes on its first two starts: the inner supervisor (maxRestarts 1) gives up
-  // after the second; the outer restarts it, and its new leaf (third start) keeps running.
-  const { supervisor, restarts } = supervise({
-    name: "outer",
-    children: [
-      { id: "inner", target: targets.innerSupervisor, args: [starts, 2] },
-      { id: "sibling", target: targets.service },
-    ],
-  });
-  await supervisor.start();
-  const firstInner = supervisor.child("inner")!;
-  const sibling = supervisor.child("sibling")!;
-  const [event] = await restarts(1);
-  assert.equal(event.id, "inner");
-  assert.equal(event.reason.kind, "error");
-  assert.equal(event.reason.error?.name, "SupervisorGaveUpError");
-  assert.match(event.reason.error!.message, /^Supervisor "inner" gave up: 2 restarts/);
-  assert.equal(firstInner.exitcode, 1);
-  assert.equal(supervisor.child("sibling"), sibling, "oneForOne leaves the sibling alone");
-  await until(() => starts.value === 3);
-  const secondInner = supervisor.child("inner")!;
-  assert.ok(secondInner.isAlive());
+Deno.test(
+  "a supervision tree: the outer supervisor restarts an inner one that gave up",
+  localOnly("the leaves count their starts in a Value; only actor references cross machines"),
+  async () => {
+    const starts = new Value("i32", 0);
+    // The leaf crashes on its first two starts: the inner supervisor (maxRestarts 1) gives up
+    // after the second; the outer restarts it, and its new leaf (third start) keeps running.
+    const { supervisor, restarts } = supervise({
+      name: "outer",
+      children: [
+        { id: "inner", target: targets.innerSupervisor, args: [starts, 2] },
+        { id: "sibling", target: targets.service },
+      ],
+    });
+    await supervisor.start();
+    const firstInner = supervisor.child("inner")!;
+    const sibling = supervisor.child("sibling")!;
+    const [event] = await restarts(1);
+    assert.equal(event.id, "inner");
+    assert.equal(event.reason.kind, "error");
+    assert.equal(event.reason.error?.name, "SupervisorGaveUpError");
+    assert.match(event.reason.error!.message, /^Supervisor "inner" gave up: 2 restarts/);
+    assert.equal(firstInner.exitcode, 1);
+    assert.equal(supervisor.child("sibling"), sibling, "oneForOne leaves the sibling alone");
+    await until(() => starts.value === 3);
+    const secondInner = supervisor.child("inner")!;
+    assert.ok(secondInner.isAlive());
 
-  await supervisor.stop();
-  await supervisor.join();
-  assert.equal(secondInner.exitcode, -15);
-  assert.equal(starts.value, 3);
-  assert.deepEqual(activeChildren(), []);
-});
+    await supervisor.stop();
+    await supervisor.join();
+    assert.equal(secondInner.exitcode, -15);
+    assert.equal(starts.value, 3);
+    assert.deepEqual(activeChildren(), []);
+  },
+);
 
-Deno.test("a tree whose inner supervisor keeps giving up makes the outer one give up", async () => {
-  const starts = new Value("i32", 0);
-  const { supervisor, events } = supervise({
-    name: "outer",
-    maxRestarts: 1,
-    children: [{ id: "inner", target: targets.innerSupervisor, args: [starts, 1_000] }],
-  });
-  await supervisor.start();
-  await assert.rejects(supervisor.join(), (error: Error) => {
-    assert.ok(error instanceof SupervisorGaveUpError);
-    assert.match(error.message, /^Supervisor "outer" gave up: .*SupervisorGaveUpError/);
-    assert.equal((error.cause as Error).name, "SupervisorGaveUpError");
-    return true;
-  });
-  assert.equal(events.length, 1);
-  assert.equal(starts.value, 4, "two inner supervisors, two leaf starts each");
-  assert.deepEqual(activeChildren(), []);
-});
+Deno.test(
+  "a tree whose inner supervisor keeps giving up makes the outer one give up",
+  localOnly("the leaves count their starts in a Value; only actor references cross machines"),
+  async () => {
+    const starts = new Value("i32", 0);
+    const { supervisor, events } = supervise({
+      name: "outer",
+      maxRestarts: 1,
+      children: [{ id: "inner", target: targets.innerSupervisor, args: [starts, 1_000] }],
+    });
+    await supervisor.start();
+    await assert.rejects(supervisor.join(), (error: Error) => {
+      assert.ok(error instanceof SupervisorGaveUpError);
+      assert.match(error.message, /^Supervisor "outer" gave up: .*SupervisorGaveUpError/);
+      assert.equal((error.cause as Error).name, "SupervisorGaveUpError");
+      return true;
+    });
+    assert.equal(events.length, 1);
+    assert.equal(starts.value, 4, "two inner supervisors, two leaf starts each");
+    assert.deepEqual(activeChildren(), []);
+  },
+);
 
 Deno.test("stop() during a crash loop waits for the restart in progress, then ends everything", async () => {
   const { supervisor } = supervise({
