@@ -2,7 +2,7 @@
  * The NATS side of bench:compare: a private nats-server and an agent (`tests/nats/_cluster.ts`,
  * OS processes stopped by pid), a NATS context on them, and what only a cluster can measure.
  * Agents and context keep their default liveness (heartbeats every 100 ms, an agent lost after
- * 500 ms of silence), so the failure-detection figure is the one a user gets.
+ * 1500 ms of silence), so the failure-detection figure is the one a user gets.
  */
 import { getContext, monitor, type NatsContext, spawn } from "../mod.ts";
 import { type Cluster, startCluster } from "../tests/nats/_cluster.ts";

@@ -135,7 +135,7 @@ const workloads: Workload[] = [
   },
   {
     title: "an actor's death until its monitor fires (local: it calls Deno.exit(1) on a message; " +
-      "NATS: its agent is SIGKILLed, heartbeatMs 100, deadAfterMs 500, the defaults)",
+      "NATS: its agent is SIGKILLed, heartbeatMs 100, deadAfterMs 1500, the defaults)",
     unit: "ms",
     measure: () => sample(exitToMonitorMs, 9, 2),
     python: {},

@@ -52,7 +52,7 @@ export interface NatsContextOptions {
    * (its actors exit with `AgentLostError`), and agents end the actors of a program silent
    * this long.
    *
-   * @default {500}
+   * @default {1500}
    */
   deadAfterMs?: number;
 }

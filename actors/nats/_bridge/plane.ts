@@ -383,6 +383,9 @@ export class Plane implements RemoteHosts, WorkerCarrier {
   }
 
   #hear(message: ToSession): void {
+    // Any word from an agent says it is alive, as its beats do (a beat can wait behind work).
+    const sender = this.#agents.get(message.agent);
+    if (sender !== undefined && sender.pending === null) sender.lastSeen = performance.now();
     if (message.t === "port") {
       return this.#bridge.deliver(message.key, message.envelope, message.agent);
     }

@@ -112,5 +112,9 @@ export interface Liveness {
   deadAfterMs: number;
 }
 
-/** Defaults: a lost agent is found within about half a second. */
-export const DEFAULT_LIVENESS: Liveness = { heartbeatMs: 100, deadAfterMs: 500 };
+/**
+ * Defaults: a lost agent is found within about 1.5 s. Shorter silences happen without a death:
+ * an agent's thread is blocked while it builds a Worker (0.14-0.6 s each on a busy 2-core
+ * machine, longer for several at once), and a false loss ends live actors.
+ */
+export const DEFAULT_LIVENESS: Liveness = { heartbeatMs: 100, deadAfterMs: 1500 };
