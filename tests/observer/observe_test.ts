@@ -34,7 +34,7 @@ async function eventually(
 }
 
 Deno.test("the snapshot shows named processes, a held lock, unread mail, a busy pool and more", async () => {
-  await using scene = await startScene(2, 40);
+  await using scene = await startScene(2, 2000);
   const { napper, holder } = scene;
   await using manager = new Manager();
   const dict = await manager.dict<string, number>();
