@@ -112,6 +112,15 @@ function recordSize(length: number): number {
   return (HEADER + length + ALIGNMENT - 1) & -ALIGNMENT;
 }
 
+/**
+ * Where a record of `size` bytes put at `tail` ends: past a padding up to the end of the
+ * buffer first, if it would cross it.
+ */
+function recordEnd(tail: number, capacity: number, size: number): number {
+  const offset = tail & (capacity - 1);
+  return (tail + (offset + size > capacity ? capacity - offset : 0) + size) | 0;
+}
+
 /** How big a ring may be: its first buffer, and the most it grows to. */
 export interface RingSize {
   initialBytes: number;
@@ -156,6 +165,22 @@ export function newRing(size: RingSize, maxsize: number): RingState {
   words[CAPACITY] = capacity;
   const buffer = new SharedArrayBuffer(capacity, { maxByteLength: ringCapacity(size.maxBytes) });
   return { words, buffer };
+}
+
+/**
+ * Whether `value` has the shape of a ring's state (words and a buffer of shared memory, of the
+ * sizes a ring has): what an actor checks before it serves a ring another actor handed it.
+ */
+export function isRingState(value: unknown): value is RingState {
+  if (typeof value !== "object" || value === null) return false;
+  const { words, buffer } = value as Partial<RingState>;
+  if (!(words instanceof Int32Array) || !(words.buffer instanceof SharedArrayBuffer)) return false;
+  if (words.length !== WORDS || !(buffer instanceof SharedArrayBuffer) || !buffer.growable) {
+    return false;
+  }
+  const capacity = Atomics.load(words, CAPACITY);
+  return capacity >= MIN_CAPACITY && (capacity & (capacity - 1)) === 0 &&
+    capacity <= buffer.byteLength && buffer.maxByteLength <= MAX_CAPACITY;
 }
 
 /** Operations on a ring's shared state; cheap to create in any actor. */
@@ -280,9 +305,7 @@ export class Ring {
       }
       const size = recordSize(length);
       let capacity = this.#sync();
-      let offset = tail & (capacity - 1);
-      let skip = offset + size > capacity ? capacity - offset : 0;
-      let nextTail = (tail + skip + size) | 0;
+      let nextTail = recordEnd(tail, capacity, size);
       if (((nextTail - Atomics.load(words, TAKE_SIDE + POSITION)) | 0) > capacity) {
         if (!grow && 2 * size <= capacity) return false;
         // Room for the record even after a padding as long as itself.
@@ -290,11 +313,11 @@ export class Ring {
           return false;
         }
         capacity = this.#sync();
-        offset = tail & (capacity - 1);
-        skip = offset + size > capacity ? capacity - offset : 0;
-        nextTail = (tail + skip + size) | 0;
+        nextTail = recordEnd(tail, capacity, size);
         if (((nextTail - words[TAKE_SIDE + POSITION]) | 0) > capacity) return false;
       }
+      let offset = tail & (capacity - 1);
+      const skip = (nextTail - tail - size) | 0;
       if (skip > 0) {
         this.#view.setInt32(offset, skip - HEADER);
         this.#bytes[offset + 4] = PADDING;
@@ -308,6 +331,56 @@ export class Ring {
       return true;
     } finally {
       this.#unlock(PUT_SIDE, changed);
+    }
+  }
+
+  /**
+   * Whether a record with a payload of `length` bytes fits now without growing the buffer, as
+   * {@linkcode Ring.prototype.tryPut} would find it. Exact for a ring's only producer (nobody
+   * else moves the tail, and takes only make room); a hint for one of several.
+   */
+  fits(length: number): boolean {
+    const words = this.#words;
+    if (Atomics.load(words, STATE) !== OPEN) return false;
+    const maxsize = words[MAXSIZE];
+    const head = Atomics.load(words, TAKE_SIDE + POSITION);
+    if (maxsize > 0 && this.count >= maxsize) return false;
+    const capacity = Atomics.load(words, CAPACITY);
+    const tail = Atomics.load(words, PUT_SIDE + POSITION);
+    return ((recordEnd(tail, capacity, recordSize(length)) - head) | 0) <= capacity;
+  }
+
+  /**
+   * Removes the oldest record and hands its tag and payload, where they lie in the shared
+   * buffer, to `read` (which must copy what it keeps: the bytes are reused once it returns);
+   * false when the take mutex stays busy or the ring is empty (or was shut down immediately).
+   * If `read` throws, the record stays in the ring.
+   */
+  tryTakeRaw(read: (tag: number, bytes: Uint8Array, from: number, to: number) => void): boolean {
+    const words = this.#words;
+    if (!this.#lock(TAKE_SIDE)) return false;
+    let changed = false;
+    try {
+      const start = words[TAKE_SIDE + POSITION];
+      if (start === Atomics.load(words, PUT_SIDE + POSITION)) return false;
+      if (words[STATE] === SHUT_DOWN_IMMEDIATELY) {
+        changed = this.#discardLocked();
+        return false;
+      }
+      const capacity = this.#sync();
+      const head = this.#skipPadding(start, capacity);
+      const offset = head & (capacity - 1);
+      const length = this.#view.getInt32(offset);
+      read(this.#bytes[offset + 4], this.#bytes, offset + HEADER, offset + HEADER + length);
+      this.#commit(
+        TAKE_SIDE,
+        (head + recordSize(length)) | 0,
+        (words[TAKE_SIDE + COUNTER] + 1) | 0,
+      );
+      changed = true;
+      return true;
+    } finally {
+      this.#unlock(TAKE_SIDE, changed);
     }
   }
 

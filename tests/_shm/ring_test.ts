@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import {
   COUNTER,
   DISCARDED,
+  isRingState,
   JOURNAL_COUNTER,
   JOURNAL_DISCARDED,
   JOURNAL_POSITION,
@@ -179,6 +180,79 @@ Deno.test("ring: random puts and takes across wraps and growths come out in orde
     }
     assert.deepEqual(drain(ring), model);
   });
+});
+
+Deno.test("ring: fits says what a put without growth finds, across wraps, bounds and shutdown", async () => {
+  await withSeed(1206, (random) => {
+    const ring = ringOf(256, 1024, 6);
+    const steps = Math.round(4000 * scale());
+    for (let step = 0; step < steps; step++) {
+      if (random.chance(0.6)) {
+        const value = new Uint8Array(random.int(0, 120)).fill(step % 256);
+        const fits = ring.fits(value.length);
+        assert.equal(put(ring, value, false), fits, `step ${step}: fits(${value.length})`);
+      } else {
+        ring.tryTake();
+      }
+    }
+    assert.equal(ring.capacity, 256, "a put without growth never grows a ring");
+    ring.shutdown(false);
+    assert.equal(ring.fits(0), false, "nothing fits a ring shut down");
+  });
+});
+
+Deno.test("ring: tryTakeRaw hands the record where it lies; a read that throws leaves it", () => {
+  const ring = ringOf(64);
+  assert.equal(put(ring, item(7)), true);
+  assert.equal(put(ring, item(8)), true);
+  assert.throws(
+    () =>
+      ring.tryTakeRaw(() => {
+        throw new RangeError("refused");
+      }),
+    RangeError,
+  );
+  assert.equal(ring.count, 2, "the refused record is still there");
+  const seen: [number, number[]][] = [];
+  const read = (tag: number, bytes: Uint8Array, from: number, to: number) => {
+    assert.ok(bytes.buffer instanceof SharedArrayBuffer, "in place, not a copy");
+    seen.push([tag, [...bytes.subarray(from, to)]]);
+  };
+  assert.equal(ring.tryTakeRaw(read), true);
+  assert.equal(ring.tryTakeRaw(read), true);
+  assert.equal(ring.tryTakeRaw(read), false, "an empty ring hands nothing");
+  assert.deepEqual(seen, [[BYTES, [...item(7)]], [BYTES, [...item(8)]]]);
+  // A record past a padding is found too.
+  assert.equal(put(ring, item(9)), true);
+  assert.equal(put(ring, item(10)), true);
+  assert.equal(ring.tryTakeRaw(read), true);
+  assert.equal(put(ring, item(11)), true, "wraps behind a padding");
+  assert.equal(ring.tryTakeRaw(read), true);
+  assert.equal(ring.tryTakeRaw(read), true);
+  assert.deepEqual(seen.slice(2).map(([, bytes]) => bytes[0]), [9, 10, 11]);
+});
+
+Deno.test("ring: isRingState accepts a ring's state and nothing else", () => {
+  const state = newRing({ initialBytes: 64, maxBytes: 256 }, 0);
+  assert.equal(isRingState(state), true);
+  assert.equal(isRingState(structuredClone(state)), true, "a state another actor was handed");
+  for (
+    const bad of [
+      null,
+      42,
+      {},
+      { words: state.words },
+      { words: new Int32Array(48), buffer: state.buffer },
+      { words: state.words, buffer: new SharedArrayBuffer(64) },
+      { words: new Int32Array(new SharedArrayBuffer(8)), buffer: state.buffer },
+    ]
+  ) {
+    assert.equal(isRingState(bad), false, `accepted ${Deno.inspect(bad)}`);
+  }
+  const words = new Int32Array(new SharedArrayBuffer(state.words.byteLength));
+  words.set(state.words);
+  words[STATE + 3] = 100;
+  assert.equal(isRingState({ words, buffer: state.buffer }), false, "a capacity not a power of 2");
 });
 
 Deno.test("ring: maxsize bounds the items, whatever the room in bytes", () => {

@@ -1,18 +1,22 @@
 /** Targets for the manager reliability suite, registered so any worker can import them. */
-import { type DictProxy, type ListProxy, type LockProxy, self, task } from "../../mod.ts";
+import {
+  type DictProxy,
+  type ListProxy,
+  type LockProxy,
+  parentProcess,
+  self,
+  task,
+} from "../../mod.ts";
 import { describeHandle } from "../../actors/_kernel/handles.ts";
 import { encodeFrame } from "../../actors/manager/_wire/messages.ts";
 import { CONNECT_REQUEST } from "../../actors/manager/_wire/protocol.ts";
 import { type ActorHandle, askSystem } from "../../actors/_kernel/actor_handle.ts";
 import {
   BELL,
-  channelWords,
+  type Channel,
   MANAGER_SLEEPING,
   newChannel,
-  REQUEST_HEAD,
-  REQUEST_TAIL,
-  requestBytes,
-  RingWriter,
+  RingFrameWriter,
 } from "../../actors/manager/_wire/session_ring.ts";
 import type { LocalEndpoint } from "../../actors/manager/_client/link.ts";
 
@@ -66,12 +70,13 @@ export const extendTriplesUntilKilled = task(
 
 /** What {@linkcode zombieWrites} has done, in `progress[0]`. */
 export const HOLDING = 1;
-export const RAW_WRITTEN = 2;
-export const PROXY_WRITTEN = 3;
+export const OUT_OF_LOOP = 2;
+export const RAW_WRITTEN = 3;
+export const PROXY_WRITTEN = 4;
 
 /** Writes one `set` request into `channel` by hand, as a client link would, and rings. */
-function writeSet(
-  channel: SharedArrayBuffer,
+export function writeSet(
+  channel: Channel,
   hub: Int32Array,
   object: number,
   key: string,
@@ -82,22 +87,22 @@ function writeSet(
     1 << 20,
     "write a request by hand",
   );
-  const words = channelWords(channel);
-  const ring = new RingWriter(words, requestBytes(channel), REQUEST_TAIL, REQUEST_HEAD);
+  const ring = new RingFrameWriter(channel.requests);
   ring.write(frame);
-  ring.publish();
+  if (ring.pending) throw new Error("the request ring had no room for one request");
   Atomics.add(hub, BELL, 1);
   if (Atomics.load(hub, MANAGER_SLEEPING) !== 0) Atomics.notify(hub, BELL);
 }
 
 /**
  * A client that is reaped while stuck in synchronous code, and then tries to change the
- * manager's state. It opens a channel of its own by hand (besides its proxies' one) and sets
- * `raw before` through it, takes the lock, says so in `progress`, and spins for `busyMs`: long
- * enough to be reaped (terminate() gives a stuck actor a grace period, then reaps it, and the
- * manager releases what it held). Then, as a zombie, it writes `raw after` into its own channel,
- * bypassing every check of the client side (the manager must ignore a session it ended), and
- * sets `proxy after` through its proxy (which must halt it before anything is written).
+ * manager's state. It opens a channel of its own by hand (besides its proxies' one), mails it
+ * to its parent, sets `raw before` through it, takes the lock, says so in `progress`, and spins
+ * for `busyMs`: long enough to be reaped (terminate() gives a stuck actor a grace period, then
+ * reaps it, and the manager releases what it held). Then, as a zombie, it writes `raw after`
+ * into its own channel by hand, and sets `proxy after` through its proxy: the ring halts it at
+ * the first, before anything is written. (Its parent then writes into the channel for it, to see
+ * that the manager ignores a session it ended.)
  */
 export const zombieWrites = task(
   import.meta,
@@ -119,6 +124,7 @@ export const zombieWrites = task(
       client: self(),
     });
     if (answer !== true) throw new Error(`the manager refused the channel: ${answer}`);
+    parentProcess()!.send({ channel, hub, object: ref.object });
     writeSet(channel, hubWords, ref.object, "raw before", 1);
     await lock.acquire();
     await d.flush();
@@ -128,6 +134,8 @@ export const zombieWrites = task(
     while (performance.now() < end) {
       // Stuck: terminate() cannot interrupt this.
     }
+    Atomics.store(progress, 0, OUT_OF_LOOP);
+    Atomics.notify(progress, 0);
     writeSet(channel, hubWords, ref.object, "raw after", 2);
     Atomics.store(progress, 0, RAW_WRITTEN);
     Atomics.notify(progress, 0);

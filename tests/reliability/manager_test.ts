@@ -19,11 +19,13 @@ import {
   ManagerClosedError,
   Pool,
   Process,
+  receive,
   ReleaseError,
   TimeoutError,
   type ValueProxy,
 } from "../../mod.ts";
 import { decodeMessage, encodeFrame } from "../../actors/manager/_wire/messages.ts";
+import type { Channel } from "../../actors/manager/_wire/session_ring.ts";
 import { delay } from "../_helpers.ts";
 import { bumpThroughMap } from "../fixtures/manager_targets.ts";
 import { scale, withSeed } from "./_random.ts";
@@ -33,8 +35,8 @@ import {
   countUntilKilled,
   extendTriplesUntilKilled,
   HOLDING,
-  PROXY_WRITTEN,
-  RAW_WRITTEN,
+  OUT_OF_LOOP,
+  writeSet,
   zombieWrites,
 } from "./manager_fixtures.ts";
 
@@ -500,15 +502,24 @@ Deno.test("a client reaped while stuck in synchronous code changes nothing after
   // It is stuck: terminate() reaps it after its grace period, and the manager releases its lock.
   await zombie.terminate();
   assert.equal(await lock.acquire({ timeout: 10_000 }), true);
-  // It comes out of its loop, writes into its channel by hand, and calls through its proxy.
-  await waitFor(progress, RAW_WRITTEN);
+  // It comes out of its loop and tries to write into its channel by hand: the ring halts it.
+  await waitFor(progress, OUT_OF_LOOP);
   await delay(200);
+  // Whatever reaches the ended session's ring (here written by this thread) is ignored.
+  const { channel, hub, object } = (await receive({ timeout: 10_000 })) as {
+    channel: Channel;
+    hub: SharedArrayBuffer;
+    object: number;
+  };
+  writeSet(channel, new Int32Array(hub), object, "written for the reaped", 4);
+  await delay(100);
   await d.flush();
   await d.flush();
   assert.equal(await d.get("raw before"), 1, "the hand-made channel works");
-  assert.equal(await d.has("raw after"), false, "the manager applied a request of a reaped actor");
+  assert.equal(Atomics.load(progress, 0), OUT_OF_LOOP, "the ring did not halt the reaped actor");
+  assert.equal(await d.has("raw after"), false, "a reaped actor wrote into its channel");
+  assert.equal(await d.has("written for the reaped"), false, "an ended session was served");
   assert.equal(await d.has("proxy after"), false);
-  assert.notEqual(Atomics.load(progress, 0), PROXY_WRITTEN, "the proxy call did not halt it");
   assert.equal(await lock.locked(), true, "the reaped actor's release freed the new owner's lock");
   await lock.release();
 });

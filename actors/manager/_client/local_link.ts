@@ -1,7 +1,7 @@
 /**
  * A client's link to a manager of the same program, through shared memory: the actor's channel
- * (`_manager_ring.ts`), handed to the manager's actor once, by an ask. Requests are copied into
- * the request ring and published at once. The manager spins briefly for requests before it
+ * (`_wire/session_ring.ts`), handed to the manager's actor once, by an ask. Requests are copied
+ * into the request ring at once. The manager spins briefly for requests before it
  * blocks or sleeps, and this side spins briefly for the replies, then blocks for at most 0.5 ms,
  * then sleeps on the event loop (`MANAGER_REPLY_SPIN`); so while both are busy a round trip wakes
  * nobody and costs a few microseconds. A sleeping side is woken through its word
@@ -21,7 +21,6 @@ import type { LinkOwner, LocalEndpoint, ManagerLink } from "./link.ts";
 import { Futex, MANAGER_REPLY_SPIN } from "../../_shm/futex.ts";
 import {
   BELL,
-  channelWords,
   CLIENT_CLOSED,
   CLIENT_FUTEX,
   CLOSED,
@@ -32,14 +31,8 @@ import {
   MANAGER_WANTS_ROOM,
   newChannel,
   OPEN,
-  REPLY_HEAD,
-  REPLY_TAIL,
-  replyBytes,
-  REQUEST_HEAD,
-  REQUEST_TAIL,
-  requestBytes,
-  RingReader,
-  RingWriter,
+  RingFrameReader,
+  RingFrameWriter,
   STOPPED,
   turnDue,
   turned,
@@ -49,7 +42,7 @@ import { type ActorHandle, askSystem } from "../../_kernel/actor_handle.ts";
 import { runtime } from "../../_kernel/runtime.ts";
 import { self } from "../../self.ts";
 
-/** Published bytes that wake a sleeping manager at once rather than when this actor waits. */
+/** Bytes put in that wake a sleeping manager at once rather than when this actor waits. */
 const NUDGE_BYTES = 2048;
 
 const WRITTEN: Promise<void> = Promise.resolve();
@@ -72,33 +65,25 @@ export class LocalLink implements ManagerLink {
   readonly #hub: Int32Array;
   /**
    * What the manager sleeps on. Waking it after requests were published is free while it is
-   * awake: it sees them in the channel's tail (it checks it before it sleeps, after it says it
-   * sleeps), so publishing then costs no write to memory it shares with other clients.
+   * awake: it sees them in the channel's ring (it checks it before it sleeps, after it says it
+   * sleeps), so a request then costs no write to memory it shares with other clients.
    */
   readonly #manager: Futex;
   readonly #local: LocalEndpoint;
   readonly #channel = newChannel();
-  readonly #words = channelWords(this.#channel);
-  readonly #requests = new RingWriter(
-    this.#words,
-    requestBytes(this.#channel),
-    REQUEST_TAIL,
-    REQUEST_HEAD,
-  );
-  readonly #replies: RingReader;
+  readonly #words = this.#channel.words;
+  readonly #requests = new RingFrameWriter(this.#channel.requests);
+  readonly #replies: RingFrameReader;
   #opening: Promise<void> | null = null;
   #open = false;
   #closed = false;
-  /** Frames, or the rest of one, waiting for room in the request ring. */
-  #backlog: Uint8Array[] = [];
-  #backlogOffset = 0;
   #drained: PromiseWithResolvers<void> | null = null;
   #reader: ReaderState = "idle";
   #kicked = false;
   #nudgeDue = false;
   /** Whether a request went out since the reader last waited in vain. */
   #replyExpected = false;
-  /** Bytes published since the manager was last woken, while it sleeps. */
+  /** Bytes put in since the manager was last woken, while it sleeps. */
   #unnudged = 0;
   /** What this side sleeps on, for replies, room in the request ring or the close. */
   readonly #replyWait = new Futex(this.#words, CLIENT_FUTEX, MANAGER_REPLY_SPIN);
@@ -110,13 +95,7 @@ export class LocalLink implements ManagerLink {
     this.#manager = new Futex(this.#hub, MANAGER_FUTEX);
     this.#where = where;
     this.#owner = owner;
-    this.#replies = new RingReader(
-      this.#words,
-      replyBytes(this.#channel),
-      REPLY_TAIL,
-      REPLY_HEAD,
-      maxFrameBytes,
-    );
+    this.#replies = new RingFrameReader(this.#channel.replies, maxFrameBytes);
   }
 
   get ended(): Promise<void> {
@@ -131,19 +110,14 @@ export class LocalLink implements ManagerLink {
   send(frame: Uint8Array): void {
     runtime.haltIfReaped();
     this.#replyExpected = true;
-    if (this.#backlog.length === 0) {
-      const written = this.#requests.write(frame);
-      if (written < frame.length) this.#backlog.push(frame.slice(written));
-    } else {
-      this.#backlog.push(frame.slice());
-    }
-    this.#publish();
+    this.#requests.write(frame);
+    this.#published();
     if (this.#opening === null) void this.open().catch(() => {});
-    if (this.#backlog.length > 0) this.#wantReader();
+    if (this.#requests.pending) this.#wantReader();
   }
 
   written(): Promise<void> {
-    if (this.#backlog.length === 0) return WRITTEN;
+    if (!this.#requests.pending) return WRITTEN;
     this.#drained ??= Promise.withResolvers();
     return this.#drained.promise;
   }
@@ -160,7 +134,7 @@ export class LocalLink implements ManagerLink {
     if (this.#closed) return;
     this.#closed = true;
     this.#open = false;
-    this.#backlog = [];
+    this.#requests.clear();
     this.#drained?.reject(error);
     this.#drained = null;
     Atomics.store(this.#words, CLIENT_CLOSED, 1);
@@ -202,14 +176,15 @@ export class LocalLink implements ManagerLink {
   }
 
   /**
-   * Publishes what was written. A manager that sleeps is woken when this actor waits for a
-   * reply (so that a few requests made in one go cost one wake, and, when the two threads
-   * share a core, one switch), after a turn of the event loop if nothing awaits a reply, or at
-   * once when much is published (so that it works while this actor makes more).
+   * Sees to it that a sleeping manager hears of what was put in: it is woken when this actor
+   * waits for a reply (so that a few requests made in one go cost one wake, and, when the two
+   * threads share a core, one switch), after a turn of the event loop if nothing awaits a
+   * reply, or at once when much was put in (so that it works while this actor makes more).
    */
-  #publish(): void {
-    if (!this.#requests.unpublished) return;
-    this.#unnudged += this.#requests.publish();
+  #published(): void {
+    const written = this.#requests.takeWritten();
+    if (written === 0) return;
+    this.#unnudged += written;
     if (Atomics.load(this.#hub, MANAGER_SLEEPING) === 0) {
       this.#unnudged = 0;
       return;
@@ -233,28 +208,18 @@ export class LocalLink implements ManagerLink {
     // Requests of an actor reaped while this reader blocked must not reach the manager: its
     // session may already be over, and what it held given to others.
     runtime.haltIfReaped();
-    let moved = 0;
-    while (this.#backlog.length > 0) {
-      const frame = this.#backlog[0];
-      const written = this.#requests.write(frame, this.#backlogOffset);
-      if (written === 0) break;
-      moved += written;
-      this.#backlogOffset += written;
-      if (this.#backlogOffset < frame.length) break;
-      this.#backlog.shift();
-      this.#backlogOffset = 0;
-    }
-    this.#publish();
-    if (this.#backlog.length === 0) {
+    const moved = this.#requests.flush();
+    this.#published();
+    if (!this.#requests.pending) {
       this.#drained?.resolve();
       this.#drained = null;
     }
-    return moved > 0;
+    return moved;
   }
 
   /** Whether the reader has anything to wait for. */
   #needed(): boolean {
-    return !this.#closed && (this.#owner.awaitingReplies || this.#backlog.length > 0);
+    return !this.#closed && (this.#owner.awaitingReplies || this.#requests.pending);
   }
 
   readonly #isReady = () => this.#ready();
@@ -265,7 +230,7 @@ export class LocalLink implements ManagerLink {
    */
   #ready(): boolean {
     return this.#replies.readable || Atomics.load(this.#words, CLOSED) !== OPEN ||
-      (this.#backlog.length > 0 && this.#requests.room() > 0);
+      this.#requests.canFlush;
   }
 
   #wantReader(): void {
@@ -357,11 +322,10 @@ export class LocalLink implements ManagerLink {
       this.#owner.receive(payload);
       if (this.#closed) return true;
     }
-    if (this.#replies.unreleased) {
-      this.#replies.release();
-      if (Atomics.load(this.#words, MANAGER_WANTS_ROOM) !== 0) ringBell(this.#hub);
+    if (this.#replies.takeFreed() && Atomics.load(this.#words, MANAGER_WANTS_ROOM) !== 0) {
+      ringBell(this.#hub);
     }
-    if (this.#backlog.length > 0 && this.#drainBacklog()) delivered = true;
+    if (this.#requests.pending && this.#drainBacklog()) delivered = true;
     if (closed !== OPEN || !managerAlive) {
       this.#owner.end(
         new Error(

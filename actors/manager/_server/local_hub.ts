@@ -1,7 +1,7 @@
 /**
  * The manager's side of the shared-memory channels of its own program's actors. One loop reads
  * every channel's request ring, feeds whole frames to the engine, and writes the replies into
- * the channel's reply ring. After each pass it waits for more: it spins on the channels' tails
+ * the channel's reply ring. After each pass it waits for more: it spins on the channels' rings
  * (while spinning pays off), then blocks in `Atomics.wait` on the hub's bell for up to 2 ms,
  * then sleeps on the event loop (`MANAGER_IDLE_SPIN`); clients ring the bell only while it
  * sleeps. So
@@ -21,7 +21,7 @@ import { decodeMessage } from "../_wire/messages.ts";
 import type { EngineSession } from "./engine.ts";
 import {
   BELL,
-  channelWords,
+  type Channel,
   CLIENT_CLOSED,
   CLIENT_FUTEX,
   CLOSED,
@@ -31,14 +31,8 @@ import {
   isChannel,
   MANAGER_FUTEX,
   MANAGER_WANTS_ROOM,
-  REPLY_HEAD,
-  REPLY_TAIL,
-  replyBytes,
-  REQUEST_HEAD,
-  REQUEST_TAIL,
-  requestBytes,
-  RingReader,
-  RingWriter,
+  RingFrameReader,
+  RingFrameWriter,
   STOPPED,
   turnDue,
   turned,
@@ -168,12 +162,10 @@ class LocalSession implements EngineSession {
    * what changed.
    */
   readonly #clientFutex: Futex;
-  readonly #requests: RingReader;
-  readonly #replies: RingWriter;
+  readonly #requests: RingFrameReader;
+  readonly #replies: RingFrameWriter;
   readonly #client: ActorRef;
   readonly #hub: LocalHub;
-  #outbox: Uint8Array[] = [];
-  #outboxOffset = 0;
   #handling = false;
   #closed = false;
   #ending = false;
@@ -181,7 +173,7 @@ class LocalSession implements EngineSession {
 
   constructor(
     id: number,
-    channel: SharedArrayBuffer,
+    channel: Channel,
     client: ActorRef,
     server: ManagerServer,
     maxFrameBytes: number,
@@ -191,16 +183,10 @@ class LocalSession implements EngineSession {
     this.#client = client;
     this.#hub = hub;
     this.#server = server;
-    this.#words = channelWords(channel);
+    this.#words = channel.words;
     this.#clientFutex = new Futex(this.#words, CLIENT_FUTEX);
-    this.#requests = new RingReader(
-      this.#words,
-      requestBytes(channel),
-      REQUEST_TAIL,
-      REQUEST_HEAD,
-      maxFrameBytes,
-    );
-    this.#replies = new RingWriter(this.#words, replyBytes(channel), REPLY_TAIL, REPLY_HEAD);
+    this.#requests = new RingFrameReader(channel.requests, maxFrameBytes);
+    this.#replies = new RingFrameWriter(channel.replies);
   }
 
   /** Whether the client's actor has ended (read from its status words) and not been seen to. */
@@ -235,26 +221,20 @@ class LocalSession implements EngineSession {
     } finally {
       this.#handling = false;
     }
-    const released = this.#requests.unreleased;
-    if (released) this.#requests.release();
-    this.#flush(released);
+    this.#flush(this.#requests.takeFreed());
   }
 
-  /** Whether the client has published requests not handled yet. */
+  /** Whether the client has put in requests not handled yet. */
   get readable(): boolean {
     return this.#requests.readable;
   }
 
-  /** Writes `reply` into the reply ring; the replies to one pass are published together. */
+  /**
+   * Writes `reply` into the reply ring; the client is woken once for the replies to one pass.
+   */
   send(reply: ManagerReply): void {
     if (this.#closed) return;
-    const frame = encodeReply(reply, this.#server.maxFrameBytes, true);
-    if (this.#outbox.length === 0) {
-      const written = this.#replies.write(frame);
-      if (written < frame.length) this.#outbox.push(frame.slice(written));
-    } else {
-      this.#outbox.push(frame.slice());
-    }
+    this.#replies.write(encodeReply(reply, this.#server.maxFrameBytes, true));
     if (!this.#handling) this.#flush(false);
   }
 
@@ -289,34 +269,21 @@ class LocalSession implements EngineSession {
   }
 
   /**
-   * Moves queued replies into the reply ring, publishes them, and wakes the client if it
-   * sleeps (also when `signal`: it freed room in the request ring).
+   * Moves queued replies into the reply ring, and wakes the client if it sleeps and has
+   * something new (also when `signal`: it freed room in the request ring).
    */
   #flush(signal: boolean): void {
-    if (this.#outbox.length > 0) {
-      this.#writeOutbox();
-      if (this.#outbox.length > 0) {
+    const replies = this.#replies;
+    if (replies.pending) {
+      replies.flush();
+      if (replies.pending) {
         // Say so before the last try, so that the client either makes room this try sees or
         // sees the flag and rings once it has.
         Atomics.store(this.#words, MANAGER_WANTS_ROOM, 1);
-        this.#writeOutbox();
-        if (this.#outbox.length === 0) Atomics.store(this.#words, MANAGER_WANTS_ROOM, 0);
+        replies.flush();
+        if (!replies.pending) Atomics.store(this.#words, MANAGER_WANTS_ROOM, 0);
       }
     }
-    const wrote = this.#replies.unpublished;
-    if (wrote) this.#replies.publish();
-    if (wrote || signal) this.#clientFutex.wake();
-  }
-
-  #writeOutbox(): void {
-    while (this.#outbox.length > 0) {
-      const frame = this.#outbox[0];
-      const written = this.#replies.write(frame, this.#outboxOffset);
-      if (written === 0) break;
-      this.#outboxOffset += written;
-      if (this.#outboxOffset < frame.length) break;
-      this.#outboxOffset = 0;
-      this.#outbox.shift();
-    }
+    if (replies.takeWritten() > 0 || signal) this.#clientFutex.wake();
   }
 }

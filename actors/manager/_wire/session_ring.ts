@@ -1,51 +1,51 @@
 /**
  * The shared memory between a manager and a client actor of the same program: one channel per
- * client actor, holding a ring of request bytes (client -> manager) and a ring of reply bytes
- * (manager -> client), each a single-producer single-consumer byte stream of the same
- * length-prefixed frames a TCP connection carries. Positions only grow (modulo 2^32); a producer
- * copies bytes in, then publishes them with one store of its tail, so a consumer never sees a
- * torn frame, and an actor killed at any instruction leaves the ring as it was before or after
- * its last publish. A frame longer than the free space goes in pieces, and the consumer puts it
- * back together, so any frame up to the connection's limit passes.
+ * client actor, holding a ring of requests (client -> manager) and a ring of replies
+ * (manager -> client). Both are the channels' {@linkcode Ring}, with one producer and one
+ * consumer each, and carry the byte stream a TCP connection carries: length-prefixed frames, a
+ * frame in one bytes record, or in pieces when it is long, which the consumer's
+ * {@linkcode FrameCutter} puts back together (so any frame up to the connection's limit passes
+ * through rings of a fixed size). A record becomes visible whole, with one store of the ring's
+ * tail, so an actor killed at any instruction leaves the ring as it was before or after its last
+ * put, and a frame it did not finish is never handed on.
  *
  * Nobody is woken while the other side is awake: a waiting side spins briefly on the other's
  * words (a `Futex` with an adaptive spin), then says that it sleeps in a word the
- * other side reads after each publish, and only then is notified: {@linkcode CLIENT_FUTEX} and
- * {@linkcode MANAGER_FUTEX} are where.
+ * other side reads after it puts or takes, and only then is notified: {@linkcode CLIENT_FUTEX}
+ * and {@linkcode MANAGER_FUTEX} are where.
  *
  * @module
  */
 import { MessageChannel } from "node:worker_threads";
-import { FrameCutter } from "../../_shm/frames.ts";
+import { FrameCutter, FrameError } from "../../_shm/frames.ts";
 import type { FutexLayout } from "../../_shm/futex.ts";
+import { sharedWords } from "../../_shm/futex.ts";
+import { BYTES } from "../../_shm/codec.ts";
+import { isRingState, newRing, Ring, type RingState } from "../../_shm/ring.ts";
 
-/** The bytes of each ring; a power of two. */
+/** The bytes of each ring: fixed, a power of two. */
 export const RING_BYTES = 1 << 16;
+/**
+ * The longest piece of a frame in one record: a quarter of the ring, so that a long frame
+ * streams while the other side takes its first pieces.
+ */
+const PIECE_BYTES = RING_BYTES / 4;
 
 // Channel words. The client writes the first cache line, the manager the second.
-/** Request bytes the client has published. */
-export const REQUEST_TAIL = 0;
-/** Reply bytes the client has consumed. */
-export const REPLY_HEAD = 1;
 /** The count of the client's waits sleeping on `SIGNAL`. */
-export const CLIENT_SLEEPING = 2;
+export const CLIENT_SLEEPING = 0;
 /** Set by the client once it uses the channel no more. */
-export const CLIENT_CLOSED = 3;
-/** Request bytes the manager has consumed. */
-export const REQUEST_HEAD = 16;
-/** Reply bytes the manager has published. */
-export const REPLY_TAIL = 17;
+export const CLIENT_CLOSED = 1;
 /**
  * Bumped and notified by the manager, while the client sleeps, when the client may have
  * something to do (replies, room for requests, the channel closed).
  */
-export const SIGNAL = 18;
+export const SIGNAL = 16;
 /** Set by the manager once it serves the channel no more: `CLOSED_*`. */
-export const CLOSED = 19;
+export const CLOSED = 17;
 /** Set by the manager while replies wait for room in the reply ring. */
-export const MANAGER_WANTS_ROOM = 20;
+export const MANAGER_WANTS_ROOM = 18;
 const CONTROL_WORDS = 32;
-const CONTROL_BYTES = CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT;
 
 /** `CLOSED` values. */
 export const OPEN = 0;
@@ -56,8 +56,8 @@ export const CLOSED_REFUSED = 2;
 
 // Hub words: one set per manager, shared by every client.
 /**
- * Bumped and notified by a client when the manager should look: requests published while it
- * sleeps (an awake manager finds them in the channels' tails), a new or closed channel, room
+ * Bumped and notified by a client when the manager should look: requests put while it
+ * sleeps (an awake manager finds them in the channels' rings), a new or closed channel, room
  * freed that the manager waits for.
  */
 export const BELL = 0;
@@ -73,140 +73,163 @@ export const CLIENT_FUTEX: FutexLayout = { sequence: SIGNAL, sleepers: CLIENT_SL
 /** The futex the manager sleeps on, in the hub's words: clients wake it. */
 export const MANAGER_FUTEX: FutexLayout = { sequence: BELL, sleepers: MANAGER_SLEEPING };
 
-/** A channel's memory: the control words, then the request ring, then the reply ring. */
-export function newChannel(): SharedArrayBuffer {
-  return new SharedArrayBuffer(CONTROL_BYTES + 2 * RING_BYTES);
+/** A channel's memory: its control words and its two rings. */
+export interface Channel {
+  words: Int32Array;
+  requests: RingState;
+  replies: RingState;
 }
 
-/** The control words of a channel. */
-export function channelWords(channel: SharedArrayBuffer): Int32Array {
-  return new Int32Array(channel, 0, CONTROL_WORDS);
+/** A new channel. */
+export function newChannel(): Channel {
+  const size = { initialBytes: RING_BYTES, maxBytes: RING_BYTES };
+  return {
+    words: sharedWords(CONTROL_WORDS),
+    requests: newRing(size, 0),
+    replies: newRing(size, 0),
+  };
 }
-
-/** The request ring's bytes of a channel. */
-export function requestBytes(channel: SharedArrayBuffer): Uint8Array {
-  return new Uint8Array(channel, CONTROL_BYTES, RING_BYTES);
-}
-
-/** The reply ring's bytes of a channel. */
-export function replyBytes(channel: SharedArrayBuffer): Uint8Array {
-  return new Uint8Array(channel, CONTROL_BYTES + RING_BYTES, RING_BYTES);
-}
-
-const MASK = RING_BYTES - 1;
 
 /** Whether `value` looks like a channel this module made. */
-export function isChannel(value: unknown): value is SharedArrayBuffer {
-  return value instanceof SharedArrayBuffer && value.byteLength === CONTROL_BYTES + 2 * RING_BYTES;
+export function isChannel(value: unknown): value is Channel {
+  if (typeof value !== "object" || value === null) return false;
+  const { words, requests, replies } = value as Partial<Channel>;
+  return words instanceof Int32Array && words.buffer instanceof SharedArrayBuffer &&
+    words.length === CONTROL_WORDS && isRingState(requests) && isRingState(replies) &&
+    requests.buffer.maxByteLength === RING_BYTES && replies.buffer.maxByteLength === RING_BYTES;
 }
 
-/** The producing side of a ring. */
-export class RingWriter {
-  readonly #words: Int32Array;
-  readonly #bytes: Uint8Array;
-  readonly #tailWord: number;
-  readonly #headWord: number;
-  #tail: number;
+/**
+ * The producing side of a channel's ring: puts frames in, in pieces when they are long, and
+ * keeps what does not fit yet, in order, until {@linkcode RingFrameWriter.prototype.flush} finds
+ * room.
+ */
+export class RingFrameWriter {
+  readonly #ring: Ring;
+  /** Frames, or the rest of one, waiting for room. */
+  #backlog: Uint8Array[] = [];
+  #backlogOffset = 0;
+  #written = 0;
 
-  constructor(words: Int32Array, bytes: Uint8Array, tailWord: number, headWord: number) {
-    this.#words = words;
-    this.#bytes = bytes;
-    this.#tailWord = tailWord;
-    this.#headWord = headWord;
-    this.#tail = Atomics.load(words, tailWord);
+  constructor(state: RingState) {
+    this.#ring = new Ring(state);
   }
 
-  /** The bytes that fit now. */
-  room(): number {
-    return RING_BYTES - ((this.#tail - Atomics.load(this.#words, this.#headWord)) | 0);
+  /** Whether frames wait for room. */
+  get pending(): boolean {
+    return this.#backlog.length > 0;
+  }
+
+  /** Whether the next piece of the backlog fits now. */
+  get canFlush(): boolean {
+    if (this.#backlog.length === 0) return false;
+    return this.#ring.fits(
+      Math.min(PIECE_BYTES, this.#backlog[0].length - this.#backlogOffset),
+    );
   }
 
   /**
-   * Copies as much of `source[from..]` as fits, unpublished; returns how many bytes it copied.
+   * Puts `frame` in, after the backlog, as far as it fits; keeps the rest (a copy: `frame` may
+   * be reused once this returns).
    */
-  write(source: Uint8Array, from = 0): number {
-    const count = Math.min(source.length - from, this.room());
-    if (count <= 0) return 0;
-    const at = this.#tail & MASK;
-    const first = Math.min(count, RING_BYTES - at);
-    this.#bytes.set(
-      first === source.length ? source : source.subarray(from, from + first),
-      at,
-    );
-    if (first < count) this.#bytes.set(source.subarray(from + first, from + count), 0);
-    this.#tail = (this.#tail + count) | 0;
-    return count;
+  write(frame: Uint8Array): void {
+    if (this.#backlog.length > 0) return void this.#backlog.push(frame.slice());
+    const put = this.#put(frame, 0);
+    if (put < frame.length) this.#backlog.push(frame.slice(put));
   }
 
-  /** Whether bytes were written since the last publish. */
-  get unpublished(): boolean {
-    return this.#tail !== Atomics.load(this.#words, this.#tailWord);
+  /** Moves backlog into the ring as room allows; true if it moved any. */
+  flush(): boolean {
+    let moved = false;
+    while (this.#backlog.length > 0) {
+      const frame = this.#backlog[0];
+      const put = this.#put(frame, this.#backlogOffset);
+      if (put > this.#backlogOffset) moved = true;
+      this.#backlogOffset = put;
+      if (put < frame.length) break;
+      this.#backlog.shift();
+      this.#backlogOffset = 0;
+    }
+    return moved;
   }
 
-  /** Makes what was written visible to the consumer; returns how many bytes that was. */
-  publish(): number {
-    const published = (this.#tail - Atomics.load(this.#words, this.#tailWord)) | 0;
-    Atomics.store(this.#words, this.#tailWord, this.#tail);
-    return published;
+  /** Forgets the backlog (the channel closed). */
+  clear(): void {
+    this.#backlog = [];
+    this.#backlogOffset = 0;
+  }
+
+  /** The bytes put in since the last call. */
+  takeWritten(): number {
+    const written = this.#written;
+    this.#written = 0;
+    return written;
+  }
+
+  /** Puts pieces of `frame` from `from` while they fit; returns where it stopped. */
+  #put(frame: Uint8Array, from: number): number {
+    let at = from;
+    while (at < frame.length) {
+      const length = Math.min(PIECE_BYTES, frame.length - at);
+      const piece = at === 0 && length === frame.length ? frame : frame.subarray(at, at + length);
+      if (!this.#ring.tryPut(BYTES, piece, length, false)) break;
+      at += length;
+    }
+    this.#written += at - from;
+    return at;
   }
 }
 
-/** The consuming side of a ring: cuts the byte stream back into frames. */
-export class RingReader {
-  readonly #words: Int32Array;
-  readonly #bytes: Uint8Array;
-  readonly #tailWord: number;
-  readonly #headWord: number;
+/** The consuming side of a channel's ring: cuts its byte stream back into frames. */
+export class RingFrameReader {
+  readonly #ring: Ring;
   readonly #cutter: FrameCutter;
-  #head: number;
+  #payload: Uint8Array | null = null;
+  #took = false;
 
-  constructor(
-    words: Int32Array,
-    bytes: Uint8Array,
-    tailWord: number,
-    headWord: number,
-    maxBytes: number,
-  ) {
-    this.#words = words;
-    this.#bytes = bytes;
-    this.#tailWord = tailWord;
-    this.#headWord = headWord;
-    this.#head = Atomics.load(words, headWord);
+  constructor(state: RingState, maxBytes: number) {
+    this.#ring = new Ring(state);
     this.#cutter = new FrameCutter(maxBytes);
   }
 
-  /** Whether published bytes wait to be read. */
+  /** Whether records wait to be read. */
   get readable(): boolean {
-    return Atomics.load(this.#words, this.#tailWord) !== this.#head;
-  }
-
-  /** Whether bytes were read since the last {@linkcode RingReader.prototype.release}. */
-  get unreleased(): boolean {
-    return this.#head !== Atomics.load(this.#words, this.#headWord);
+    return this.#ring.count > 0;
   }
 
   /**
-   * The next whole frame's payload, or null when none is complete yet. The published bytes are
-   * cut where they lie, in two pieces when they wrap around the end of the ring.
+   * The next whole frame's payload, or null when none is complete yet.
    *
-   * @throws {FrameError} If a frame announces more than the limit.
+   * @throws {FrameError} If a frame announces more than the limit, or a record is not bytes.
    */
   next(): Uint8Array | null {
-    const tail = Atomics.load(this.#words, this.#tailWord);
-    while (tail !== this.#head) {
-      const at = this.#head & MASK;
-      const end = Math.min(at + ((tail - this.#head) | 0), RING_BYTES);
-      const payload = this.#cutter.cut(this.#bytes, at, end);
-      this.#head = (this.#head + this.#cutter.taken) | 0;
-      if (payload !== null) return payload;
+    while (this.#ring.tryTakeRaw(this.#cut)) {
+      this.#took = true;
+      const payload = this.#payload;
+      if (payload !== null) {
+        this.#payload = null;
+        return payload;
+      }
     }
     return null;
   }
 
-  /** Gives the bytes read so far back to the producer. */
-  release(): void {
-    Atomics.store(this.#words, this.#headWord, this.#head);
+  /** Whether records were taken (room made) since the last call. */
+  takeFreed(): boolean {
+    const took = this.#took;
+    this.#took = false;
+    return took;
   }
+
+  /** A record holds one frame, or a piece of one: never the end of one and the next. */
+  readonly #cut = (tag: number, bytes: Uint8Array, from: number, to: number): void => {
+    if (tag !== BYTES) throw new FrameError(`Cannot read a manager frame: a record of tag ${tag}`);
+    const payload = this.#cutter.cut(bytes, from, to);
+    if (this.#cutter.taken !== to - from) {
+      throw new FrameError("Cannot read a manager frame: a record holds more than one frame");
+    }
+    this.#payload = payload;
+  };
 }
 
 /**
