@@ -27,161 +27,43 @@
  * @module
  */
 import { haltIfReaped, threadPid } from "./thread.ts";
-import { FIRST_STATE_WORD, sharedWords, wake } from "./futex.ts";
-import { checkInteger, describeValue } from "./time.ts";
+import { wake } from "./futex.ts";
 import { BYTES, decode } from "./codec.ts";
-import type { BufferOptions } from "../../channels/buffer_options.ts";
+import {
+  ALIGNMENT,
+  CAPACITY,
+  COUNTER,
+  DISCARDED,
+  DONE,
+  HEADER,
+  JOURNAL_COUNTER,
+  JOURNAL_DISCARDED,
+  JOURNAL_POSITION,
+  JOURNAL_VALID,
+  JOURNALED,
+  JOURNALED_WITH_DISCARDED,
+  MAXSIZE,
+  MUTEX,
+  OPEN,
+  PADDING,
+  POSITION,
+  PUT_SIDE,
+  recordEnd,
+  recordSize,
+  type RingState,
+  SHUT_DOWN,
+  SHUT_DOWN_IMMEDIATELY,
+  STATE,
+  TAKE_SIDE,
+} from "./ring_layout.ts";
 
-// The word layout is exported for the ring's own tests (journal repair is checked by writing the
-// words a dying holder leaves); nothing else reads the words but through `Ring`.
-
-/** {@linkcode OPEN}, {@linkcode SHUT_DOWN} or {@linkcode SHUT_DOWN_IMMEDIATELY}; only grows. */
-export const STATE = FIRST_STATE_WORD;
-const OPEN = 0;
-const SHUT_DOWN = 1;
-export const SHUT_DOWN_IMMEDIATELY = 2;
-const MAXSIZE = FIRST_STATE_WORD + 1;
-/** `taskDone()` calls so far: the unfinished tasks are `puts - done`. */
-const DONE = FIRST_STATE_WORD + 2;
-/** The bytes in use by the ring layout, a power of two (the buffer may be longer). */
-const CAPACITY = FIRST_STATE_WORD + 3;
-/** Each side's words fill their own 64-byte cache line. */
-export const PUT_SIDE = 16;
-export const TAKE_SIDE = 32;
-const WORDS = 48;
-/** Offsets within a side: its mutex, position and counter, and their journal. */
-export const MUTEX = 0;
-export const POSITION = 1;
-export const COUNTER = 2;
-export const JOURNAL_VALID = 3;
-export const JOURNAL_POSITION = 4;
-export const JOURNAL_COUNTER = 5;
-/** The take side only: records discarded by an immediate shutdown, and its journal. */
-export const DISCARDED = 6;
-export const JOURNAL_DISCARDED = 7;
-/** The journal's valid mark: position and counter, or also the discarded count. */
-const JOURNALED = 1;
-const JOURNALED_WITH_DISCARDED = 2;
-/** The tag of a padding record, which takes the bytes up to the end of the buffer. */
-const PADDING = 0;
-/**
- * The bytes before a payload: 8, not the 5 it needs, so that every payload starts 8-aligned.
- * V8 copies to or from shared memory one byte at a time when the two sides are not equally
- * aligned (about 15 us for 64 KiB, against 2 us aligned).
- */
-const HEADER = 8;
-const ALIGNMENT = 8;
 /** Unaligned payloads of at least this many bytes are copied through {@linkcode STAGING}. */
 const STAGED_COPY_BYTES = 1024;
 /** An aligned scratch buffer for copies from unaligned payloads (16 us for 64 KiB, not 4). */
 const STAGING = new Uint8Array(2 ** 16);
 const MUTEX_SPINS = 1000;
-/** The largest capacity: positions are compared modulo 2^32 as signed 32-bit differences. */
-const MAX_CAPACITY = 2 ** 30;
-/** The first capacity of a ring, unless its options say otherwise. */
-const DEFAULT_CAPACITY = 2 ** 16;
-/**
- * The most a ring grows to unless its options say otherwise. A growable buffer reserves its
- * largest size as address space when it is created, so this bounds what each live channel
- * reserves (items up to half of it, 128 MiB, fit).
- */
-export const DEFAULT_MAX_BYTES = 2 ** 28;
-/** The smallest capacity. */
-const MIN_CAPACITY = 64;
-
-/**
- * The shared memory of a ring: control words and the data bytes.
- *
- * @ignore Internal: not part of the public API.
- */
-export interface RingState {
-  words: Int32Array;
-  buffer: SharedArrayBuffer;
-}
-
 /** The value {@linkcode Ring.tryTake} returns when it took nothing. */
 export const NOTHING: unique symbol = Symbol("nothing");
-
-/** The smallest power of two >= `bytes`, within the capacities a ring can have. */
-function ringCapacity(bytes: number): number {
-  return Math.min(Math.max(2 ** Math.ceil(Math.log2(bytes)), MIN_CAPACITY), MAX_CAPACITY);
-}
-
-/** The size of a record with a payload of `length` bytes. */
-function recordSize(length: number): number {
-  return (HEADER + length + ALIGNMENT - 1) & -ALIGNMENT;
-}
-
-/**
- * Where a record of `size` bytes put at `tail` ends: past a padding up to the end of the
- * buffer first, if it would cross it.
- */
-function recordEnd(tail: number, capacity: number, size: number): number {
-  const offset = tail & (capacity - 1);
-  return (tail + (offset + size > capacity ? capacity - offset : 0) + size) | 0;
-}
-
-/** How big a ring may be: its first buffer, and the most it grows to. */
-export interface RingSize {
-  initialBytes: number;
-  maxBytes: number;
-}
-
-/**
- * The size of a channel's ring from its options.
- *
- * @throws {TypeError} If `options` is not an object, or a size is not a number.
- * @throws {RangeError} If a size is not an integer from 64 to 2^30, or `bufferBytes` is
- * larger than `maxBufferBytes`.
- */
-export function ringSize(options: BufferOptions, action: string): RingSize {
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new TypeError(
-      `Cannot ${action}: options must be an object ({ bufferBytes, maxBufferBytes }), got ` +
-        describeValue(options),
-    );
-  }
-  const bounds = { min: MIN_CAPACITY, max: MAX_CAPACITY };
-  const maxBufferBytes = options.maxBufferBytes === undefined
-    ? DEFAULT_MAX_BYTES
-    : checkInteger(options.maxBufferBytes, action, "maxBufferBytes", bounds);
-  const bufferBytes = options.bufferBytes === undefined
-    ? Math.min(DEFAULT_CAPACITY, maxBufferBytes)
-    : checkInteger(options.bufferBytes, action, "bufferBytes", bounds);
-  if (bufferBytes > maxBufferBytes) {
-    throw new RangeError(
-      `Cannot ${action}: bufferBytes (${bufferBytes}) is larger than maxBufferBytes ` +
-        `(${maxBufferBytes})`,
-    );
-  }
-  return { initialBytes: bufferBytes, maxBytes: maxBufferBytes };
-}
-
-/** Allocates a ring of `size` for at most `maxsize` items (0: no limit but the bytes). */
-export function newRing(size: RingSize, maxsize: number): RingState {
-  const words = sharedWords(WORDS);
-  const capacity = ringCapacity(size.initialBytes);
-  words[MAXSIZE] = maxsize;
-  words[CAPACITY] = capacity;
-  const buffer = new SharedArrayBuffer(capacity, { maxByteLength: ringCapacity(size.maxBytes) });
-  return { words, buffer };
-}
-
-/**
- * Whether `value` has the shape of a ring's state (words and a buffer of shared memory, of the
- * sizes a ring has): what an actor checks before it serves a ring another actor handed it.
- */
-export function isRingState(value: unknown): value is RingState {
-  if (typeof value !== "object" || value === null) return false;
-  const { words, buffer } = value as Partial<RingState>;
-  if (!(words instanceof Int32Array) || !(words.buffer instanceof SharedArrayBuffer)) return false;
-  if (words.length !== WORDS || !(buffer instanceof SharedArrayBuffer) || !buffer.growable) {
-    return false;
-  }
-  const capacity = Atomics.load(words, CAPACITY);
-  return capacity >= MIN_CAPACITY && (capacity & (capacity - 1)) === 0 &&
-    capacity <= buffer.byteLength && buffer.maxByteLength <= MAX_CAPACITY;
-}
 
 /** Operations on a ring's shared state; cheap to create in any actor. */
 export class Ring {

@@ -8,7 +8,9 @@
  * point of death.
  */
 import assert from "node:assert/strict";
+import { NOTHING, Ring } from "../../actors/_shm/ring.ts";
 import {
+  CAPACITY,
   COUNTER,
   DISCARDED,
   isRingState,
@@ -18,14 +20,12 @@ import {
   JOURNAL_VALID,
   MUTEX,
   newRing,
-  NOTHING,
   POSITION,
   PUT_SIDE,
-  Ring,
   SHUT_DOWN_IMMEDIATELY,
   STATE,
   TAKE_SIDE,
-} from "../../actors/_shm/ring.ts";
+} from "../../actors/_shm/ring_layout.ts";
 import { BYTES, encode } from "../../actors/_shm/codec.ts";
 import { configureThread } from "../../actors/_shm/thread.ts";
 import { scale, withSeed } from "../reliability/_random.ts";
@@ -251,7 +251,7 @@ Deno.test("ring: isRingState accepts a ring's state and nothing else", () => {
   }
   const words = new Int32Array(new SharedArrayBuffer(state.words.byteLength));
   words.set(state.words);
-  words[STATE + 3] = 100;
+  words[CAPACITY] = 100;
   assert.equal(isRingState({ words, buffer: state.buffer }), false, "a capacity not a power of 2");
 });
 

@@ -21,7 +21,8 @@ import { FrameCutter, FrameError } from "../../_shm/frames.ts";
 import type { FutexLayout } from "../../_shm/futex.ts";
 import { sharedWords } from "../../_shm/futex.ts";
 import { BYTES } from "../../_shm/codec.ts";
-import { isRingState, newRing, Ring, type RingState } from "../../_shm/ring.ts";
+import { Ring } from "../../_shm/ring.ts";
+import { isRingState, newRing, type RingState } from "../../_shm/ring_layout.ts";
 
 /** The bytes of each ring: fixed, a power of two. */
 export const RING_BYTES = 1 << 16;
