@@ -10,7 +10,8 @@
  *
  * This file is the process table (spawn, signal, reap, the requests of actors); its parts live
  * beside it: the holdings and their repair (`holdings.ts`), names (`names.ts`), links and
- * monitors (`watches.ts`) and the workers with their standby (`workers.ts`).
+ * monitors (`watches.ts`), the workers with their standby (`workers.ts`), and the pids seen
+ * (`settled_pids.ts`).
  *
  * @module
  */
@@ -18,7 +19,6 @@ import { MessageChannel, type Transferable } from "node:worker_threads";
 import {
   type ActorAddress,
   type ActorSpec,
-  type ChildCommand,
   EXITED,
   type ExitReport,
   type HostCommand,
@@ -39,6 +39,7 @@ import { type SerializedError, serializeError } from "../wire_errors.ts";
 import { ActorExitedError, SpawnError } from "../../errors.ts";
 import { RootHoldings } from "./holdings.ts";
 import { NameTable } from "./names.ts";
+import { SettledPids } from "./settled_pids.ts";
 import { Relation, Watches } from "./watches.ts";
 import { WorkerFactory } from "./workers.ts";
 import { type ActorWorker, remoteHosts } from "./remote.ts";
@@ -226,7 +227,7 @@ export class RootSupervisor {
         error instanceof Error ? error.stack ?? error.message : String(error)
       }`,
     );
-    this.#notify(spec.parentPid, {
+    this.#command(spec.parentPid, {
       type: "childStartFailed",
       pid: spec.pid,
       error: serializeError(error),
@@ -284,7 +285,7 @@ export class RootSupervisor {
       case "started":
         record.started = true;
         Atomics.store(record.status, STATUS_STATE, RUNNING);
-        this.#notify(record.parentPid, { type: "childStarted", pid: record.pid, ack: report.ack });
+        this.#command(record.parentPid, { type: "childStarted", pid: record.pid, ack: report.ack });
         this.#workers.replenish();
         return;
       case "startFailed":
@@ -321,9 +322,9 @@ export class RootSupervisor {
         if (halted) return;
         this.answer(record.pid, report.id, report.request).then(
           ({ value, transfer }) =>
-            this.#post(record, { type: "answer", id: report.id, ok: true, value }, transfer),
+            record.worker.postMessage({ type: "answer", id: report.id, ok: true, value }, transfer),
           (error) =>
-            this.#post(record, {
+            record.worker.postMessage({
               type: "answer",
               id: report.id,
               ok: false,
@@ -363,7 +364,7 @@ export class RootSupervisor {
       this.#reap(child);
     }
     const startFailed = !record.started && signal === null && (report?.startFailed ?? true);
-    this.#notify(
+    this.#command(
       record.parentPid,
       startFailed && error !== null ? { type: "childStartFailed", pid: record.pid, error } : {
         type: "childExited",
@@ -487,40 +488,11 @@ export class RootSupervisor {
   #command(pid: number, command: RuntimeCommand, transfer: Transferable[] = []): void {
     if (pid === MAIN_PID) return this.#main.dispatch(command);
     const record = this.#actors.get(pid);
-    if (record !== undefined) this.#post(record, command, transfer);
-  }
-
-  #post(record: ActorRecord, command: HostCommand, transfer: Transferable[] = []): void {
-    record.worker.postMessage(command, transfer);
+    if (record !== undefined) record.worker.postMessage(command, transfer);
   }
 
   #childrenOf(pid: number): ActorRecord[] {
     return [...this.#actors.values()].filter((record) => record.parentPid === pid);
-  }
-
-  #notify(parentPid: number, command: ChildCommand): void {
-    this.#command(parentPid, command);
-  }
-}
-
-/**
- * The pids that have reached the root (spawned, or discarded), in little memory: pids are handed
- * out in increasing order, so all those below a floor have, and only the few above it that
- * arrived ahead of a lower one are kept one by one.
- */
-class SettledPids {
-  /** Every pid below this one has reached the root. */
-  #floor = MAIN_PID + 1;
-  readonly #above = new Set<number>();
-
-  has(pid: number): boolean {
-    return pid < this.#floor || this.#above.has(pid);
-  }
-
-  add(pid: number): void {
-    if (pid < this.#floor) return;
-    this.#above.add(pid);
-    while (this.#above.delete(this.#floor)) this.#floor++;
   }
 }
 
