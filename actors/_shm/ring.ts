@@ -24,6 +24,10 @@
  * the head to the tail, counting the records it skipped as discarded (journaled like a take), so
  * a `JoinableQueue` does not wait for tasks nobody will ever take.
  *
+ * A ring made for one producer and one consumer (the manager's session rings) has a fixed size
+ * and is never shut down: each side has one user, so it takes no mutex and keeps no journal, and
+ * a put or a take costs two stores to shared words besides the copy.
+ *
  * @module
  */
 import { haltIfReaped, threadPid } from "./thread.ts";
@@ -44,6 +48,7 @@ import {
   JOURNALED_WITH_DISCARDED,
   MAXSIZE,
   MUTEX,
+  ONE_TO_ONE,
   OPEN,
   PADDING,
   POSITION,
@@ -78,10 +83,20 @@ export class Ring {
   #bytes: Uint8Array = new Uint8Array(0);
   #view: DataView = new DataView(new ArrayBuffer(0));
 
+  /** A ring with one producer and one consumer: no mutexes, no journal. */
+  readonly #oneToOne: boolean;
+
   constructor(state: RingState) {
     this.state = state;
     this.#words = state.words;
     this.#buffer = state.buffer;
+    this.#oneToOne = state.words[ONE_TO_ONE] === 1;
+  }
+
+  /** Whether the ring holds no record (paddings aside). */
+  get empty(): boolean {
+    return Atomics.load(this.#words, PUT_SIDE + POSITION) ===
+      Atomics.load(this.#words, TAKE_SIDE + POSITION);
   }
 
   /** Items in the ring. */
@@ -134,6 +149,7 @@ export class Ring {
    */
   shutdown(immediate: boolean): void {
     haltIfReaped();
+    if (this.#oneToOne) throw new TypeError("Cannot shut down a one-to-one ring");
     const state = immediate ? SHUT_DOWN_IMMEDIATELY : SHUT_DOWN;
     if (Atomics.compareExchange(this.#words, STATE, OPEN, state) !== OPEN && immediate) {
       Atomics.store(this.#words, STATE, SHUT_DOWN_IMMEDIATELY);
@@ -436,9 +452,13 @@ export class Ring {
     if (length > 0 && source !== target) grown.copyWithin(target, source, source + length);
   }
 
-  /** Critical sections are a copy and a few stores: spin through them rather than sleep. */
+  /**
+   * Critical sections are a copy and a few stores: spin through them rather than sleep. Each
+   * side of a one-to-one ring has a single user, who needs no mutex.
+   */
   #lock(side: number): boolean {
     haltIfReaped();
+    if (this.#oneToOne) return true;
     const pid = threadPid;
     for (let attempt = 0; attempt < MUTEX_SPINS; attempt++) {
       if (Atomics.compareExchange(this.#words, side + MUTEX, 0, pid) === 0) return true;
@@ -448,7 +468,7 @@ export class Ring {
 
   /** Wakes waiters only after a change: a failed attempt must not look like progress. */
   #unlock(side: number, changed: boolean): void {
-    Atomics.store(this.#words, side + MUTEX, 0);
+    if (!this.#oneToOne) Atomics.store(this.#words, side + MUTEX, 0);
     if (changed) wake(this.#words);
   }
 
@@ -474,10 +494,20 @@ export class Ring {
     }
   }
 
-  /** Journals the side's next position and counter (and discarded count), then applies them. */
+  /**
+   * Journals the side's next position and counter (and discarded count), then applies them. A
+   * one-to-one ring applies them at once: its side's only user, killed between the two stores,
+   * leaves its record counted but not yet visible, which its peer (whose session with it ends)
+   * never takes, so there is nothing to repair.
+   */
   #commit(side: number, position: number, counter: number, discarded?: number): void {
     haltIfReaped();
     const words = this.#words;
+    if (this.#oneToOne) {
+      Atomics.store(words, side + COUNTER, counter);
+      Atomics.store(words, side + POSITION, position);
+      return;
+    }
     words[side + JOURNAL_POSITION] = position;
     words[side + JOURNAL_COUNTER] = counter;
     if (discarded === undefined) {

@@ -22,6 +22,11 @@ export const MAXSIZE = FIRST_STATE_WORD + 1;
 export const DONE = FIRST_STATE_WORD + 2;
 /** The bytes in use by the ring layout, a power of two (the buffer may be longer). */
 export const CAPACITY = FIRST_STATE_WORD + 3;
+/**
+ * 1 for a ring with one producer and one consumer, set at its creation: neither side takes a
+ * mutex or keeps a journal (see `ring.ts`).
+ */
+export const ONE_TO_ONE = FIRST_STATE_WORD + 4;
 /** Each side's words fill their own 64-byte cache line. */
 export const PUT_SIDE = 16;
 export const TAKE_SIDE = 32;
@@ -126,12 +131,21 @@ export function ringSize(options: BufferOptions, action: string): RingSize {
   return { initialBytes: bufferBytes, maxBytes: maxBufferBytes };
 }
 
-/** Allocates a ring of `size` for at most `maxsize` items (0: no limit but the bytes). */
-export function newRing(size: RingSize, maxsize: number): RingState {
+/**
+ * Allocates a ring of `size` for at most `maxsize` items (0: no limit but the bytes); with
+ * `oneToOne`, for one producer and one consumer, which has a fixed size.
+ *
+ * @throws {RangeError} If a one-to-one ring is given room to grow.
+ */
+export function newRing(size: RingSize, maxsize: number, oneToOne = false): RingState {
   const words = sharedWords(WORDS);
   const capacity = ringCapacity(size.initialBytes);
+  if (oneToOne && ringCapacity(size.maxBytes) !== capacity) {
+    throw new RangeError("Cannot create a one-to-one ring that grows: give it one size");
+  }
   words[MAXSIZE] = maxsize;
   words[CAPACITY] = capacity;
+  words[ONE_TO_ONE] = oneToOne ? 1 : 0;
   const buffer = new SharedArrayBuffer(capacity, { maxByteLength: ringCapacity(size.maxBytes) });
   return { words, buffer };
 }

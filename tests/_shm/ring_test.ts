@@ -232,6 +232,38 @@ Deno.test("ring: tryTakeRaw hands the record where it lies; a read that throws l
   assert.deepEqual(seen.slice(2).map(([, bytes]) => bytes[0]), [9, 10, 11]);
 });
 
+Deno.test("ring: a one-to-one ring keeps order across wraps with no mutex or journal, and a fixed size", async () => {
+  assert.throws(() => newRing({ initialBytes: 64, maxBytes: 128 }, 0, true), RangeError);
+  const ring = new Ring(newRing({ initialBytes: 256, maxBytes: 256 }, 0, true));
+  const { words } = ring.state;
+  await withSeed(1208, (random) => {
+    const model: Uint8Array[] = [];
+    const steps = Math.round(4000 * scale());
+    for (let step = 0; step < steps; step++) {
+      if (random.chance(0.55)) {
+        const value = new Uint8Array(random.int(0, 100)).fill(step % 256);
+        const fits = ring.fits(value.length);
+        assert.equal(put(ring, value), fits, `step ${step}`);
+        if (fits) model.push(value);
+      } else {
+        assert.deepEqual(ring.tryTake(), model.shift() ?? NOTHING, `step ${step}`);
+      }
+      assert.equal(ring.empty, model.length === 0, `step ${step}`);
+      for (const side of [PUT_SIDE, TAKE_SIDE]) {
+        assert.equal(words[side + MUTEX], 0, "a one-to-one ring took a mutex");
+        assert.equal(words[side + JOURNAL_VALID], 0, "a one-to-one ring kept a journal");
+      }
+    }
+    assert.equal(ring.capacity, 256);
+  });
+  assert.throws(() => ring.shutdown(false), TypeError);
+  // A producer killed between its two stores leaves its record counted, never visible.
+  drain(ring);
+  Atomics.add(words, PUT_SIDE + COUNTER, 1);
+  assert.equal(ring.empty, true);
+  assert.equal(ring.tryTake(), NOTHING);
+});
+
 Deno.test("ring: isRingState accepts a ring's state and nothing else", () => {
   const state = newRing({ initialBytes: 64, maxBytes: 256 }, 0);
   assert.equal(isRingState(state), true);

@@ -1,8 +1,8 @@
 /**
  * The shared memory between a manager and a client actor of the same program: one channel per
  * client actor, holding a ring of requests (client -> manager) and a ring of replies
- * (manager -> client). Both are the channels' {@linkcode Ring}, with one producer and one
- * consumer each, and carry the byte stream a TCP connection carries: length-prefixed frames, a
+ * (manager -> client). Both are the channels' {@linkcode Ring}, made for one producer and one
+ * consumer (no mutex, no journal), and carry the byte stream a TCP connection carries: length-prefixed frames, a
  * frame in one bytes record, or in pieces when it is long, which the consumer's
  * {@linkcode FrameCutter} puts back together (so any frame up to the connection's limit passes
  * through rings of a fixed size). A record becomes visible whole, with one store of the ring's
@@ -86,8 +86,8 @@ export function newChannel(): Channel {
   const size = { initialBytes: RING_BYTES, maxBytes: RING_BYTES };
   return {
     words: sharedWords(CONTROL_WORDS),
-    requests: newRing(size, 0),
-    replies: newRing(size, 0),
+    requests: newRing(size, 0, true),
+    replies: newRing(size, 0, true),
   };
 }
 
@@ -195,7 +195,7 @@ export class RingFrameReader {
 
   /** Whether records wait to be read. */
   get readable(): boolean {
-    return this.#ring.count > 0;
+    return !this.#ring.empty;
   }
 
   /**
