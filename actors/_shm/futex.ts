@@ -75,6 +75,13 @@ export const MANAGER_REPLY_SPIN: SpinPolicy = { spinMicros: 50, blockMillis: 0.5
  */
 export const MANAGER_IDLE_SPIN: SpinPolicy = { spinMicros: 50, blockMillis: 2, adaptive: true };
 
+/**
+ * An actor waiting in `receive()` for mail: it polls its links, as a channel's waiter retries,
+ * and blocks briefly on its mailbox words, which a sender wakes after posting. Adaptive, as the
+ * manager's reply wait: on a shared core the spin only delays the sender.
+ */
+export const MAIL_SPIN: SpinPolicy = { spinMicros: 50, blockMillis: 0.5, adaptive: true };
+
 /** Where a futex's two words are. */
 export interface FutexLayout {
   /** The word every wake bumps, and sleepers wait on. */
