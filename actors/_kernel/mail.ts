@@ -9,7 +9,7 @@
  */
 import { type MessagePort, receiveMessageOnPort, type Transferable } from "node:worker_threads";
 import { assertCloneable } from "../_shm/clone.ts";
-import { Futex, MAIL_SPIN, sharedWords, wake } from "../_shm/futex.ts";
+import { Futex, MAIL_SPIN, SEQUENCE, sharedWords, wake } from "../_shm/futex.ts";
 import { haltIfReaped, threadPid, waitKeepingAlive } from "../_shm/thread.ts";
 import { checkTimeout, describeValue } from "../_shm/time.ts";
 import { PendingAsks } from "./asks.ts";
@@ -259,13 +259,8 @@ export class Mail {
     accepts?: MessagePredicate<Letter>,
     options?: ReceiveOptions,
   ): Promise<Letter> {
-    // A receive that would wait first polls the links for a while: the reply of an actor that
-    // is running comes in microseconds, and a wake through the event loop costs tens of them.
-    if (options?.timeout !== 0 && !this.mailbox.holds(accepts)) {
-      if (this.#futex?.words !== this.words) {
-        this.#futex = new Futex(this.words, undefined, MAIL_SPIN);
-      }
-      this.#futex.waitBriefly(() => this.poll() && this.mailbox.holds(accepts));
+    if (options?.timeout !== 0 && !options?.signal?.aborted && !this.mailbox.holds(accepts)) {
+      this.#waitBriefly(accepts);
     }
     const letter = await waitKeepingAlive(this.mailbox.receive(accepts, options));
     Atomics.sub(this.words, MAILBOX_DEPTH, 1);
@@ -376,6 +371,27 @@ export class Mail {
       }
     }
     return arrived;
+  }
+
+  /**
+   * What a receive that would wait does first: it polls the links for a while, then blocks
+   * briefly on the mailbox words, which a sender wakes after posting. The reply of an actor that
+   * is running comes in microseconds, and a wake through the event loop costs tens of them. It
+   * ends early on a wake that brings nothing to poll: that mail came on a link whose messages
+   * only the event loop delivers (a link's first, the NATS bridge's).
+   */
+  #waitBriefly(accepts: MessagePredicate<Letter> | undefined): void {
+    if (this.#futex?.words !== this.words) {
+      this.#futex = new Futex(this.words, undefined, MAIL_SPIN);
+    }
+    let sequence = Atomics.load(this.words, SEQUENCE);
+    this.#futex.waitBriefly(() => {
+      const seen = Atomics.load(this.words, SEQUENCE);
+      const arrived = this.poll();
+      if (arrived ? this.mailbox.holds(accepts) : seen !== sequence) return true;
+      sequence = seen;
+      return false;
+    });
   }
 
   /** Posts `envelope` on `port`, numbered on its link. */

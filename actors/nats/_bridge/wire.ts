@@ -172,6 +172,8 @@ export class Bridge {
     delete envelope.seq;
     if (envelope.type === "mail") Atomics.add(relay.written, MAILBOX_DEPTH, 1);
     relay.port.postMessage(envelope);
+    // An actor blocked briefly in receive() stops waiting, and takes this on its event loop.
+    wake(relay.written);
   }
 
   /** Closes the relays of actor `owner`: its links end with it. */
