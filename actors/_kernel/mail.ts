@@ -69,7 +69,7 @@ interface PeerRecord {
  * One mail link's port, seen from this actor: the numbers of the envelopes posted on it and of
  * the next one expected from it (see `MailEnvelope.seq`), with any that came early.
  */
-interface LinkState {
+export interface LinkState {
   /** The number of the next envelope this actor posts on the port. */
   sent: number;
   /** The number of the next envelope to hand on. */
@@ -355,8 +355,9 @@ export class Mail {
 
   /**
    * Takes the mail that has arrived on the links without waiting for the event loop, as their
-   * message events would deliver it. Only links whose other end numbers its envelopes are
-   * polled, so the order is kept (see `MailEnvelope.seq`).
+   * message events would deliver it: what a receive that would wait does while it waits briefly.
+   * Only links whose other end numbers its envelopes are polled, so the order is kept (see
+   * `MailEnvelope.seq`).
    *
    * @returns Whether any envelope arrived.
    */
@@ -500,7 +501,7 @@ export class Mail {
 const SENT_VOID: Promise<void> = Promise.resolve();
 
 /** Hands on an envelope that arrived on `link`, and those it let through, in their order. */
-function arrive(link: LinkState, envelope: MailEnvelope): void {
+export function arrive(link: LinkState, envelope: MailEnvelope): void {
   const seq = envelope.seq;
   if (seq === undefined) return link.handle(envelope);
   link.numbered = true;
