@@ -259,9 +259,7 @@ export class Mail {
     accepts?: MessagePredicate<Letter>,
     options?: ReceiveOptions,
   ): Promise<Letter> {
-    if (options?.timeout !== 0 && !options?.signal?.aborted && !this.mailbox.holds(accepts)) {
-      this.#waitBriefly(accepts);
-    }
+    if (waitsLong(options) && !this.mailbox.holds(accepts)) this.#waitBriefly(accepts);
     const letter = await waitKeepingAlive(this.mailbox.receive(accepts, options));
     Atomics.sub(this.words, MAILBOX_DEPTH, 1);
     wake(this.words);
@@ -513,6 +511,19 @@ export function arrive(link: LinkState, envelope: MailEnvelope): void {
     link.handle(next);
     next = link.early.get(link.next);
   }
+}
+
+/**
+ * The shortest receive timeout that a brief wait for mail precedes: it runs before the receive's
+ * timer starts, so a shorter timeout would be overrun by up to the wait's length (0.55 ms).
+ */
+const BRIEF_WAIT_MIN_TIMEOUT_MS = 10;
+
+/** Whether a receive with `options` may wait briefly first: no short timeout, no aborted signal. */
+function waitsLong(options: ReceiveOptions | undefined): boolean {
+  const timeout = options?.timeout;
+  if (typeof timeout === "number" && !(timeout >= BRIEF_WAIT_MIN_TIMEOUT_MS)) return false;
+  return options?.signal?.aborted !== true;
 }
 
 /** Validates the options of a send, an object with a timeout; returns the timeout. */
