@@ -44,6 +44,11 @@ export class Mailbox<T = unknown> {
     return this.#messages.length - this.#head;
   }
 
+  /** Whether a message `predicate` accepts is queued (any message, when omitted). */
+  holds(predicate: MessagePredicate<T> = acceptAll): boolean {
+    return this.#indexOf(predicate) >= 0;
+  }
+
   /** Hands `message` to a waiting receiver, or queues it. */
   deliver(message: T): void {
     for (const waiter of this.#waiters) {

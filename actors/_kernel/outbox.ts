@@ -48,7 +48,11 @@ function unreserve(mailbox: Int32Array): void {
   wake(mailbox);
 }
 
-/** Runs `post` in a reserved slot; a post that throws gives the slot back. */
+/**
+ * Runs `post` in a reserved slot; a post that throws gives the slot back. A posted message wakes
+ * the receiver if it is blocked briefly in `receive()` (free when it is not): it polls its links
+ * while it waits (see `Mail.takeLetter`).
+ */
 function postReserved(mailbox: Int32Array, post: () => void): void {
   try {
     post();
@@ -56,6 +60,7 @@ function postReserved(mailbox: Int32Array, post: () => void): void {
     unreserve(mailbox);
     throw error;
   }
+  wake(mailbox);
 }
 
 /**

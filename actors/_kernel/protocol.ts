@@ -223,26 +223,37 @@ export type HoldChange =
  * before reporting its exit, so the parent can close the link without losing mail in flight.
  */
 export type MailEnvelope =
-  | {
-    type: "mail";
-    from: number;
-    body: unknown;
-    /** Set on an `ask`: the id the reply must carry. */
-    ask?: number;
-    /** Set on a gen_server cast. */
-    cast?: true;
+  & (
+    | {
+      type: "mail";
+      from: number;
+      body: unknown;
+      /** Set on an `ask`: the id the reply must carry. */
+      ask?: number;
+      /** Set on a gen_server cast. */
+      cast?: true;
+      /**
+       * Set on a library's own request to its actor (a server's `stop`, a manager's `connect`, a
+       * pool worker's port): the request's name, which its loop dispatches on. `receive()` never
+       * takes such mail; user messages never carry the field, whatever their body.
+       */
+      system?: string;
+      /** The body holds described handles (actor references, queues...) to revive. */
+      handles?: true;
+    }
+    | { type: "reply"; ask: number; ok: true; value: unknown; handles?: true }
+    | { type: "reply"; ask: number; ok: false; error: SerializedError }
+    | { type: "end" }
+  )
+  & {
     /**
-     * Set on a library's own request to its actor (a server's `stop`, a manager's `connect`, a
-     * pool worker's port): the request's name, which its loop dispatches on. `receive()` never
-     * takes such mail; user messages never carry the field, whatever their body.
+     * The envelope's number on its link, from 0, set by the actor that posts it. A receiver takes
+     * mail both from message events and by polling the port while it waits, and a message the
+     * event loop had already taken off the port can come after a later one polled: the numbers
+     * put them back in order. The NATS bridge posts its envelopes unnumbered.
      */
-    system?: string;
-    /** The body holds described handles (actor references, queues...) to revive. */
-    handles?: true;
-  }
-  | { type: "reply"; ask: number; ok: true; value: unknown; handles?: true }
-  | { type: "reply"; ask: number; ok: false; error: SerializedError }
-  | { type: "end" };
+    seq?: number;
+  };
 
 /** Layout of an actor's shared status words. */
 export const STATUS_STATE = 0;

@@ -167,8 +167,13 @@ export class Bridge {
     const relay = this.#relays.get(key);
     if (relay === undefined) return;
     const envelope = this.revive(deserialize(bytes), node, relay.owner) as MailEnvelope;
+    // The number was the sender's on its link to the other machine's relay; this link's
+    // envelopes, the bridge's own refusals among them, go unnumbered.
+    delete envelope.seq;
     if (envelope.type === "mail") Atomics.add(relay.written, MAILBOX_DEPTH, 1);
     relay.port.postMessage(envelope);
+    // An actor blocked briefly in receive() stops waiting, and takes this on its event loop.
+    wake(relay.written);
   }
 
   /** Closes the relays of actor `owner`: its links end with it. */
