@@ -25,8 +25,8 @@
  * a `JoinableQueue` does not wait for tasks nobody will ever take.
  *
  * A ring made for one producer and one consumer (the manager's session rings) has a fixed size
- * and is never shut down: each side has one user, so it takes no mutex and keeps no journal, and
- * a put or a take costs two stores to shared words besides the copy.
+ * and is never shut down: each side has one user, so it takes no mutex and keeps no journal. Its
+ * producer batches: puts become visible together at `publish()`, with two stores to shared words.
  *
  * @module
  */
@@ -83,14 +83,19 @@ export class Ring {
   #bytes: Uint8Array = new Uint8Array(0);
   #view: DataView = new DataView(new ArrayBuffer(0));
 
-  /** A ring with one producer and one consumer: no mutexes, no journal. */
+  /** A ring with one producer and one consumer: no mutexes, no journal, batched puts. */
   readonly #oneToOne: boolean;
+  /** A one-to-one ring's producer: the tail and put count of its puts, published or not. */
+  #tail: number;
+  #puts: number;
 
   constructor(state: RingState) {
     this.state = state;
     this.#words = state.words;
     this.#buffer = state.buffer;
     this.#oneToOne = state.words[ONE_TO_ONE] === 1;
+    this.#tail = Atomics.load(state.words, PUT_SIDE + POSITION);
+    this.#puts = Atomics.load(state.words, PUT_SIDE + COUNTER);
   }
 
   /** Whether the ring holds no record (paddings aside). */
@@ -195,8 +200,8 @@ export class Ring {
     let changed = false;
     try {
       if (words[STATE] !== OPEN) return false;
-      const tail = words[PUT_SIDE + POSITION];
-      const puts = words[PUT_SIDE + COUNTER];
+      const tail = this.#oneToOne ? this.#tail : words[PUT_SIDE + POSITION];
+      const puts = this.#oneToOne ? this.#puts : words[PUT_SIDE + COUNTER];
       const maxsize = words[MAXSIZE];
       if (maxsize > 0 && ((puts - Atomics.load(words, TAKE_SIDE + COUNTER)) | 0) >= maxsize) {
         return false;
@@ -242,10 +247,28 @@ export class Ring {
     if (Atomics.load(words, STATE) !== OPEN) return false;
     const maxsize = words[MAXSIZE];
     const head = Atomics.load(words, TAKE_SIDE + POSITION);
-    if (maxsize > 0 && this.count >= maxsize) return false;
+    const puts = this.#oneToOne ? this.#puts : Atomics.load(words, PUT_SIDE + COUNTER);
+    if (maxsize > 0 && ((puts - Atomics.load(words, TAKE_SIDE + COUNTER)) | 0) >= maxsize) {
+      return false;
+    }
     const capacity = Atomics.load(words, CAPACITY);
-    const tail = Atomics.load(words, PUT_SIDE + POSITION);
+    const tail = this.#oneToOne ? this.#tail : Atomics.load(words, PUT_SIDE + POSITION);
     return ((recordEnd(tail, capacity, recordSize(length)) - head) | 0) <= capacity;
+  }
+
+  /**
+   * Makes the puts of a one-to-one ring's producer since the last publish visible to the
+   * consumer, all at once (a put alone does not); returns how many bytes they take.
+   */
+  publish(): number {
+    const words = this.#words;
+    const published = (this.#tail - Atomics.load(words, PUT_SIDE + POSITION)) | 0;
+    if (published === 0) return 0;
+    haltIfReaped();
+    Atomics.store(words, PUT_SIDE + COUNTER, this.#puts);
+    Atomics.store(words, PUT_SIDE + POSITION, this.#tail);
+    wake(words);
+    return published;
   }
 
   /**
@@ -468,7 +491,12 @@ export class Ring {
 
   /** Wakes waiters only after a change: a failed attempt must not look like progress. */
   #unlock(side: number, changed: boolean): void {
-    if (!this.#oneToOne) Atomics.store(this.#words, side + MUTEX, 0);
+    if (this.#oneToOne) {
+      // A put is seen, and its waiters woken, at publish().
+      if (changed && side === TAKE_SIDE) wake(this.#words);
+      return;
+    }
+    Atomics.store(this.#words, side + MUTEX, 0);
     if (changed) wake(this.#words);
   }
 
@@ -496,13 +524,19 @@ export class Ring {
 
   /**
    * Journals the side's next position and counter (and discarded count), then applies them. A
-   * one-to-one ring applies them at once: its side's only user, killed between the two stores,
-   * leaves its record counted but not yet visible, which its peer (whose session with it ends)
-   * never takes, so there is nothing to repair.
+   * one-to-one ring keeps a put's until {@linkcode Ring.prototype.publish} and applies a take's at
+   * once: its side's only user, killed between the two stores, leaves a record counted but not
+   * yet visible (or taken but still counted), and the peer, whose session with it then ends,
+   * never looks again; there is nothing to repair.
    */
   #commit(side: number, position: number, counter: number, discarded?: number): void {
     haltIfReaped();
     const words = this.#words;
+    if (this.#oneToOne && side === PUT_SIDE) {
+      this.#tail = position;
+      this.#puts = counter;
+      return;
+    }
     if (this.#oneToOne) {
       Atomics.store(words, side + COUNTER, counter);
       Atomics.store(words, side + POSITION, position);

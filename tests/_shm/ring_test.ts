@@ -232,19 +232,25 @@ Deno.test("ring: tryTakeRaw hands the record where it lies; a read that throws l
   assert.deepEqual(seen.slice(2).map(([, bytes]) => bytes[0]), [9, 10, 11]);
 });
 
-Deno.test("ring: a one-to-one ring keeps order across wraps with no mutex or journal, and a fixed size", async () => {
+Deno.test("ring: a one-to-one ring keeps order across wraps with no mutex or journal, batching its puts", async () => {
   assert.throws(() => newRing({ initialBytes: 64, maxBytes: 128 }, 0, true), RangeError);
   const ring = new Ring(newRing({ initialBytes: 256, maxBytes: 256 }, 0, true));
   const { words } = ring.state;
   await withSeed(1208, (random) => {
     const model: Uint8Array[] = [];
+    const unpublished: Uint8Array[] = [];
     const steps = Math.round(4000 * scale());
     for (let step = 0; step < steps; step++) {
       if (random.chance(0.55)) {
         const value = new Uint8Array(random.int(0, 100)).fill(step % 256);
         const fits = ring.fits(value.length);
         assert.equal(put(ring, value), fits, `step ${step}`);
-        if (fits) model.push(value);
+        if (fits) unpublished.push(value);
+        if (random.chance(0.5)) {
+          assert.equal(ring.empty, model.length === 0, "a put is not seen before publish");
+          ring.publish();
+          model.push(...unpublished.splice(0));
+        }
       } else {
         assert.deepEqual(ring.tryTake(), model.shift() ?? NOTHING, `step ${step}`);
       }

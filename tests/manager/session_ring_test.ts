@@ -41,6 +41,7 @@ Deno.test("session ring: frames from empty to 6 ring lengths come out whole and 
         const framed = frame(payload);
         writer.write(framed);
         framed.fill(0); // the writer copied what it kept
+        if (random.chance(0.7)) writer.publish();
         sent.push(payload);
       } else {
         for (let reads = random.int(1, 8); reads > 0; reads--) {
@@ -50,11 +51,13 @@ Deno.test("session ring: frames from empty to 6 ring lengths come out whole and 
           received++;
         }
         writer.flush();
+        writer.publish();
       }
       assert.equal(writer.canFlush, false, `step ${step}: a piece that fits was kept back`);
     }
     while (received < sent.length) {
       writer.flush();
+      writer.publish();
       const payload = reader.next();
       if (payload === null) {
         assert.equal(writer.pending, true, `frame ${received} is lost`);
@@ -69,17 +72,20 @@ Deno.test("session ring: frames from empty to 6 ring lengths come out whole and 
   });
 });
 
-Deno.test("session ring: takeWritten counts the bytes put in; takeFreed says room was made", () => {
+Deno.test("session ring: puts are seen at publish, together; publish counts their bytes", () => {
   const channel = newChannel();
   const writer = new RingFrameWriter(channel.replies);
   const reader = new RingFrameReader(channel.replies, LIMIT);
-  assert.equal(writer.takeWritten(), 0);
+  assert.equal(writer.publish(), 0);
   writer.write(frame(payloadOf(1, 10)));
   writer.write(frame(payloadOf(2, 3 * RING_BYTES)));
   assert.equal(writer.pending, true, "three ring lengths do not fit at once");
-  const written = writer.takeWritten();
-  assert.ok(written > 14 && written < RING_BYTES, `${written} bytes`);
-  assert.equal(writer.takeWritten(), 0);
+  assert.equal(reader.readable, false, "nothing is seen before publish");
+  assert.equal(reader.next(), null);
+  const published = writer.publish();
+  assert.ok(published > 14 && published < RING_BYTES, `${published} bytes`);
+  assert.equal(writer.publish(), 0);
+  assert.equal(reader.readable, true);
   assert.equal(reader.takeFreed(), false);
   assert.deepEqual(reader.next(), payloadOf(1, 10));
   assert.equal(reader.takeFreed(), true);
@@ -94,16 +100,20 @@ Deno.test("session ring: a frame above the limit, or a record that is not one fr
   const reader = new RingFrameReader(channel.requests, 100);
   const big = frame(new Uint8Array(101));
   ring.tryPut(BYTES, big, big.length);
+  ring.publish();
   assert.throws(() => reader.next(), FrameError);
 
   const other = newChannel();
   const otherRing = new Ring(other.requests);
   otherRing.tryPut(COMPACT, new Uint8Array(8), 8);
+  otherRing.publish();
   assert.throws(() => new RingFrameReader(other.requests, 100).next(), /tag/);
 
   const third = newChannel();
   const two = new Uint8Array([...frame(new Uint8Array([1])), ...frame(new Uint8Array([2]))]);
-  new Ring(third.requests).tryPut(BYTES, two, two.length);
+  const thirdRing = new Ring(third.requests);
+  thirdRing.tryPut(BYTES, two, two.length);
+  thirdRing.publish();
   assert.throws(() => new RingFrameReader(third.requests, 100).next(), /more than one frame/);
 });
 

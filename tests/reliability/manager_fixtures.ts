@@ -89,6 +89,7 @@ export function writeSet(
   );
   const ring = new RingFrameWriter(channel.requests);
   ring.write(frame);
+  ring.publish();
   if (ring.pending) throw new Error("the request ring had no room for one request");
   Atomics.add(hub, BELL, 1);
   if (Atomics.load(hub, MANAGER_SLEEPING) !== 0) Atomics.notify(hub, BELL);

@@ -1,7 +1,7 @@
 /**
  * A client's link to a manager of the same program, through shared memory: the actor's channel
  * (`_wire/session_ring.ts`), handed to the manager's actor once, by an ask. Requests are copied
- * into the request ring at once. The manager spins briefly for requests before it
+ * into the request ring and published at once. The manager spins briefly for requests before it
  * blocks or sleeps, and this side spins briefly for the replies, then blocks for at most 0.5 ms,
  * then sleeps on the event loop (`MANAGER_REPLY_SPIN`); so while both are busy a round trip wakes
  * nobody and costs a few microseconds. A sleeping side is woken through its word
@@ -83,7 +83,7 @@ export class LocalLink implements ManagerLink {
   #nudgeDue = false;
   /** Whether a request went out since the reader last waited in vain. */
   #replyExpected = false;
-  /** Bytes put in since the manager was last woken, while it sleeps. */
+  /** Bytes published since the manager was last woken, while it sleeps. */
   #unnudged = 0;
   /** What this side sleeps on, for replies, room in the request ring or the close. */
   readonly #replyWait = new Futex(this.#words, CLIENT_FUTEX, MANAGER_REPLY_SPIN);
@@ -111,7 +111,7 @@ export class LocalLink implements ManagerLink {
     runtime.haltIfReaped();
     this.#replyExpected = true;
     this.#requests.write(frame);
-    this.#published();
+    this.#publish();
     if (this.#opening === null) void this.open().catch(() => {});
     if (this.#requests.pending) this.#wantReader();
   }
@@ -176,15 +176,15 @@ export class LocalLink implements ManagerLink {
   }
 
   /**
-   * Sees to it that a sleeping manager hears of what was put in: it is woken when this actor
-   * waits for a reply (so that a few requests made in one go cost one wake, and, when the two
-   * threads share a core, one switch), after a turn of the event loop if nothing awaits a
-   * reply, or at once when much was put in (so that it works while this actor makes more).
+   * Publishes what was written. A manager that sleeps is woken when this actor waits for a
+   * reply (so that a few requests made in one go cost one wake, and, when the two threads
+   * share a core, one switch), after a turn of the event loop if nothing awaits a reply, or at
+   * once when much is published (so that it works while this actor makes more).
    */
-  #published(): void {
-    const written = this.#requests.takeWritten();
-    if (written === 0) return;
-    this.#unnudged += written;
+  #publish(): void {
+    const published = this.#requests.publish();
+    if (published === 0) return;
+    this.#unnudged += published;
     if (Atomics.load(this.#hub, MANAGER_SLEEPING) === 0) {
       this.#unnudged = 0;
       return;
@@ -209,7 +209,7 @@ export class LocalLink implements ManagerLink {
     // session may already be over, and what it held given to others.
     runtime.haltIfReaped();
     const moved = this.#requests.flush();
-    this.#published();
+    this.#publish();
     if (!this.#requests.pending) {
       this.#drained?.resolve();
       this.#drained = null;

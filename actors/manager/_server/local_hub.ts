@@ -229,9 +229,7 @@ class LocalSession implements EngineSession {
     return this.#requests.readable;
   }
 
-  /**
-   * Writes `reply` into the reply ring; the client is woken once for the replies to one pass.
-   */
+  /** Writes `reply` into the reply ring; the replies to one pass are published together. */
   send(reply: ManagerReply): void {
     if (this.#closed) return;
     this.#replies.write(encodeReply(reply, this.#server.maxFrameBytes, true));
@@ -269,8 +267,8 @@ class LocalSession implements EngineSession {
   }
 
   /**
-   * Moves queued replies into the reply ring, and wakes the client if it sleeps and has
-   * something new (also when `signal`: it freed room in the request ring).
+   * Moves queued replies into the reply ring, publishes them, and wakes the client if it
+   * sleeps (also when `signal`: it freed room in the request ring).
    */
   #flush(signal: boolean): void {
     const replies = this.#replies;
@@ -284,6 +282,6 @@ class LocalSession implements EngineSession {
         if (!replies.pending) Atomics.store(this.#words, MANAGER_WANTS_ROOM, 0);
       }
     }
-    if (replies.takeWritten() > 0 || signal) this.#clientFutex.wake();
+    if (replies.publish() > 0 || signal) this.#clientFutex.wake();
   }
 }

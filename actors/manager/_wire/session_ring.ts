@@ -6,8 +6,8 @@
  * frame in one bytes record, or in pieces when it is long, which the consumer's
  * {@linkcode FrameCutter} puts back together (so any frame up to the connection's limit passes
  * through rings of a fixed size). A record becomes visible whole, with one store of the ring's
- * tail, so an actor killed at any instruction leaves the ring as it was before or after its last
- * put, and a frame it did not finish is never handed on.
+ * tail at a publish, so an actor killed at any instruction leaves the ring as it was before or
+ * after its last publish, and a frame it did not finish is never handed on.
  *
  * Nobody is woken while the other side is awake: a waiting side spins briefly on the other's
  * words (a `Futex` with an adaptive spin), then says that it sleeps in a word the
@@ -103,14 +103,14 @@ export function isChannel(value: unknown): value is Channel {
 /**
  * The producing side of a channel's ring: puts frames in, in pieces when they are long, and
  * keeps what does not fit yet, in order, until {@linkcode RingFrameWriter.prototype.flush} finds
- * room.
+ * room. What it puts in is seen at {@linkcode RingFrameWriter.prototype.publish}, so that the
+ * replies to one pass of the manager reach the client together.
  */
 export class RingFrameWriter {
   readonly #ring: Ring;
   /** Frames, or the rest of one, waiting for room. */
   #backlog: Uint8Array[] = [];
   #backlogOffset = 0;
-  #written = 0;
 
   constructor(state: RingState) {
     this.#ring = new Ring(state);
@@ -160,11 +160,12 @@ export class RingFrameWriter {
     this.#backlogOffset = 0;
   }
 
-  /** The bytes put in since the last call. */
-  takeWritten(): number {
-    const written = this.#written;
-    this.#written = 0;
-    return written;
+  /**
+   * Makes what was put in since the last publish visible to the reader, at once; returns how
+   * many bytes that was.
+   */
+  publish(): number {
+    return this.#ring.publish();
   }
 
   /** Puts pieces of `frame` from `from` while they fit; returns where it stopped. */
@@ -176,7 +177,6 @@ export class RingFrameWriter {
       if (!this.#ring.tryPut(BYTES, piece, length, false)) break;
       at += length;
     }
-    this.#written += at - from;
     return at;
   }
 }
