@@ -501,7 +501,9 @@ export class Ring {
   }
 
   #copy(payload: Uint8Array, length: number, offset: number): void {
-    if (length <= 64) {
+    // A few bytes of a longer array (an encoder's scratch) are copied faster one by one than
+    // through a subarray made for them; a whole array, faster by `set` from 8 bytes up.
+    if (length <= 64 && (length !== payload.length || length < 8)) {
       for (let index = 0; index < length; index++) this.#bytes[offset + index] = payload[index];
     } else if (
       length >= STAGED_COPY_BYTES && (payload.byteOffset & (ALIGNMENT - 1)) !== 0 &&
