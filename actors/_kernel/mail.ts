@@ -13,6 +13,7 @@ import { Futex, MAIL_SPIN, SEQUENCE, sharedWords, wake } from "../_shm/futex.ts"
 import { haltIfReaped, threadPid, waitKeepingAlive } from "../_shm/thread.ts";
 import { checkTimeout, describeValue } from "../_shm/time.ts";
 import { PendingAsks } from "./asks.ts";
+import { InOrder } from "./in_order.ts";
 import { containsHandles, encodeHandles, reviveHandles } from "./handles.ts";
 import { Mailbox, type MessagePredicate, type ReceiveOptions } from "./mailbox.ts";
 import { sendWhenRoom, SENT } from "./outbox.ts";
@@ -72,14 +73,12 @@ interface PeerRecord {
 export interface LinkState {
   /** The number of the next envelope this actor posts on the port. */
   sent: number;
-  /** The number of the next envelope to hand on. */
-  next: number;
-  /** Envelopes that came before `next`, by number. */
-  readonly early: Map<number, MailEnvelope>;
   /** Whether the other end numbers its envelopes: only such a port is polled. */
   numbered: boolean;
-  /** Hands an envelope, in order, to the mailbox or to the ask it answers. */
+  /** Hands an envelope to the mailbox or to the ask it answers. */
   readonly handle: (envelope: MailEnvelope) => void;
+  /** Hands numbered envelopes to `handle` in their order. */
+  readonly order: InOrder<MailEnvelope>;
 }
 
 /** How long an actor waits for an exited peer's `end` marker before closing the link anyway. */
@@ -444,13 +443,7 @@ export class Mail {
 
   /** Receives mail on `port`. */
   #listen(port: MessagePort, onEnd: () => void): void {
-    const link: LinkState = {
-      sent: 0,
-      next: 0,
-      early: new Map(),
-      numbered: false,
-      handle: this.#receiver(port, onEnd),
-    };
+    const link = newLink(this.#receiver(port, onEnd));
     this.#links.set(port, link);
     port.addEventListener(
       "message",
@@ -503,14 +496,12 @@ export function arrive(link: LinkState, envelope: MailEnvelope): void {
   const seq = envelope.seq;
   if (seq === undefined) return link.handle(envelope);
   link.numbered = true;
-  if (seq !== link.next) return void link.early.set(seq, envelope);
-  let next: MailEnvelope | undefined = envelope;
-  while (next !== undefined) {
-    link.early.delete(link.next);
-    link.next++;
-    link.handle(next);
-    next = link.early.get(link.next);
-  }
+  link.order.arrive(seq, envelope);
+}
+
+/** The state of a new link whose envelopes go to `handle`. */
+export function newLink(handle: (envelope: MailEnvelope) => void): LinkState {
+  return { sent: 0, numbered: false, handle, order: new InOrder(handle) };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { MessageChannel } from "node:worker_threads";
-import { arrive, type LinkState, Mail } from "../../actors/_kernel/mail.ts";
+import { arrive, type LinkState, Mail, newLink } from "../../actors/_kernel/mail.ts";
 import type { MailEnvelope } from "../../actors/_kernel/protocol.ts";
 
 function mailNumbered(seq: number | undefined, body: unknown): MailEnvelope {
@@ -13,14 +13,9 @@ function mailNumbered(seq: number | undefined, body: unknown): MailEnvelope {
 
 function recordingLink(): { link: LinkState; handed: unknown[] } {
   const handed: unknown[] = [];
-  const link: LinkState = {
-    sent: 0,
-    next: 0,
-    early: new Map(),
-    numbered: false,
-    handle: (envelope) =>
-      void handed.push(envelope.type === "mail" ? envelope.body : envelope.type),
-  };
+  const link = newLink((envelope) =>
+    void handed.push(envelope.type === "mail" ? envelope.body : envelope.type)
+  );
   return { link, handed };
 }
 
@@ -33,7 +28,7 @@ Deno.test("numbered envelopes that arrive out of order are handed on in their or
   assert.deepEqual(handed, ["a", "b", "c"]);
   arrive(link, mailNumbered(3, "d"));
   assert.deepEqual(handed, ["a", "b", "c", "d"]);
-  assert.equal(link.early.size, 0);
+  assert.equal(link.order.waiting, false);
   assert.equal(link.numbered, true);
 });
 

@@ -38,6 +38,25 @@ Deno.test("apply and applyAsync run typed tasks in worker processes", async () =
   assert.equal(await pool.apply(targets.later, ["late", 5]), "late");
 });
 
+Deno.test("awaited applies, un-awaited applies and maps mixed on one worker each get their own result", async () => {
+  await using pool = new Pool({ processes: 1 });
+  for (let round = 0; round < 40; round++) {
+    for (let i = 0; i < 5; i++) assert.equal(await pool.apply(targets.add, [round, i]), round + i);
+    const pending = range(7).map((i) => pool.applyAsync(targets.square, [round * 7 + i]));
+    assert.deepEqual(
+      await pool.map(targets.square, range(9), { chunksize: 2 }),
+      range(9).map((i) => i * i),
+    );
+    assert.deepEqual(
+      await Promise.all(pending.map((result) => result.get())),
+      range(7).map((i) => (round * 7 + i) ** 2),
+    );
+    if (round % 8 === 0) await new Promise((resolve) => setTimeout(resolve, 3));
+  }
+  pool.close();
+  await pool.join();
+});
+
 Deno.test("callbacks run in the submitting actor with the result or the error", async () => {
   await using pool = new Pool({ processes: 2 });
   const seen: number[] = [];
