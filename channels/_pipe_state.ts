@@ -6,7 +6,8 @@
  */
 import { sharedWords } from "../actors/_shm/futex.ts";
 import { runtime } from "../actors/_kernel/runtime.ts";
-import { newRing, type RingSize, type RingState } from "../actors/_shm/ring_layout.ts";
+import type { RingState } from "../actors/_shm/ring.ts";
+import { newRing, type RingSize } from "../actors/_shm/ring_memory.ts";
 
 /** Slots per end for the pids of the actors holding a copy of it. */
 export const HOLDER_SLOTS = 32;

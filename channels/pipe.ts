@@ -1,6 +1,6 @@
 import { describeValue } from "../actors/_shm/time.ts";
 import { newPipeEnds } from "./_pipe_state.ts";
-import { ringSize } from "../actors/_shm/ring_layout.ts";
+import { ringSize } from "../actors/_shm/ring_memory.ts";
 import type { BufferOptions } from "./buffer_options.ts";
 import { Connection } from "./connection.ts";
 

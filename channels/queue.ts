@@ -11,8 +11,8 @@ import { registerSharedKind, type Revival, SharedHandle } from "../actors/_kerne
 import { checkInteger, checkSignal, checkTimeout, describeValue } from "../actors/_shm/time.ts";
 import type { WaitOptions } from "../actors/wait_options.ts";
 import { encode, type Encoded } from "../actors/_shm/codec.ts";
-import { NOTHING, Ring } from "../actors/_shm/ring.ts";
-import { newRing, ringSize, type RingState } from "../actors/_shm/ring_layout.ts";
+import { NOTHING, Ring, type RingState } from "../actors/_shm/ring.ts";
+import { newRing, ringSize } from "../actors/_shm/ring_memory.ts";
 import type { BufferOptions } from "./buffer_options.ts";
 import { Turns } from "./_wait.ts";
 import { ChannelClosedError, Empty, Full, ShutDown } from "./errors.ts";

@@ -31,41 +31,84 @@
  * @module
  */
 import { haltIfReaped, threadPid } from "./thread.ts";
-import { wake } from "./futex.ts";
+import { copyStaged } from "./staged_copy.ts";
 import { BYTES, decode } from "./codec.ts";
-import {
-  ALIGNMENT,
-  CAPACITY,
-  COUNTER,
-  DISCARDED,
-  DONE,
-  HEADER,
-  JOURNAL_COUNTER,
-  JOURNAL_DISCARDED,
-  JOURNAL_POSITION,
-  JOURNAL_VALID,
-  JOURNALED,
-  JOURNALED_WITH_DISCARDED,
-  MAXSIZE,
-  MUTEX,
-  ONE_TO_ONE,
-  OPEN,
-  PADDING,
-  POSITION,
-  PUT_SIDE,
-  recordEnd,
-  recordSize,
-  type RingState,
-  SHUT_DOWN,
-  SHUT_DOWN_IMMEDIATELY,
-  STATE,
-  TAKE_SIDE,
-} from "./ring_layout.ts";
+import { FIRST_STATE_WORD, wake } from "./futex.ts";
 
-/** Unaligned payloads of at least this many bytes are copied through {@linkcode STAGING}. */
+// The word layout is exported for `ring_memory.ts`, which creates rings, and for the ring's own
+// tests (journal repair is checked by writing the words a dying holder leaves); nothing else
+// reads the words but through `Ring`. (Constants are local here, not imported: V8 folds a
+// module's own constants into the code, and an imported one costs a load on every use, 5-8% of
+// a put and a take.)
+
+/** {@linkcode OPEN}, {@linkcode SHUT_DOWN} or {@linkcode SHUT_DOWN_IMMEDIATELY}; only grows. */
+export const STATE = FIRST_STATE_WORD;
+export const OPEN = 0;
+export const SHUT_DOWN = 1;
+export const SHUT_DOWN_IMMEDIATELY = 2;
+export const MAXSIZE = FIRST_STATE_WORD + 1;
+/** `taskDone()` calls so far: the unfinished tasks are `puts - done`. */
+export const DONE = FIRST_STATE_WORD + 2;
+/** The bytes in use by the ring layout, a power of two (the buffer may be longer). */
+export const CAPACITY = FIRST_STATE_WORD + 3;
+/**
+ * 1 for a ring with one producer and one consumer, set at its creation: neither side takes a
+ * mutex or keeps a journal (see `ring.ts`).
+ */
+export const ONE_TO_ONE = FIRST_STATE_WORD + 4;
+/** Each side's words fill their own 64-byte cache line. */
+export const PUT_SIDE = 16;
+export const TAKE_SIDE = 32;
+export const WORDS = 48;
+/** Offsets within a side: its mutex, position and counter, and their journal. */
+export const MUTEX = 0;
+export const POSITION = 1;
+export const COUNTER = 2;
+export const JOURNAL_VALID = 3;
+export const JOURNAL_POSITION = 4;
+export const JOURNAL_COUNTER = 5;
+/** The take side only: records discarded by an immediate shutdown, and its journal. */
+export const DISCARDED = 6;
+export const JOURNAL_DISCARDED = 7;
+/** The journal's valid mark: position and counter, or also the discarded count. */
+export const JOURNALED = 1;
+export const JOURNALED_WITH_DISCARDED = 2;
+/** The tag of a padding record, which takes the bytes up to the end of the buffer. */
+export const PADDING = 0;
+/**
+ * The bytes before a payload: 8, not the 5 it needs, so that every payload starts 8-aligned.
+ * V8 copies to or from shared memory one byte at a time when the two sides are not equally
+ * aligned (about 15 us for 64 KiB, against 2 us aligned).
+ */
+export const HEADER = 8;
+export const ALIGNMENT = 8;
+
+/**
+ * The shared memory of a ring: control words and the data bytes.
+ *
+ * @ignore Internal: not part of the public API.
+ */
+export interface RingState {
+  words: Int32Array;
+  buffer: SharedArrayBuffer;
+}
+
+/** The size of a record with a payload of `length` bytes. */
+export function recordSize(length: number): number {
+  return (HEADER + length + ALIGNMENT - 1) & -ALIGNMENT;
+}
+
+/**
+ * Where a record of `size` bytes put at `tail` ends: past a padding up to the end of the
+ * buffer first, if it would cross it.
+ */
+export function recordEnd(tail: number, capacity: number, size: number): number {
+  const offset = tail & (capacity - 1);
+  return (tail + (offset + size > capacity ? capacity - offset : 0) + size) | 0;
+}
+
+/** Unaligned payloads of at least this many bytes are copied in through an aligned buffer. */
 const STAGED_COPY_BYTES = 1024;
-/** An aligned scratch buffer for copies from unaligned payloads (16 us for 64 KiB, not 4). */
-const STAGING = new Uint8Array(2 ** 16);
 const MUTEX_SPINS = 1000;
 /** The value {@linkcode Ring.tryTake} returns when it took nothing. */
 export const NOTHING: unique symbol = Symbol("nothing");
@@ -102,6 +145,11 @@ export class Ring {
   get empty(): boolean {
     return Atomics.load(this.#words, PUT_SIDE + POSITION) ===
       Atomics.load(this.#words, TAKE_SIDE + POSITION);
+  }
+
+  /** Where the oldest record starts: it moves on with each take, which makes room. */
+  get head(): number {
+    return Atomics.load(this.#words, TAKE_SIDE + POSITION);
   }
 
   /** Items in the ring. */
@@ -238,25 +286,6 @@ export class Ring {
   }
 
   /**
-   * Whether a record with a payload of `length` bytes fits now without growing the buffer, as
-   * {@linkcode Ring.prototype.tryPut} would find it. Exact for a ring's only producer (nobody
-   * else moves the tail, and takes only make room); a hint for one of several.
-   */
-  fits(length: number): boolean {
-    const words = this.#words;
-    if (Atomics.load(words, STATE) !== OPEN) return false;
-    const maxsize = words[MAXSIZE];
-    const head = Atomics.load(words, TAKE_SIDE + POSITION);
-    const puts = this.#oneToOne ? this.#puts : Atomics.load(words, PUT_SIDE + COUNTER);
-    if (maxsize > 0 && ((puts - Atomics.load(words, TAKE_SIDE + COUNTER)) | 0) >= maxsize) {
-      return false;
-    }
-    const capacity = Atomics.load(words, CAPACITY);
-    const tail = this.#oneToOne ? this.#tail : Atomics.load(words, PUT_SIDE + POSITION);
-    return ((recordEnd(tail, capacity, recordSize(length)) - head) | 0) <= capacity;
-  }
-
-  /**
    * Makes the puts of a one-to-one ring's producer since the last publish visible to the
    * consumer, all at once (a put alone does not); returns how many bytes they take.
    */
@@ -282,22 +311,16 @@ export class Ring {
     if (!this.#lock(TAKE_SIDE)) return false;
     let changed = false;
     try {
-      const start = words[TAKE_SIDE + POSITION];
-      if (start === Atomics.load(words, PUT_SIDE + POSITION)) return false;
       if (words[STATE] === SHUT_DOWN_IMMEDIATELY) {
         changed = this.#discardLocked();
         return false;
       }
-      const capacity = this.#sync();
-      const head = this.#skipPadding(start, capacity);
-      const offset = head & (capacity - 1);
+      const head = this.#oldest();
+      if (head === undefined) return false;
+      const offset = head & (this.#capacity - 1);
       const length = this.#view.getInt32(offset);
       read(this.#bytes[offset + 4], this.#bytes, offset + HEADER, offset + HEADER + length);
-      this.#commit(
-        TAKE_SIDE,
-        (head + recordSize(length)) | 0,
-        (words[TAKE_SIDE + COUNTER] + 1) | 0,
-      );
+      this.#commitTake(head, length);
       changed = true;
       return true;
     } finally {
@@ -316,15 +339,13 @@ export class Ring {
     if (!this.#lock(TAKE_SIDE)) return NOTHING;
     let changed = false;
     try {
-      const start = words[TAKE_SIDE + POSITION];
-      if (start === Atomics.load(words, PUT_SIDE + POSITION)) return NOTHING;
       if (words[STATE] === SHUT_DOWN_IMMEDIATELY) {
         changed = this.#discardLocked();
         return NOTHING;
       }
-      const capacity = this.#sync();
-      const head = this.#skipPadding(start, capacity);
-      const offset = head & (capacity - 1);
+      const head = this.#oldest();
+      if (head === undefined) return NOTHING;
+      const offset = head & (this.#capacity - 1);
       const length = this.#view.getInt32(offset);
       const tag = this.#bytes[offset + 4];
       if (accept !== undefined && tag !== accept) return NOTHING;
@@ -338,11 +359,7 @@ export class Ring {
       } else {
         value = this.#bytes.slice(payload, payload + length);
       }
-      this.#commit(
-        TAKE_SIDE,
-        (head + recordSize(length)) | 0,
-        (words[TAKE_SIDE + COUNTER] + 1) | 0,
-      );
+      this.#commitTake(head, length);
       changed = true;
       return value;
     } finally {
@@ -352,13 +369,10 @@ export class Ring {
 
   /** The tag of the oldest record, or undefined when the ring is empty or the mutex busy. */
   peekTag(): number | undefined {
-    const words = this.#words;
     if (!this.#lock(TAKE_SIDE)) return undefined;
     try {
-      const start = words[TAKE_SIDE + POSITION];
-      if (start === Atomics.load(words, PUT_SIDE + POSITION)) return undefined;
-      const capacity = this.#sync();
-      return this.#bytes[(this.#skipPadding(start, capacity) & (capacity - 1)) + 4];
+      const head = this.#oldest();
+      return head === undefined ? undefined : this.#bytes[(head & (this.#capacity - 1)) + 4];
     } finally {
       this.#unlock(TAKE_SIDE, false);
     }
@@ -425,6 +439,16 @@ export class Ring {
       this.#view = new DataView(this.#buffer, 0, capacity);
     }
     return capacity;
+  }
+
+  /**
+   * The position of the oldest record, past a padding, with the views up to date; undefined
+   * when the ring is empty. Called holding the take mutex.
+   */
+  #oldest(): number | undefined {
+    const start = this.#words[TAKE_SIDE + POSITION];
+    if (start === Atomics.load(this.#words, PUT_SIDE + POSITION)) return undefined;
+    return this.#skipPadding(start, this.#sync());
   }
 
   /** The position of the record at `head`, past a padding record if one is there. */
@@ -509,19 +533,19 @@ export class Ring {
       length >= STAGED_COPY_BYTES && (payload.byteOffset & (ALIGNMENT - 1)) !== 0 &&
       !(payload.buffer instanceof SharedArrayBuffer)
     ) {
-      // An unaligned source would be copied byte by byte (see HEADER): copy it through an
-      // aligned scratch buffer instead, a plain memcpy, one cache-sized chunk at a time.
-      for (let start = 0; start < length; start += STAGING.length) {
-        const chunk = Math.min(STAGING.length, length - start);
-        STAGING.set(payload.subarray(start, start + chunk));
-        this.#bytes.set(
-          chunk === STAGING.length ? STAGING : STAGING.subarray(0, chunk),
-          offset + start,
-        );
-      }
+      copyStaged(this.#bytes, offset, payload, length);
     } else {
       this.#bytes.set(length === payload.length ? payload : payload.subarray(0, length), offset);
     }
+  }
+
+  /** Commits the take of the record at `head` with a payload of `length` bytes. */
+  #commitTake(head: number, length: number): void {
+    this.#commit(
+      TAKE_SIDE,
+      (head + recordSize(length)) | 0,
+      (this.#words[TAKE_SIDE + COUNTER] + 1) | 0,
+    );
   }
 
   /**

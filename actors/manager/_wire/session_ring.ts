@@ -21,8 +21,8 @@ import { FrameCutter, FrameError } from "../../_shm/frames.ts";
 import type { FutexLayout } from "../../_shm/futex.ts";
 import { sharedWords } from "../../_shm/futex.ts";
 import { BYTES } from "../../_shm/codec.ts";
-import { Ring } from "../../_shm/ring.ts";
-import { isRingState, newRing, type RingState } from "../../_shm/ring_layout.ts";
+import { Ring, type RingState } from "../../_shm/ring.ts";
+import { isRingState, newRing } from "../../_shm/ring_memory.ts";
 
 /** The bytes of each ring: fixed, a power of two. */
 export const RING_BYTES = 1 << 16;
@@ -111,6 +111,8 @@ export class RingFrameWriter {
   /** Frames, or the rest of one, waiting for room. */
   #backlog: Uint8Array[] = [];
   #backlogOffset = 0;
+  /** The ring's head before the put that last found no room. */
+  #blockedAt: number | undefined = undefined;
 
   constructor(state: RingState) {
     this.#ring = new Ring(state);
@@ -121,12 +123,12 @@ export class RingFrameWriter {
     return this.#backlog.length > 0;
   }
 
-  /** Whether the next piece of the backlog fits now. */
+  /**
+   * Whether the backlog may move now: the reader took something since a put last found no
+   * room (the ring's head, read before that put, has moved), so a wait for room wakes on it.
+   */
   get canFlush(): boolean {
-    if (this.#backlog.length === 0) return false;
-    return this.#ring.fits(
-      Math.min(PIECE_BYTES, this.#backlog[0].length - this.#backlogOffset),
-    );
+    return this.#backlog.length > 0 && this.#ring.head !== this.#blockedAt;
   }
 
   /**
@@ -174,7 +176,11 @@ export class RingFrameWriter {
     while (at < frame.length) {
       const length = Math.min(PIECE_BYTES, frame.length - at);
       const piece = at === 0 && length === frame.length ? frame : frame.subarray(at, at + length);
-      if (!this.#ring.tryPut(BYTES, piece, length, false)) break;
+      const head = this.#ring.head;
+      if (!this.#ring.tryPut(BYTES, piece, length, false)) {
+        this.#blockedAt = head;
+        break;
+      }
       at += length;
     }
     return at;

@@ -1,58 +1,15 @@
 /**
- * The memory of a shared-memory ring (`ring.ts`): the layout of its control words, the record
- * format, and the sizes a ring may have, checked from a channel's options. A ring is two shared
- * buffers, created here; `Ring` operates on them.
+ * The memory of a shared-memory ring (`ring.ts`): the sizes a ring may have, checked from a
+ * channel's options, and its creation. A ring is two shared buffers, created here, laid out as
+ * `ring.ts` says; `Ring` operates on them.
  *
  * @module
  */
-import { FIRST_STATE_WORD, sharedWords } from "./futex.ts";
+import { sharedWords } from "./futex.ts";
+import { CAPACITY, MAXSIZE, ONE_TO_ONE, type RingState, WORDS } from "./ring.ts";
 import { checkInteger, describeValue } from "./time.ts";
 import type { BufferOptions } from "../../channels/buffer_options.ts";
 
-// Only `ring.ts` and the ring's own tests (journal repair is checked by writing the words a dying
-// holder leaves) read the words; everything else goes through `Ring`.
-
-/** {@linkcode OPEN}, {@linkcode SHUT_DOWN} or {@linkcode SHUT_DOWN_IMMEDIATELY}; only grows. */
-export const STATE = FIRST_STATE_WORD;
-export const OPEN = 0;
-export const SHUT_DOWN = 1;
-export const SHUT_DOWN_IMMEDIATELY = 2;
-export const MAXSIZE = FIRST_STATE_WORD + 1;
-/** `taskDone()` calls so far: the unfinished tasks are `puts - done`. */
-export const DONE = FIRST_STATE_WORD + 2;
-/** The bytes in use by the ring layout, a power of two (the buffer may be longer). */
-export const CAPACITY = FIRST_STATE_WORD + 3;
-/**
- * 1 for a ring with one producer and one consumer, set at its creation: neither side takes a
- * mutex or keeps a journal (see `ring.ts`).
- */
-export const ONE_TO_ONE = FIRST_STATE_WORD + 4;
-/** Each side's words fill their own 64-byte cache line. */
-export const PUT_SIDE = 16;
-export const TAKE_SIDE = 32;
-export const WORDS = 48;
-/** Offsets within a side: its mutex, position and counter, and their journal. */
-export const MUTEX = 0;
-export const POSITION = 1;
-export const COUNTER = 2;
-export const JOURNAL_VALID = 3;
-export const JOURNAL_POSITION = 4;
-export const JOURNAL_COUNTER = 5;
-/** The take side only: records discarded by an immediate shutdown, and its journal. */
-export const DISCARDED = 6;
-export const JOURNAL_DISCARDED = 7;
-/** The journal's valid mark: position and counter, or also the discarded count. */
-export const JOURNALED = 1;
-export const JOURNALED_WITH_DISCARDED = 2;
-/** The tag of a padding record, which takes the bytes up to the end of the buffer. */
-export const PADDING = 0;
-/**
- * The bytes before a payload: 8, not the 5 it needs, so that every payload starts 8-aligned.
- * V8 copies to or from shared memory one byte at a time when the two sides are not equally
- * aligned (about 15 us for 64 KiB, against 2 us aligned).
- */
-export const HEADER = 8;
-export const ALIGNMENT = 8;
 /** The largest capacity: positions are compared modulo 2^32 as signed 32-bit differences. */
 export const MAX_CAPACITY = 2 ** 30;
 /** The first capacity of a ring, unless its options say otherwise. */
@@ -66,33 +23,9 @@ export const DEFAULT_MAX_BYTES = 2 ** 28;
 /** The smallest capacity. */
 export const MIN_CAPACITY = 64;
 
-/**
- * The shared memory of a ring: control words and the data bytes.
- *
- * @ignore Internal: not part of the public API.
- */
-export interface RingState {
-  words: Int32Array;
-  buffer: SharedArrayBuffer;
-}
-
 /** The smallest power of two >= `bytes`, within the capacities a ring can have. */
 export function ringCapacity(bytes: number): number {
   return Math.min(Math.max(2 ** Math.ceil(Math.log2(bytes)), MIN_CAPACITY), MAX_CAPACITY);
-}
-
-/** The size of a record with a payload of `length` bytes. */
-export function recordSize(length: number): number {
-  return (HEADER + length + ALIGNMENT - 1) & -ALIGNMENT;
-}
-
-/**
- * Where a record of `size` bytes put at `tail` ends: past a padding up to the end of the
- * buffer first, if it would cross it.
- */
-export function recordEnd(tail: number, capacity: number, size: number): number {
-  const offset = tail & (capacity - 1);
-  return (tail + (offset + size > capacity ? capacity - offset : 0) + size) | 0;
 }
 
 /** How big a ring may be: its first buffer, and the most it grows to. */
