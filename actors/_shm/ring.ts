@@ -315,9 +315,11 @@ export class Ring {
         changed = this.#discardLocked();
         return false;
       }
-      const head = this.#oldest();
-      if (head === undefined) return false;
-      const offset = head & (this.#capacity - 1);
+      const start = words[TAKE_SIDE + POSITION];
+      if (start === Atomics.load(words, PUT_SIDE + POSITION)) return false;
+      const capacity = this.#sync();
+      const head = this.#skipPadding(start, capacity);
+      const offset = head & (capacity - 1);
       const length = this.#view.getInt32(offset);
       read(this.#bytes[offset + 4], this.#bytes, offset + HEADER, offset + HEADER + length);
       this.#commitTake(head, length);
@@ -343,9 +345,11 @@ export class Ring {
         changed = this.#discardLocked();
         return NOTHING;
       }
-      const head = this.#oldest();
-      if (head === undefined) return NOTHING;
-      const offset = head & (this.#capacity - 1);
+      const start = words[TAKE_SIDE + POSITION];
+      if (start === Atomics.load(words, PUT_SIDE + POSITION)) return NOTHING;
+      const capacity = this.#sync();
+      const head = this.#skipPadding(start, capacity);
+      const offset = head & (capacity - 1);
       const length = this.#view.getInt32(offset);
       const tag = this.#bytes[offset + 4];
       if (accept !== undefined && tag !== accept) return NOTHING;
@@ -369,10 +373,13 @@ export class Ring {
 
   /** The tag of the oldest record, or undefined when the ring is empty or the mutex busy. */
   peekTag(): number | undefined {
+    const words = this.#words;
     if (!this.#lock(TAKE_SIDE)) return undefined;
     try {
-      const head = this.#oldest();
-      return head === undefined ? undefined : this.#bytes[(head & (this.#capacity - 1)) + 4];
+      const start = words[TAKE_SIDE + POSITION];
+      if (start === Atomics.load(words, PUT_SIDE + POSITION)) return undefined;
+      const capacity = this.#sync();
+      return this.#bytes[(this.#skipPadding(start, capacity) & (capacity - 1)) + 4];
     } finally {
       this.#unlock(TAKE_SIDE, false);
     }
@@ -439,16 +446,6 @@ export class Ring {
       this.#view = new DataView(this.#buffer, 0, capacity);
     }
     return capacity;
-  }
-
-  /**
-   * The position of the oldest record, past a padding, with the views up to date; undefined
-   * when the ring is empty. Called holding the take mutex.
-   */
-  #oldest(): number | undefined {
-    const start = this.#words[TAKE_SIDE + POSITION];
-    if (start === Atomics.load(this.#words, PUT_SIDE + POSITION)) return undefined;
-    return this.#skipPadding(start, this.#sync());
   }
 
   /** The position of the record at `head`, past a padding record if one is there. */
