@@ -126,6 +126,10 @@ export class Ring {
   #bytes: Uint8Array = new Uint8Array(0);
   #view: DataView = new DataView(new ArrayBuffer(0));
 
+  /** A take's `into` and the value it decoded (see {@linkcode Ring.prototype.tryTake}). */
+  #into: Uint8Array | undefined = undefined;
+  #taken: unknown = NOTHING;
+
   /** A ring with one producer and one consumer: no mutexes, no journal, batched puts. */
   readonly #oneToOne: boolean;
   /** A one-to-one ring's producer: the tail and put count of its puts, published or not. */
@@ -303,10 +307,13 @@ export class Ring {
   /**
    * Removes the oldest record and hands its tag and payload, where they lie in the shared
    * buffer, to `read` (which must copy what it keeps: the bytes are reused once it returns);
-   * false when the take mutex stays busy or the ring is empty (or was shut down immediately).
-   * If `read` throws, the record stays in the ring.
+   * false when the take mutex stays busy, the ring is empty (or was shut down immediately), or
+   * (with `accept`) the record has another tag. If `read` throws, the record stays in the ring.
    */
-  tryTakeRaw(read: (tag: number, bytes: Uint8Array, from: number, to: number) => void): boolean {
+  tryTakeRaw(
+    read: (tag: number, bytes: Uint8Array, from: number, to: number) => void,
+    accept?: number,
+  ): boolean {
     const words = this.#words;
     if (!this.#lock(TAKE_SIDE)) return false;
     let changed = false;
@@ -320,8 +327,10 @@ export class Ring {
       const capacity = this.#sync();
       const head = this.#skipPadding(start, capacity);
       const offset = head & (capacity - 1);
+      const tag = this.#bytes[offset + 4];
+      if (accept !== undefined && tag !== accept) return false;
       const length = this.#view.getInt32(offset);
-      read(this.#bytes[offset + 4], this.#bytes, offset + HEADER, offset + HEADER + length);
+      read(tag, this.#bytes, offset + HEADER, offset + HEADER + length);
       this.#commitTake(head, length);
       changed = true;
       return true;
@@ -337,39 +346,28 @@ export class Ring {
    * length returned; one longer than `into` is still taken, and returned as a copy.
    */
   tryTake(accept?: number, into?: Uint8Array): unknown {
-    const words = this.#words;
-    if (!this.#lock(TAKE_SIDE)) return NOTHING;
-    let changed = false;
-    try {
-      if (words[STATE] === SHUT_DOWN_IMMEDIATELY) {
-        changed = this.#discardLocked();
-        return NOTHING;
-      }
-      const start = words[TAKE_SIDE + POSITION];
-      if (start === Atomics.load(words, PUT_SIDE + POSITION)) return NOTHING;
-      const capacity = this.#sync();
-      const head = this.#skipPadding(start, capacity);
-      const offset = head & (capacity - 1);
-      const length = this.#view.getInt32(offset);
-      const tag = this.#bytes[offset + 4];
-      if (accept !== undefined && tag !== accept) return NOTHING;
-      const payload = offset + HEADER;
-      let value: unknown;
-      if (into === undefined || tag !== BYTES) {
-        value = decode(tag, this.#bytes, this.#view, payload, length);
-      } else if (length <= into.length) {
-        into.set(this.#bytes.subarray(payload, payload + length));
-        value = length;
-      } else {
-        value = this.#bytes.slice(payload, payload + length);
-      }
-      this.#commitTake(head, length);
-      changed = true;
-      return value;
-    } finally {
-      this.#unlock(TAKE_SIDE, changed);
-    }
+    this.#into = into;
+    const took = this.tryTakeRaw(this.#decodeTaken, accept);
+    this.#into = undefined;
+    if (!took) return NOTHING;
+    const value = this.#taken;
+    this.#taken = NOTHING;
+    return value;
   }
+
+  /** The reader of {@linkcode Ring.prototype.tryTake}: its value into `#taken`. */
+  readonly #decodeTaken = (tag: number, bytes: Uint8Array, from: number, to: number): void => {
+    const into = this.#into;
+    const length = to - from;
+    if (into === undefined || tag !== BYTES) {
+      this.#taken = decode(tag, bytes, this.#view, from, length);
+    } else if (length <= into.length) {
+      into.set(bytes.subarray(from, to));
+      this.#taken = length;
+    } else {
+      this.#taken = bytes.slice(from, to);
+    }
+  };
 
   /** The tag of the oldest record, or undefined when the ring is empty or the mutex busy. */
   peekTag(): number | undefined {
