@@ -47,14 +47,14 @@ function workerUrl(host: string): URL {
 }
 
 /**
- * How long a quiet moment lasts before a standby is built: no start, and the whole program (every
- * thread) using at most {@linkcode QUIET_CPU_SHARE} of one core. Deno builds a Worker
- * synchronously on the creating thread (about 25 ms here), and the new worker then loads its
- * modules on another core for about as long: done while the program works (right after a start,
- * while a parent and its new child exchange their first messages, or while actors stream through
- * a queue), that is a stall of the main thread and a core taken from the actors. Waiting for a
- * quiet moment moves it out of the way; a burst of starts boots its workers directly, and a
- * program busy for good simply gets no standby.
+ * How long a quiet moment lasts before a standby that no start has just used is built: no start,
+ * and the whole program (every thread) using at most {@linkcode QUIET_CPU_SHARE} of one core.
+ * Deno builds a Worker synchronously on the creating thread (about 25 ms here), and the new
+ * worker then loads its modules on another core for about as long: done while actors stream
+ * through a queue, that is a stall of the main thread and a core taken from them. The standby a
+ * start took is replaced at once instead (see {@linkcode WorkerFactory.replenish}), so that starts
+ * back to back each find one; only the others wait for a quiet moment, and a program busy for
+ * good gets no more than that one.
  */
 const STANDBY_QUIET_MS = 30;
 
@@ -70,7 +70,7 @@ const STANDBY_COUNT = 2;
 /**
  * Builds the workers of actors. A start skips the worker's boot by taking a standby, booted for
  * the worker program of the first spawn, which imports that spawn's warm modules (the library)
- * while it waits. Replacements are built by {@linkcode replenish}, one per quiet moment.
+ * while it waits. Replacements are built by {@linkcode replenish}.
  */
 export class WorkerFactory {
   /** Booted workers waiting for a start, oldest (most likely fully loaded) first. */
@@ -90,18 +90,24 @@ export class WorkerFactory {
     const fits = spec.maxMemoryMb === undefined && spec.host === this.#standbyKind.host;
     const worker = (fits ? this.#standbys.shift() : undefined) ??
       this.#boot(spec.host, spec.maxMemoryMb);
-    // A start postpones the refill, counting from the end of its boot: starts come in bursts,
-    // and the refill waits for a pause.
-    if (this.#refill !== undefined) this.replenish();
+    // A start postpones a refill waiting for a quiet moment: starts come in bursts.
+    if (this.#refill !== undefined) this.#arm(STANDBY_QUIET_MS);
     return worker;
   }
 
   /**
-   * Builds the missing standbys, one per quiet moment (see {@linkcode STANDBY_QUIET_MS}): a
-   * start or a busy program postpones the next. A standby that cannot be built is not an error
-   * of any start: the next start boots its own worker and reports that.
+   * Replaces a standby once a child runs: one is built at the next turn of the event loop, after
+   * the parent has heard of its child, so that the next of starts back to back finds it booted;
+   * the rest, one per quiet moment (see
+   * {@linkcode STANDBY_QUIET_MS}). A standby that cannot be built is not an error of any start:
+   * the next start boots its own worker and reports that.
    */
   replenish(): void {
+    this.#arm(0);
+  }
+
+  /** Builds a missing standby after `delayMs`; a wait of more than a turn is for a quiet moment. */
+  #arm(delayMs: number): void {
     clearTimeout(this.#refill);
     this.#refill = undefined;
     if (this.#standbyKind === null || this.#standbys.length >= STANDBY_COUNT) return;
@@ -111,7 +117,8 @@ export class WorkerFactory {
       this.#refill = undefined;
       const used = process.cpuUsage(since.cpu);
       const cpuMs = (used.user + used.system) / 1000;
-      if (cpuMs > QUIET_CPU_SHARE * (performance.now() - since.wall)) return this.replenish();
+      const busy = cpuMs > QUIET_CPU_SHARE * (performance.now() - since.wall);
+      if (delayMs > 0 && busy) return this.#arm(STANDBY_QUIET_MS);
       try {
         const standby = this.#boot(kind.host);
         const warm: HostCommand = { type: "warm", modules: kind.warm };
@@ -120,8 +127,8 @@ export class WorkerFactory {
       } catch {
         return;
       }
-      this.replenish();
-    }, STANDBY_QUIET_MS);
+      this.#arm(STANDBY_QUIET_MS);
+    }, delayMs);
     Deno.unrefTimer(this.#refill as unknown as number);
   }
 
