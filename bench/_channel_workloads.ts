@@ -1,6 +1,7 @@
 /** Channel workloads shared by the deno bench file and the comparison with Python. */
 import { Worker } from "node:worker_threads";
 import { type Connection, Event, Pipe, Process, Queue, task } from "../mod.ts";
+import { afterStart, type Clock, noClock } from "./_clock.ts";
 
 /** The kinds of small items the Queue workload moves (the same in python_bench.py). */
 export type ItemKind = "number" | "string" | "object";
@@ -48,10 +49,14 @@ export const bytesSink = task(
   },
 );
 
-/** Small items per second through one Queue, from a producer actor to a consumer actor. */
+/**
+ * Small items per second through one Queue, from a producer actor to a consumer actor, timed
+ * from the go signal until both have ended.
+ */
 export async function queueItemsPerSecond(
   count = 200_000,
   kind: ItemKind = "number",
+  clock: Clock = noClock,
 ): Promise<number> {
   const q = new Queue<SmallItem>(10_000);
   const go = new Event();
@@ -60,35 +65,14 @@ export async function queueItemsPerSecond(
     new Process({ target: consumer, args: [q, count] }),
   ];
   for (const p of actors) await p.start();
+  await afterStart();
+  clock.start();
   const started = performance.now();
   go.set();
   for (const p of actors) await p.join();
-  return count / ((performance.now() - started) / 1000);
-}
-
-/**
- * Marks the timed part of a workload, for `deno bench`'s `b.start()` and `b.end()`: the starts
- * and joins around it are not measured.
- */
-export interface Clock {
-  start(): void;
-  end(): void;
-}
-
-const noClock: Clock = { start() {}, end() {} };
-
-/** Enough for a standby worker to be built and booted here. */
-const STANDBY_BOOT_MS = 100;
-
-/**
- * Lets the work that follows a start pass before a clock starts, as the raw baseline builds and
- * boots its Worker before its clock: once a child runs, the runtime builds the next standby
- * worker on this thread (about 27 ms of synchronous work, at the next turn of the event loop),
- * and that worker then boots on its own thread. Timed without this, a workload whose main thread
- * never yields during the loop pays the build at its first await, after the loop.
- */
-async function afterStart(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, STANDBY_BOOT_MS));
+  const perSecond = count / ((performance.now() - started) / 1000);
+  clock.end();
+  return perSecond;
 }
 
 /** Microseconds per Pipe round trip, parent -> child -> parent. */

@@ -1,5 +1,6 @@
 /** Lock and Event workloads shared by the deno bench file and the comparison with Python. */
 import { Event, Lock, Process, type RLock, task } from "../mod.ts";
+import { afterStart, type Clock, noClock } from "./_clock.ts";
 
 /** Acquires and releases `lock` `times` times, blocking, after `go` is set. */
 export const churn = task(import.meta, async function churn(lock: Lock, times: number, go: Event) {
@@ -47,15 +48,19 @@ export async function uncontendedAwaitedLockNs(times = 300_000): Promise<number>
 }
 
 /** Nanoseconds per acquire + release with two actors contending for one lock, all counted. */
-export async function contendedLockNs(perActor = 500_000): Promise<number> {
+export async function contendedLockNs(perActor = 500_000, clock: Clock = noClock): Promise<number> {
   const lock = new Lock();
   const go = new Event();
   const actors = [0, 1].map(() => new Process({ target: churn, args: [lock, perActor, go] }));
   for (const p of actors) await p.start();
+  await afterStart();
+  clock.start();
   const started = performance.now();
   go.set();
   for (const p of actors) await p.join();
-  return (performance.now() - started) / (2 * perActor) * 1e6;
+  const ns = (performance.now() - started) / (2 * perActor) * 1e6;
+  clock.end();
+  return ns;
 }
 
 /** Microseconds per Event round trip: set here, woken there, set there, woken here. */

@@ -1,7 +1,7 @@
 /**
  * deno bench for channels: Queue throughput between two actors, Pipe round trip, and 64 KiB
- * binary messages against transferred ArrayBuffers over a bare Worker. The Pipe and raw
- * benchmarks time only the messages (`b.start()`/`b.end()`), not the start of the other thread.
+ * binary messages against transferred ArrayBuffers over a bare Worker. Each times only the
+ * messages (`b.start()`/`b.end()`), not the starts of the other threads.
  *
  * Run: deno task bench
  */
@@ -14,12 +14,12 @@ import {
 
 for (const kind of ["number", "string", "object"] as const) {
   Deno.bench({
-    name: `Queue: 100k small items (${kind}), producer actor -> consumer actor, with 2 starts`,
+    name: `Queue: 100k small items (${kind}), producer actor -> consumer actor`,
     group: "Queue",
     n: 5,
     warmup: 1,
-    async fn() {
-      await queueItemsPerSecond(100_000, kind);
+    async fn(b) {
+      await queueItemsPerSecond(100_000, kind, b);
     },
   });
 }

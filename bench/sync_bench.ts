@@ -67,8 +67,8 @@ Deno.bench({
   group: "lock",
   n: 10,
   warmup: 2,
-  async fn() {
-    await contendedLockNs(100_000);
+  async fn(b) {
+    await contendedLockNs(100_000, b);
   },
 });
 

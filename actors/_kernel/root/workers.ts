@@ -49,11 +49,12 @@ function workerUrl(host: string): URL {
 /**
  * How long a quiet moment lasts before a standby is built: no start, and the whole program
  * (every thread) using at most {@linkcode QUIET_CPU_SHARE} of one core. Deno builds a Worker
- * synchronously on the creating thread (about 25 ms here), and the new worker then loads its
- * modules on another core for about as long: done while actors stream through a queue, or
- * contend for a lock, that is a stall of the main thread and a core taken from them. Only when a
- * start took the last standby is one built at once (see {@linkcode WorkerFactory.replenish}), so
- * that starts back to back each find one; a program busy for good gets no more than that one.
+ * synchronously on the creating thread (25-60 ms here), and the new worker then loads the
+ * library on another core (50-100 ms; about 110 ms of CPU in all): done while actors stream
+ * through a queue or contend for a lock, that is a stall of the main thread and a core taken
+ * from them. Only the standby a start took is replaced at once (see
+ * {@linkcode WorkerFactory.replenish}), so that starts back to back each find one; a program
+ * busy for good gets no more than that one.
  */
 const STANDBY_QUIET_MS = 30;
 
@@ -95,14 +96,13 @@ export class WorkerFactory {
   }
 
   /**
-   * Refills the standbys once a child runs. When that start took the last one, starts are coming
-   * back to back: one is built at the next turn of the event loop, after the parent has heard of
-   * its child, so that the next start finds it booted. Otherwise, and for the rest, one per quiet
-   * moment (see {@linkcode STANDBY_QUIET_MS}). A standby that cannot be built is not an error of
-   * any start: the next start boots its own worker and reports that.
+   * Replaces a standby once a child runs: one is built at the next turn of the event loop, after
+   * the parent has heard of its child, so that the next of starts back to back finds it booted;
+   * the rest, one per quiet moment (see {@linkcode STANDBY_QUIET_MS}). A standby that cannot be
+   * built is not an error of any start: the next start boots its own worker and reports that.
    */
   replenish(): void {
-    this.#arm(this.#standbys.length === 0 ? 0 : STANDBY_QUIET_MS);
+    this.#arm(0);
   }
 
   /** Builds a missing standby after `delayMs`; a wait of more than a turn is for a quiet moment. */
