@@ -35,53 +35,84 @@ import { copyStaged } from "./staged_copy.ts";
 import { BYTES, decode } from "./codec.ts";
 import { FIRST_STATE_WORD, wake } from "./futex.ts";
 
-// The word layout is exported for `ring_memory.ts`, which creates rings, and for the ring's own
-// tests (journal repair is checked by writing the words a dying holder leaves); nothing else
-// reads the words but through `Ring`. (Constants are local here, not imported: V8 folds a
-// module's own constants into the code, and an imported one costs a load on every use, 5-8% of
-// a put and a take.)
+// The word layout is local, neither imported nor exported: V8 folds a module's own constants
+// into the code, but reads an imported or exported one from its module cell on every use, even
+// in its own module (5-8% of a put and a take for imported ones, 10% for exported ones). The
+// copy in RING_LAYOUT, below, is for the cold paths elsewhere.
 
 /** {@linkcode OPEN}, {@linkcode SHUT_DOWN} or {@linkcode SHUT_DOWN_IMMEDIATELY}; only grows. */
-export const STATE = FIRST_STATE_WORD;
-export const OPEN = 0;
-export const SHUT_DOWN = 1;
-export const SHUT_DOWN_IMMEDIATELY = 2;
-export const MAXSIZE = FIRST_STATE_WORD + 1;
+const STATE = FIRST_STATE_WORD;
+const OPEN = 0;
+const SHUT_DOWN = 1;
+const SHUT_DOWN_IMMEDIATELY = 2;
+const MAXSIZE = FIRST_STATE_WORD + 1;
 /** `taskDone()` calls so far: the unfinished tasks are `puts - done`. */
-export const DONE = FIRST_STATE_WORD + 2;
+const DONE = FIRST_STATE_WORD + 2;
 /** The bytes in use by the ring layout, a power of two (the buffer may be longer). */
-export const CAPACITY = FIRST_STATE_WORD + 3;
+const CAPACITY = FIRST_STATE_WORD + 3;
 /**
  * 1 for a ring with one producer and one consumer, set at its creation: neither side takes a
  * mutex or keeps a journal (see `ring.ts`).
  */
-export const ONE_TO_ONE = FIRST_STATE_WORD + 4;
+const ONE_TO_ONE = FIRST_STATE_WORD + 4;
 /** Each side's words fill their own 64-byte cache line. */
-export const PUT_SIDE = 16;
-export const TAKE_SIDE = 32;
-export const WORDS = 48;
+const PUT_SIDE = 16;
+const TAKE_SIDE = 32;
+const WORDS = 48;
 /** Offsets within a side: its mutex, position and counter, and their journal. */
-export const MUTEX = 0;
-export const POSITION = 1;
-export const COUNTER = 2;
-export const JOURNAL_VALID = 3;
-export const JOURNAL_POSITION = 4;
-export const JOURNAL_COUNTER = 5;
+const MUTEX = 0;
+const POSITION = 1;
+const COUNTER = 2;
+const JOURNAL_VALID = 3;
+const JOURNAL_POSITION = 4;
+const JOURNAL_COUNTER = 5;
 /** The take side only: records discarded by an immediate shutdown, and its journal. */
-export const DISCARDED = 6;
-export const JOURNAL_DISCARDED = 7;
+const DISCARDED = 6;
+const JOURNAL_DISCARDED = 7;
 /** The journal's valid mark: position and counter, or also the discarded count. */
-export const JOURNALED = 1;
-export const JOURNALED_WITH_DISCARDED = 2;
+const JOURNALED = 1;
+const JOURNALED_WITH_DISCARDED = 2;
 /** The tag of a padding record, which takes the bytes up to the end of the buffer. */
-export const PADDING = 0;
+const PADDING = 0;
 /**
  * The bytes before a payload: 8, not the 5 it needs, so that every payload starts 8-aligned.
  * V8 copies to or from shared memory one byte at a time when the two sides are not equally
  * aligned (about 15 us for 64 KiB, against 2 us aligned).
  */
-export const HEADER = 8;
-export const ALIGNMENT = 8;
+const HEADER = 8;
+const ALIGNMENT = 8;
+
+/**
+ * The word layout, for `ring_memory.ts`, which creates rings, and for the ring's own tests
+ * (journal repair is checked by writing the words a dying holder leaves); nothing else reads the
+ * words but through `Ring`.
+ */
+export const RING_LAYOUT = Object.freeze({
+  STATE,
+  OPEN,
+  SHUT_DOWN,
+  SHUT_DOWN_IMMEDIATELY,
+  MAXSIZE,
+  DONE,
+  CAPACITY,
+  ONE_TO_ONE,
+  PUT_SIDE,
+  TAKE_SIDE,
+  WORDS,
+  MUTEX,
+  POSITION,
+  COUNTER,
+  JOURNAL_VALID,
+  JOURNAL_POSITION,
+  JOURNAL_COUNTER,
+  DISCARDED,
+  JOURNAL_DISCARDED,
+  JOURNALED,
+  JOURNALED_WITH_DISCARDED,
+  PADDING,
+  HEADER,
+  ALIGNMENT,
+});
 
 /**
  * The shared memory of a ring: control words and the data bytes.

@@ -6,9 +6,11 @@
  * @module
  */
 import { sharedWords } from "./futex.ts";
-import { CAPACITY, MAXSIZE, ONE_TO_ONE, type RingState, WORDS } from "./ring.ts";
+import { RING_LAYOUT, type RingState } from "./ring.ts";
 import { checkInteger, describeValue } from "./time.ts";
 import type { BufferOptions } from "../../channels/buffer_options.ts";
+
+const { CAPACITY, MAXSIZE, ONE_TO_ONE, WORDS } = RING_LAYOUT;
 
 /** The largest capacity: positions are compared modulo 2^32 as signed 32-bit differences. */
 export const MAX_CAPACITY = 2 ** 30;

@@ -8,7 +8,13 @@
  * point of death.
  */
 import assert from "node:assert/strict";
-import {
+import { NOTHING, Ring, RING_LAYOUT } from "../../actors/_shm/ring.ts";
+import { isRingState, newRing } from "../../actors/_shm/ring_memory.ts";
+import { BYTES, encode } from "../../actors/_shm/codec.ts";
+import { configureThread } from "../../actors/_shm/thread.ts";
+import { scale, withSeed } from "../reliability/_random.ts";
+
+const {
   CAPACITY,
   COUNTER,
   DISCARDED,
@@ -17,18 +23,12 @@ import {
   JOURNAL_POSITION,
   JOURNAL_VALID,
   MUTEX,
-  NOTHING,
   POSITION,
   PUT_SIDE,
-  Ring,
   SHUT_DOWN_IMMEDIATELY,
   STATE,
   TAKE_SIDE,
-} from "../../actors/_shm/ring.ts";
-import { isRingState, newRing } from "../../actors/_shm/ring_memory.ts";
-import { BYTES, encode } from "../../actors/_shm/codec.ts";
-import { configureThread } from "../../actors/_shm/thread.ts";
-import { scale, withSeed } from "../reliability/_random.ts";
+} = RING_LAYOUT;
 
 /** The pid of the holder that dies; the test thread itself is pid 1. */
 const DEAD = 4242;
