@@ -78,6 +78,8 @@ export class WorkerFactory {
   /** The worker program and warm modules of the first spawn, the ones standbys boot with. */
   #standbyKind: Pick<ActorSpec, "host" | "warm"> | null = null;
   #refill: ReturnType<typeof setTimeout> | undefined;
+  /** Whether the pending refill waits for a quiet moment, rather than for the next turn. */
+  #refillWhenQuiet = false;
 
   /**
    * A worker for `spec`: a standby when one fits.
@@ -90,8 +92,9 @@ export class WorkerFactory {
     const fits = spec.maxMemoryMb === undefined && spec.host === this.#standbyKind.host;
     const worker = (fits ? this.#standbys.shift() : undefined) ??
       this.#boot(spec.host, spec.maxMemoryMb);
-    // A start postpones a refill waiting for a quiet moment: starts come in bursts.
-    if (this.#refill !== undefined) this.#arm(STANDBY_QUIET_MS);
+    // A start postpones a refill waiting for a quiet moment (starts come in bursts), not the
+    // replacement of the standby the previous start took, which the next one will need.
+    if (this.#refill !== undefined && this.#refillWhenQuiet) this.#arm(STANDBY_QUIET_MS);
     return worker;
   }
 
@@ -112,6 +115,7 @@ export class WorkerFactory {
     if (this.#standbyKind === null || this.#standbys.length >= STANDBY_COUNT) return;
     const kind = this.#standbyKind;
     const since = { cpu: process.cpuUsage(), wall: performance.now() };
+    this.#refillWhenQuiet = delayMs > 0;
     this.#refill = setTimeout(() => {
       this.#refill = undefined;
       const used = process.cpuUsage(since.cpu);
