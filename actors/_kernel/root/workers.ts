@@ -5,7 +5,6 @@
  *
  * @module
  */
-import process from "node:process";
 import { SHARE_ENV, Worker } from "node:worker_threads";
 import type { ActorSpec, HostCommand } from "../protocol.ts";
 import { SpawnError } from "../../errors.ts";
@@ -47,19 +46,13 @@ function workerUrl(host: string): URL {
 }
 
 /**
- * How long a quiet moment lasts before a standby is built: no start, and the whole program
- * (every thread) using at most {@linkcode QUIET_CPU_SHARE} of one core. Deno builds a Worker
- * synchronously on the creating thread (25-60 ms here), and the new worker then loads the
- * library on another core (50-100 ms; about 110 ms of CPU in all): done while actors stream
- * through a queue or contend for a lock, that is a stall of the main thread and a core taken
- * from them. Only the standby a start took is replaced at once (see
- * {@linkcode WorkerFactory.replenish}), so that starts back to back each find one; a program
- * busy for good gets no more than that one.
+ * How long after building a standby the next one is built, when two are missing: about the time
+ * the first takes to import the library on its own thread. Deno builds a Worker synchronously on
+ * the creating thread (25-60 ms here), and the new worker then loads the library on another core
+ * (50-100 ms; about 110 ms of CPU in all): built together, two would stall the main thread twice
+ * in a row and take both cores.
  */
-const STANDBY_QUIET_MS = 30;
-
-/** The share of one core the program may use during a quiet moment (see STANDBY_QUIET_MS). */
-const QUIET_CPU_SHARE = 0.25;
+const STANDBY_SPACING_MS = 100;
 
 /**
  * How many standbys are kept: enough for the seeds' `Pool(2)`, or a parent and its helper, to
@@ -77,9 +70,10 @@ export class WorkerFactory {
   readonly #standbys: Worker[] = [];
   /** The worker program and warm modules of the first spawn, the ones standbys boot with. */
   #standbyKind: Pick<ActorSpec, "host" | "warm"> | null = null;
-  #refill: ReturnType<typeof setTimeout> | undefined;
-  /** Whether the pending refill waits for a quiet moment, rather than for the next turn. */
-  #refillWhenQuiet = false;
+  /** The pending replacement of a standby a start took. */
+  #replacement: ReturnType<typeof setTimeout> | undefined;
+  /** The pending build of another missing standby. */
+  #topUp: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * A worker for `spec`: a standby when one fits.
@@ -90,49 +84,49 @@ export class WorkerFactory {
   take(spec: Pick<ActorSpec, "host" | "warm" | "maxMemoryMb">): Worker {
     this.#standbyKind ??= { host: spec.host, warm: spec.warm };
     const fits = spec.maxMemoryMb === undefined && spec.host === this.#standbyKind.host;
-    const worker = (fits ? this.#standbys.shift() : undefined) ??
-      this.#boot(spec.host, spec.maxMemoryMb);
-    // A start postpones a refill waiting for a quiet moment (starts come in bursts), not the
-    // replacement of the standby the previous start took, which the next one will need.
-    if (this.#refill !== undefined && this.#refillWhenQuiet) this.#arm(STANDBY_QUIET_MS);
-    return worker;
+    return (fits ? this.#standbys.shift() : undefined) ?? this.#boot(spec.host, spec.maxMemoryMb);
   }
 
   /**
-   * Replaces a standby once a child runs: one is built at the next turn of the event loop, after
-   * the parent has heard of its child, so that the next of starts back to back finds it booted;
-   * the rest, one per quiet moment (see {@linkcode STANDBY_QUIET_MS}). A standby that cannot be
-   * built is not an error of any start: the next start boots its own worker and reports that.
+   * Refills the standbys once a child runs: one at the next turn of the event loop, after the
+   * parent has heard of its child, and any other missing one {@linkcode STANDBY_SPACING_MS}
+   * later. Two in turn, starts back to back each take one that has had the time of two starts to
+   * load the library. The cost lands in whatever the program does right after a start: about 110
+   * ms of CPU per start, as a start without a standby would spend loading the library itself. A
+   * standby that cannot be built is not an error of any start: the next start boots its own
+   * worker and reports that.
    */
   replenish(): void {
-    this.#arm(0);
+    if (this.#replacement !== undefined) return;
+    this.#replacement = this.#later(0, () => {
+      this.#replacement = undefined;
+      this.#build();
+    });
   }
 
-  /** Builds a missing standby after `delayMs`; a wait of more than a turn is for a quiet moment. */
-  #arm(delayMs: number): void {
-    clearTimeout(this.#refill);
-    this.#refill = undefined;
+  /** Builds a standby if one is missing, and schedules the next if another is. */
+  #build(): void {
     if (this.#standbyKind === null || this.#standbys.length >= STANDBY_COUNT) return;
-    const kind = this.#standbyKind;
-    const since = { cpu: process.cpuUsage(), wall: performance.now() };
-    this.#refillWhenQuiet = delayMs > 0;
-    this.#refill = setTimeout(() => {
-      this.#refill = undefined;
-      const used = process.cpuUsage(since.cpu);
-      const cpuMs = (used.user + used.system) / 1000;
-      const busy = cpuMs > QUIET_CPU_SHARE * (performance.now() - since.wall);
-      if (delayMs > 0 && busy) return this.#arm(STANDBY_QUIET_MS);
-      try {
-        const standby = this.#boot(kind.host);
-        const warm: HostCommand = { type: "warm", modules: kind.warm };
-        standby.postMessage(warm);
-        this.#standbys.push(standby);
-      } catch {
-        return;
-      }
-      this.#arm(STANDBY_QUIET_MS);
-    }, delayMs);
-    Deno.unrefTimer(this.#refill as unknown as number);
+    try {
+      const standby = this.#boot(this.#standbyKind.host);
+      const warm: HostCommand = { type: "warm", modules: this.#standbyKind.warm };
+      standby.postMessage(warm);
+      this.#standbys.push(standby);
+    } catch {
+      return;
+    }
+    if (this.#topUp !== undefined || this.#standbys.length >= STANDBY_COUNT) return;
+    this.#topUp = this.#later(STANDBY_SPACING_MS, () => {
+      this.#topUp = undefined;
+      this.#build();
+    });
+  }
+
+  /** Runs `fn` after `delayMs` without keeping the program alive. */
+  #later(delayMs: number, fn: () => void): ReturnType<typeof setTimeout> {
+    const timer = setTimeout(fn, delayMs);
+    Deno.unrefTimer(timer as unknown as number);
+    return timer;
   }
 
   /**
