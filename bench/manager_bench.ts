@@ -1,6 +1,7 @@
 /**
  * deno bench for the Manager: dict set + get through a proxy, one after the other and
- * pipelined.
+ * pipelined. Each times only the calls (`b.start()`/`b.end()`), not the manager's start and
+ * shutdown.
  *
  * Run: deno task bench
  */
@@ -12,8 +13,8 @@ Deno.bench({
   baseline: true,
   n: 10,
   warmup: 2,
-  async fn() {
-    await dictSetGetSequential(1000);
+  async fn(b) {
+    await dictSetGetSequential(1000, b);
   },
 });
 
@@ -22,7 +23,7 @@ Deno.bench({
   group: "manager dict",
   n: 10,
   warmup: 2,
-  async fn() {
-    await dictSetGetPipelined(5000);
+  async fn(b) {
+    await dictSetGetPipelined(5000, 500, b);
   },
 });
