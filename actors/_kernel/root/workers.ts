@@ -5,6 +5,7 @@
  *
  * @module
  */
+import process from "node:process";
 import { SHARE_ENV, Worker } from "node:worker_threads";
 import type { ActorSpec, HostCommand } from "../protocol.ts";
 import { SpawnError } from "../../errors.ts";
@@ -46,11 +47,22 @@ function workerUrl(host: string): URL {
 }
 
 /**
- * How long after building a standby the next one is built, when two are missing: about the time
- * the first takes to import the library on its own thread. Deno builds a Worker synchronously on
- * the creating thread (25-60 ms here), and the new worker then loads the library on another core
- * (50-100 ms; about 110 ms of CPU in all): built together, two would stall the main thread twice
- * in a row and take both cores.
+ * How long a quiet moment lasts before a standby is built: no start, and the whole program
+ * (every thread) using at most {@linkcode QUIET_CPU_SHARE} of one core. Deno builds a Worker
+ * synchronously on the creating thread (25-60 ms here), and the new worker then loads the
+ * library on another core (50-100 ms; about 110 ms of CPU in all): done right after a start, that
+ * stalls the parent's first exchange with its child (a Pool's first map took 62-75 ms instead of
+ * 21-25), and done among actors at work, it takes a core from them.
+ */
+const STANDBY_QUIET_MS = 30;
+
+/** The share of one core the program may use during a quiet moment (see STANDBY_QUIET_MS). */
+const QUIET_CPU_SHARE = 0.25;
+
+/**
+ * How long after building a standby the next one is built, in a run of starts back to back:
+ * about the time the first takes to import the library, so that two builds never stall the main
+ * thread back to back or take both cores together.
  */
 const STANDBY_SPACING_MS = 100;
 
@@ -70,10 +82,17 @@ export class WorkerFactory {
   readonly #standbys: Worker[] = [];
   /** The worker program and warm modules of the first spawn, the ones standbys boot with. */
   #standbyKind: Pick<ActorSpec, "host" | "warm"> | null = null;
-  /** The pending replacement of a standby a start took. */
+  /** A pending build: at the next quiet moment, or, back to back, at a fixed time. */
+  #refill: ReturnType<typeof setTimeout> | undefined;
+  /** Back to back: the pending replacement of the standby the last start took. */
   #replacement: ReturnType<typeof setTimeout> | undefined;
-  /** The pending build of another missing standby. */
-  #topUp: ReturnType<typeof setTimeout> | undefined;
+  /** Whether the pending refill waits for a quiet moment. */
+  #refillWhenQuiet = false;
+  /**
+   * Whether starts come back to back: one found no standby, and no quiet moment came since.
+   * Standbys are then replaced at once, since no quiet moment may come before the next start.
+   */
+  #backToBack = false;
 
   /**
    * A worker for `spec`: a standby when one fits.
@@ -84,42 +103,74 @@ export class WorkerFactory {
   take(spec: Pick<ActorSpec, "host" | "warm" | "maxMemoryMb">): Worker {
     this.#standbyKind ??= { host: spec.host, warm: spec.warm };
     const fits = spec.maxMemoryMb === undefined && spec.host === this.#standbyKind.host;
-    return (fits ? this.#standbys.shift() : undefined) ?? this.#boot(spec.host, spec.maxMemoryMb);
+    const standby = fits ? this.#standbys.shift() : undefined;
+    if (fits && standby === undefined) this.#backToBack = true;
+    // A start postpones a refill waiting for a quiet moment: starts come in bursts.
+    if (this.#refill !== undefined && this.#refillWhenQuiet) this.#arm(STANDBY_QUIET_MS);
+    return standby ?? this.#boot(spec.host, spec.maxMemoryMb);
   }
 
   /**
-   * Refills the standbys once a child runs: one at the next turn of the event loop, after the
-   * parent has heard of its child, and any other missing one {@linkcode STANDBY_SPACING_MS}
-   * later. Two in turn, starts back to back each take one that has had the time of two starts to
-   * load the library. The cost lands in whatever the program does right after a start: about 110
-   * ms of CPU per start, as a start without a standby would spend loading the library itself. A
-   * standby that cannot be built is not an error of any start: the next start boots its own
-   * worker and reports that.
+   * Refills the standbys once a child runs, one per quiet moment (see
+   * {@linkcode STANDBY_QUIET_MS}). Once a start has found none, starts are back to back: then
+   * the next is built at the next turn of the event loop, after the parent has heard of its
+   * child, and another missing one {@linkcode STANDBY_SPACING_MS} later, so that with two in
+   * turn each start takes one that has had the time of two starts to load the library; the cost
+   * (about 110 ms of CPU per start, what a start without a standby spends loading the library
+   * itself) lands in whatever the program does right after a start. A standby that cannot be
+   * built is not an error of any start: the next start boots its own worker and reports that.
    */
   replenish(): void {
-    if (this.#replacement !== undefined) return;
-    this.#replacement = this.#later(0, () => {
+    if (!this.#backToBack) return this.#arm(STANDBY_QUIET_MS);
+    this.#replacement ??= this.#later(0, () => {
       this.#replacement = undefined;
-      this.#build();
+      // The spaced build of another missing one keeps its time, if it has one already.
+      if (this.#build() && (this.#refill === undefined || this.#refillWhenQuiet)) {
+        this.#arm(STANDBY_SPACING_MS);
+      }
     });
   }
 
-  /** Builds a standby if one is missing, and schedules the next if another is. */
-  #build(): void {
-    if (this.#standbyKind === null || this.#standbys.length >= STANDBY_COUNT) return;
+  /**
+   * Builds the missing standbys, the first after `delayMs` (at a quiet moment, for a quiet
+   * moment's). With none missing, back to back, it waits for a quiet moment to end the run.
+   */
+  #arm(delayMs: number): void {
+    clearTimeout(this.#refill);
+    this.#refill = undefined;
+    const full = this.#standbyKind === null || this.#standbys.length >= STANDBY_COUNT;
+    if (full && !this.#backToBack) return;
+    const whenQuiet = full || delayMs === STANDBY_QUIET_MS;
+    if (whenQuiet) delayMs = STANDBY_QUIET_MS;
+    const since = { cpu: process.cpuUsage(), wall: performance.now() };
+    this.#refillWhenQuiet = whenQuiet;
+    this.#refill = this.#later(delayMs, () => {
+      this.#refill = undefined;
+      if (whenQuiet) {
+        const used = process.cpuUsage(since.cpu);
+        const cpuMs = (used.user + used.system) / 1000;
+        if (cpuMs > QUIET_CPU_SHARE * (performance.now() - since.wall)) {
+          return this.#arm(STANDBY_QUIET_MS);
+        }
+        this.#backToBack = false;
+      }
+      if (this.#build()) this.#arm(this.#backToBack ? STANDBY_SPACING_MS : STANDBY_QUIET_MS);
+    });
+  }
+
+  /** Builds a standby if one is missing; true if it did. */
+  #build(): boolean {
+    const kind = this.#standbyKind;
+    if (kind === null || this.#standbys.length >= STANDBY_COUNT) return false;
     try {
-      const standby = this.#boot(this.#standbyKind.host);
-      const warm: HostCommand = { type: "warm", modules: this.#standbyKind.warm };
+      const standby = this.#boot(kind.host);
+      const warm: HostCommand = { type: "warm", modules: kind.warm };
       standby.postMessage(warm);
       this.#standbys.push(standby);
+      return true;
     } catch {
-      return;
+      return false;
     }
-    if (this.#topUp !== undefined || this.#standbys.length >= STANDBY_COUNT) return;
-    this.#topUp = this.#later(STANDBY_SPACING_MS, () => {
-      this.#topUp = undefined;
-      this.#build();
-    });
   }
 
   /** Runs `fn` after `delayMs` without keeping the program alive. */
