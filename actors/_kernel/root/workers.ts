@@ -101,10 +101,12 @@ export class WorkerFactory {
    * @throws {Error} When Deno cannot create the worker (no read access to its host, for instance).
    */
   take(spec: Pick<ActorSpec, "host" | "warm" | "maxMemoryMb">): Worker {
+    // The first spawn finds no standby as a matter of course: it names their kind.
+    const first = this.#standbyKind === null;
     this.#standbyKind ??= { host: spec.host, warm: spec.warm };
     const fits = spec.maxMemoryMb === undefined && spec.host === this.#standbyKind.host;
     const standby = fits ? this.#standbys.shift() : undefined;
-    if (fits && standby === undefined) this.#backToBack = true;
+    if (fits && standby === undefined && !first) this.#backToBack = true;
     // A start postpones a refill waiting for a quiet moment: starts come in bursts.
     if (this.#refill !== undefined && this.#refillWhenQuiet) this.#arm(STANDBY_QUIET_MS);
     return standby ?? this.#boot(spec.host, spec.maxMemoryMb);
