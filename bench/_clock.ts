@@ -13,10 +13,10 @@ export interface Clock {
 export const noClock: Clock = { start() {}, end() {} };
 
 /**
- * Enough for the standby a start used to be replaced here: its Worker is built on this thread
- * (25-60 ms of synchronous work, at the next turn of the event loop) and then loads the library
- * on its own thread (50-100 ms); about 110 ms of CPU in all, measured with `process.cpuUsage()`
- * in 50 ms windows after a start.
+ * Enough for the standby a start used to be replaced here: it is built at the next quiet moment
+ * (30 ms), or at the next turn when starts come back to back, on this thread (25-60 ms of
+ * synchronous work), then loads the library on its own thread (50-100 ms); about 110 ms of CPU
+ * in all, measured with `process.cpuUsage()` in 50 ms windows after a start.
  */
 const STANDBY_REFILL_MS = 300;
 
